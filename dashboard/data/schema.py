@@ -1,0 +1,71 @@
+"""The one place that defines the frames' schemas: enrollments and the reference frames.
+
+Every frame the data layer hands out is built with one of these schemas, never by inference,
+so metrics, charts and reports can rely on the dtypes. Bump ``SCHEMA_VERSION`` whenever a schema
+changes: it is part of every cache key, so old cache entries are never read with a new schema.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+SCHEMA_VERSION = 1
+
+COMPLETION_STATUSES = ("enrolled", "completed", "dropped")
+CompletionStatus = pl.Enum(list(COMPLETION_STATUSES))
+UtcDatetime = pl.Datetime("us", "UTC")
+
+ENROLLMENT_SCHEMA = pl.Schema(
+    {
+        "uuid": pl.String,
+        "completion_status": CompletionStatus,
+        "grade": pl.Float64,
+        "enrolled_at": UtcDatetime,
+        "completed_at": UtcDatetime,
+        "student_uuid": pl.String,
+        "student_name": pl.String,
+        "course_uuid": pl.String,
+        "course_name": pl.String,
+        "cohort_uuid": pl.String,
+        "cohort_code": pl.String,
+    }
+)
+
+COURSE_SCHEMA = pl.Schema(
+    {
+        "uuid": pl.String,
+        "code": pl.String,
+        "name": pl.String,
+        "status": pl.String,
+        "workload_hours": pl.Int64,
+    }
+)
+
+COHORT_SCHEMA = pl.Schema(
+    {
+        "uuid": pl.String,
+        "code": pl.String,
+        "modality": pl.String,
+        "start_date": UtcDatetime,
+        "end_date": UtcDatetime,
+        "course_uuid": pl.String,
+        "course_name": pl.String,
+    }
+)
+
+CERTIFICATE_SCHEMA = pl.Schema(
+    {
+        "uuid": pl.String,
+        "status": pl.String,
+        "issued_at": UtcDatetime,
+        "student_uuid": pl.String,
+        "course_uuid": pl.String,
+        "cohort_uuid": pl.String,
+        "enrollment_uuid": pl.String,
+    }
+)
+
+
+def empty_frame(schema: pl.Schema) -> pl.DataFrame:
+    """An empty frame with the given schema (an empty tenant still has typed columns)."""
+    return pl.DataFrame(schema=schema)
