@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["CSV_MIME", "FORMULA_TRIGGERS", "UTF8_BOM", "frame_to_csv", "neutralise_formula"]
+__all__ = [
+    "CSV_MIME",
+    "FORMULA_TRIGGERS",
+    "UTF8_BOM",
+    "CsvFormatError",
+    "frame_to_csv",
+    "neutralise_formula",
+]
 
 CSV_MIME = "text/csv"
 UTF8_BOM = b"\xef\xbb\xbf"
