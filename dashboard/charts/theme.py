@@ -1,0 +1,145 @@
+"""The one chart theme: fonts, sizes, the Okabe-Ito palette, status colours and number formats.
+
+Every chart function ends with :func:`apply_theme`, so a chart looks the same in Streamlit
+(``st.altair_chart(chart, theme=None)``), a notebook or an exported PNG/SVG, whatever altair theme
+is globally active. The same configuration is also registered as the altair theme
+``"enrollment-outcomes"`` for ad-hoc charts in notebooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar
+
+import altair as alt
+
+THEME_NAME: Final = "enrollment-outcomes"
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable under the common colour-vision
+# deficiencies. Black is left out of the category cycle: it is kept for reference marks.
+OKABE_ITO: Final[Mapping[str, str]] = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
+}
+CATEGORY_PALETTE: Final = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["yellow"],
+)
+
+# One colour per completion status, the same in every chart (legends, stacks, curves, timelines).
+STATUS_COLOURS: Final[Mapping[str, str]] = {
+    "completed": OKABE_ITO["bluish_green"],
+    "enrolled": OKABE_ITO["sky_blue"],
+    "dropped": OKABE_ITO["vermillion"],
+}
+STATUS_ORDER: Final = ("completed", "enrolled", "dropped")
+
+# Marks that stand for "no value here" (suppressed, in progress, no normal time).
+PLACEHOLDER_FILL: Final = "#EEEEEE"
+PLACEHOLDER_STROKE: Final = "#9E9E9E"
+PLACEHOLDER_TEXT: Final = "#616161"
+INTERVAL_COLOUR: Final = "#333333"
+
+RATE_FORMAT: Final = ".0%"
+RATE_DETAIL_FORMAT: Final = ".1%"
+COUNT_FORMAT: Final = ",d"
+GRADE_FORMAT: Final = ".2f"
+DAYS_FORMAT: Final = ",.0f"
+MONTH_FORMAT: Final = "%b %Y"
+DATE_FORMAT: Final = "%Y-%m-%d"
+
+FONT: Final = "'Source Sans Pro', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
+LABEL_SIZE: Final = 12
+TITLE_SIZE: Final = 13
+HEADING_SIZE: Final = 16
+
+SUPPRESSED_LABEL: Final = "n<10"
+NO_DATA_MESSAGE: Final = "No data for this selection"
+
+ChartT = TypeVar(
+    "ChartT",
+    alt.Chart,
+    alt.LayerChart,
+    alt.FacetChart,
+    alt.VConcatChart,
+    alt.HConcatChart,
+    alt.ConcatChart,
+)
+
+
+def theme_config() -> alt.theme.ThemeConfig:
+    """The theme as a Vega-Lite top-level config (fonts, sizes, palette, number formats)."""
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "numberFormat": ",",
+            "title": {
+                "fontSize": HEADING_SIZE,
+                "fontWeight": "bold",
+                "anchor": "start",
+                "subtitleFontSize": LABEL_SIZE,
+                "subtitleColor": PLACEHOLDER_TEXT,
+            },
+            "axis": {
+                "labelFontSize": LABEL_SIZE,
+                "titleFontSize": TITLE_SIZE,
+                "titleFontWeight": "normal",
+                "gridColor": "#E5E5E5",
+                "labelLimit": 220,
+            },
+            "legend": {
+                "labelFontSize": LABEL_SIZE,
+                "titleFontSize": TITLE_SIZE,
+                "titleFontWeight": "normal",
+                "orient": "bottom",
+            },
+            "header": {"labelFontSize": LABEL_SIZE, "titleFontSize": TITLE_SIZE},
+            "text": {"fontSize": LABEL_SIZE},
+            "range": {"category": list(CATEGORY_PALETTE)},
+            "view": {"continuousWidth": 480, "continuousHeight": 300, "stroke": None},
+            "bar": {"color": OKABE_ITO["blue"]},
+            "line": {"color": OKABE_ITO["blue"], "strokeWidth": 2},
+        }
+    }
+
+
+def apply_theme(chart: ChartT) -> ChartT:
+    """Return ``chart`` with the theme's config set on it (top-level charts only)."""
+    config: Mapping[str, Any] = theme_config()["config"]
+    themed: ChartT = chart.configure(**config)
+    return themed
+
+
+def strip_theme(chart: ChartT) -> ChartT:
+    """Return a copy of ``chart`` without config, so it can be layered or concatenated.
+
+    Altair refuses to compose charts that carry a config; strip the parts, compose, then call
+    :func:`apply_theme` on the composition.
+    """
+    bare: ChartT = chart.copy(deep=False)
+    bare.config = alt.Undefined
+    return bare
+
+
+@alt.theme.register(THEME_NAME, enable=False)
+def _registered_theme() -> alt.theme.ThemeConfig:
+    return theme_config()
+
+
+def status_scale() -> alt.Scale:
+    """Colour scale mapping each completion status to its fixed colour."""
+    return alt.Scale(
+        domain=list(STATUS_ORDER), range=[STATUS_COLOURS[status] for status in STATUS_ORDER]
+    )
