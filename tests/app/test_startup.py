@@ -1,0 +1,79 @@
+"""Start-up decisions: configuration merge, demo or real API, editing default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dashboard.app.startup import (
+    DEFAULT_DEMO_ENROLLMENTS,
+    StartupError,
+    app_config,
+    demo_config,
+    demo_db_path,
+    demo_enrollments,
+    editing_enabled,
+    wants_demo,
+)
+from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+
+
+def test_environment_overrides_secrets_and_other_keys_are_ignored() -> None:
+    config = app_config(
+        {"DOKSTAMP_TENANT": "from-env", "HOME": "/root", "ENROLLMENT_OUTCOMES_EDITING": "true"},
+        {"DOKSTAMP_TENANT": "from-secrets", "DOKSTAMP_API_URL": "https://api.example", "x": 1},
+    )
+    assert config == {
+        "DOKSTAMP_TENANT": "from-env",
+        "DOKSTAMP_API_URL": "https://api.example",
+        "ENROLLMENT_OUTCOMES_EDITING": "true",
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "demo"),
+    [({}, True), ({"DOKSTAMP_API_URL": "  "}, True), ({"DOKSTAMP_API_URL": "http://x"}, False)],
+)
+def test_demo_only_without_an_api_url(config: dict[str, str], demo: bool) -> None:
+    assert wants_demo(config) is demo
+
+
+def test_demo_config_signs_in_as_the_demo_client() -> None:
+    config = demo_config(
+        {"DOKSTAMP_TOKEN": "real-token", "ENROLLMENT_OUTCOMES_CACHE_DIR": "/tmp/c"},
+        api_url="http://127.0.0.1:5000",
+    )
+    assert config == {
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": "/tmp/c",
+        "DOKSTAMP_API_URL": "http://127.0.0.1:5000",
+        "DOKSTAMP_TENANT": DEMO_TENANT,
+        "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+        "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+    }
+
+
+def test_demo_database_lives_under_the_cache_folder(tmp_path: Path) -> None:
+    assert demo_db_path(tmp_path).is_relative_to(tmp_path)
+
+
+def test_demo_size() -> None:
+    assert demo_enrollments({}) == DEFAULT_DEMO_ENROLLMENTS
+    assert demo_enrollments({"ENROLLMENT_OUTCOMES_DEMO_ENROLLMENTS": "300"}) == 300
+    with pytest.raises(StartupError, match="whole number"):
+        demo_enrollments({"ENROLLMENT_OUTCOMES_DEMO_ENROLLMENTS": "many"})
+    with pytest.raises(StartupError, match="negative"):
+        demo_enrollments({"ENROLLMENT_OUTCOMES_DEMO_ENROLLMENTS": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("setting", "demo", "expected"),
+    [
+        (None, True, True),
+        (None, False, False),
+        (True, False, True),
+        (False, True, False),
+    ],
+)
+def test_editing_default(setting: bool | None, demo: bool, expected: bool) -> None:
+    assert editing_enabled(setting, demo=demo) is expected
