@@ -40,7 +40,8 @@ def test_cli_invokes_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(main, ["app", "--port", "8600"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8600" in result.output
-    assert calls and calls[0][calls[0].index("--server.port") + 1] == "8600"
+    assert len(calls) == 1
+    assert calls[0][calls[0].index("--server.port") + 1] == "8600"
     assert calls[0][calls[0].index("--server.address") + 1] == "127.0.0.1"
 
 
