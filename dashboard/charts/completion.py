@@ -12,7 +12,7 @@ import altair as alt
 import polars as pl
 
 from dashboard.charts.inputs import NOTE, WITHHELD, checked_aggregate, publishable
-from dashboard.charts.labels import as_group_labels, column_title
+from dashboard.charts.labels import as_group_labels, column_title, label_order
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
     COUNT_FORMAT,
@@ -83,7 +83,7 @@ def completion_rate_chart(
         label=suppressed_label,
     )
 
-    y = alt.Y(f"{group}:N", title=column_title(by) if by else None, sort=None)
+    y = alt.Y(f"{group}:N", title=column_title(by) if by else None, sort=label_order(data, group))
     offset: dict[str, alt.YOffset] = {}
     colour: alt.Color | alt.ColorValue = alt.ColorValue(STATUS_COLOURS[count])
     tooltip = [alt.Tooltip(f"{group}:N", title=column_title(by) if by else "Group")]
@@ -177,7 +177,7 @@ def status_composition_chart(
         measures=["n", *STATUS_ORDER],
         label=suppressed_label,
     )
-    y = alt.Y(f"{group}:N", title=column_title(by) if by else None, sort=None)
+    y = alt.Y(f"{group}:N", title=column_title(by) if by else None, sort=label_order(data, group))
     status_rank = "indexof(" + repr(list(STATUS_ORDER)) + ", datum.status)"
     base = alt.Chart(data)
     bars = (

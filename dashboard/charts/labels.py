@@ -30,3 +30,12 @@ def column_title(column: str) -> str:
 def as_group_labels(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """Make ``column`` text, with missing values labelled ``(none)`` rather than dropped."""
     return frame.with_columns(pl.col(column).cast(pl.String).fill_null(MISSING_GROUP).alias(column))
+
+
+def label_order(frame: pl.DataFrame, column: str) -> list[str]:
+    """The distinct values of ``column`` in first-seen order (the order the metric returned).
+
+    Passed as an explicit sort so every layer of a chart agrees on it: with ``sort=None`` each
+    layer's own data order would decide, and filtered layers disagree.
+    """
+    return [str(value) for value in frame[column].unique(maintain_order=True).to_list()]
