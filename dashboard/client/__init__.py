@@ -1,1 +1,56 @@
-"""Enrollment Outcomes."""
+"""The DokStamp REST client: settings-driven, typed errors, retries, pacing, concurrent paging.
+
+Everything public is listed in ``__all__``; the ``_``-modules behind it are private.
+"""
+
+from dashboard.client._client import DokStampClient, Progress
+from dashboard.client._credentials import (
+    ClientCredentials,
+    Credentials,
+    PasswordLogin,
+    Secret,
+    StaticToken,
+)
+from dashboard.client._exceptions import (
+    AuthenticationError,
+    ConfigurationError,
+    DokStampError,
+    IncompleteSyncError,
+    NetworkError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    ValidationError,
+)
+from dashboard.client._models import SyncStats, parse_grade, parse_timestamp
+
+__all__ = [
+    "AuthenticationError",
+    "ClientCredentials",
+    "ConfigurationError",
+    "Credentials",
+    "DokStampClient",
+    "DokStampError",
+    "IncompleteSyncError",
+    "NetworkError",
+    "NotFoundError",
+    "PasswordLogin",
+    "PermissionDeniedError",
+    "Progress",
+    "RateLimitedError",
+    "Secret",
+    "ServerError",
+    "StaticToken",
+    "SyncStats",
+    "ValidationError",
+    "parse_grade",
+    "parse_timestamp",
+]
+
+# Show the public path in tracebacks and reprs, as httpx does.
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("dashboard.client._"):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -1,0 +1,576 @@
+"""DokStampClient: authenticated, retrying, rate-paced access to the DokStamp REST API (sync)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from dashboard.client._auth import token_source_for
+from dashboard.client._exceptions import (
+    DokStampError,
+    IncompleteSyncError,
+    NetworkError,
+    error_from_response,
+    parse_retry_after,
+)
+from dashboard.client._models import SyncStats, parse_timestamp
+from dashboard.client._pacing import RateLimitPacer
+from dashboard.client._pagination import (
+    ListingChanged,
+    Page,
+    assemble_pages,
+    check_page,
+    page_count,
+    read_page,
+)
+from dashboard.client._retry import RetryBudget, RetryPolicy
+
+if TYPE_CHECKING:
+    from dashboard.settings import Settings
+
+__all__ = ["DokStampClient", "Progress"]
+
+logger = logging.getLogger("dashboard.client")
+
+Progress = Callable[[int, int], None]
+
+# Whole-listing attempts when the pages do not add up (rows added or deleted meanwhile).
+SYNC_ATTEMPTS = 3
+# The real API's default order is undocumented: ask for a stable one so that pages fetched
+# concurrently neither overlap nor leave gaps while nothing changes.
+_STABLE_SORT = {"sort[column]": "uuid", "sort[order]": "asc"}
+_RESOURCE = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
+# These failures happen before the request reaches the server: resending cannot duplicate it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_USER_AGENT = f"enrollment-outcomes (httpx/{httpx.__version__})"
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
+
+
+def _segment(value: str) -> str:
+    text = str(value)
+    if not text:
+        raise ValueError("an empty uuid")
+    return quote(text, safe="")
+
+
+def _where(filters: Mapping[str, str] | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for field, value in (filters or {}).items():
+        key = field if field.startswith("where[") else f"where[{field}]"
+        params[key] = "null" if value is None else str(value)
+    return params
+
+
+def _day(value: object) -> date | None:
+    """The calendar day of an enrolled_at value, as sent (date or text) or as received."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            moment = parse_timestamp(value)
+        except ValueError:
+            return None
+        return moment.date() if moment is not None else None
+    return None
+
+
+def _related_uuid(record: Mapping[str, Any], name: str) -> object:
+    nested = record.get(name)
+    if isinstance(nested, Mapping):
+        return nested.get("uuid")
+    return record.get(f"{name}_uuid")
+
+
+class _Tally:
+    """Counters shared by the threads of one client."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+        self.paced_seconds = 0.0
+
+    def add(self, *, requests: int = 0, retries: int = 0, paced_seconds: float = 0.0) -> None:
+        with self._lock:
+            self.requests += requests
+            self.retries += retries
+            self.paced_seconds += paced_seconds
+
+    def snapshot(self) -> tuple[int, int, float]:
+        with self._lock:
+            return self.requests, self.retries, self.paced_seconds
+
+
+class _UncertainWrite(Exception):
+    """A non-replayable request failed after it may have reached the server."""
+
+    def __init__(self, error: DokStampError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    records: list[dict[str, Any]]
+    pages: int
+    attempts: int
+
+
+class DokStampClient:
+    """A synchronous DokStamp client for one tenant; safe to share between threads.
+
+    Parameters
+    ----------
+    settings
+        Where and how to connect (``dashboard.settings.Settings``).
+    transport
+        An ``httpx`` transport to use instead of the network (``httpx.MockTransport`` in tests).
+    sleep, clock, rng
+        Injected waiting, monotonic time and jitter, so tests run fast and deterministically.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._settings = settings
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng if rng is not None else random.Random()
+        self._rng_lock = threading.Lock()
+        self._retry = RetryPolicy(
+            max_attempts=settings.max_attempts, max_seconds=settings.retry_seconds
+        )
+        connections = settings.concurrency + 2  # the page workers plus token/lookup requests
+        self._http = httpx.Client(
+            base_url=settings.api_url,
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            headers={
+                "Accept": "application/json",
+                "X-Tenant": settings.tenant,
+                "User-Agent": _USER_AGENT,
+            },
+            follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
+        )
+        self._pacer = RateLimitPacer(clock=clock, sleep=sleep, reserve=settings.concurrency)
+        self._auth = token_source_for(settings.credentials, exchange=self._exchange, clock=clock)
+        self._tally = _Tally()
+        self.last_sync_stats: SyncStats | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"DokStampClient(api_url={self._settings.api_url!r}, tenant={self._settings.tenant!r})"
+        )
+
+    # -- lists ---------------------------------------------------------------------------------
+
+    def list_all(
+        self,
+        resource: str,
+        *,
+        filters: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every record of a list endpoint, complete and without duplicates.
+
+        ``filters`` become ``where[field]=value`` (AND-combined equality; ``"null"`` matches
+        null). The first page is asked for with ``per_page = settings.page_size``; the server's
+        ``meta.per_page`` and ``meta.total`` then give the page count, and the other pages are
+        fetched concurrently (at most ``settings.concurrency`` at a time). When the pages do not
+        add up (total changed, a page short, a uuid twice) the whole listing is read again, up
+        to 3 times, then ``IncompleteSyncError``. ``progress(pages_done, pages_total)`` is called
+        from the calling thread. Sets ``last_sync_stats``.
+        """
+        started = self._clock()
+        before = self._tally.snapshot()
+        self.last_sync_stats = None
+        listing = self._collect(resource, filters=filters, progress=progress)
+        requests, retries, paced = (
+            now - then for now, then in zip(self._tally.snapshot(), before, strict=True)
+        )
+        self.last_sync_stats = SyncStats(
+            pages=listing.pages,
+            requests=int(requests),
+            seconds=self._clock() - started,
+            records=len(listing.records),
+            attempts=listing.attempts,
+            retries=int(retries),
+            paced_seconds=float(paced),
+        )
+        return listing.records
+
+    def list_courses(self) -> list[dict[str, Any]]:
+        """Every course of the tenant."""
+        return self.list_all("courses")
+
+    def list_cohorts(self) -> list[dict[str, Any]]:
+        """Every cohort of the tenant."""
+        return self.list_all("cohorts")
+
+    def list_students(self, filters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """Every student of the tenant (optionally filtered, e.g. ``{"email": ...}``)."""
+        return self.list_all("students", filters=filters)
+
+    def list_certificates(self) -> list[dict[str, Any]]:
+        """Every certificate of the tenant, whatever its status."""
+        return self.list_all("certificates")
+
+    # -- single records ------------------------------------------------------------------------
+
+    def get_enrollment(self, uuid: str) -> dict[str, Any]:
+        """One enrollment (``NotFoundError`` if absent or another tenant's)."""
+        return self._get_one("enrollments", uuid)
+
+    def get_course(self, uuid: str) -> dict[str, Any]:
+        """One course."""
+        return self._get_one("courses", uuid)
+
+    def get_cohort(self, uuid: str) -> dict[str, Any]:
+        """One cohort."""
+        return self._get_one("cohorts", uuid)
+
+    def get_student(self, uuid: str) -> dict[str, Any]:
+        """One student."""
+        return self._get_one("students", uuid)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def create_enrollment(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Create an enrollment; returns it as the server stored it.
+
+        There are no idempotency keys, so a create is never simply resent: after an uncertain
+        failure (timeout or dropped connection after sending, or a 5xx) the enrollment is looked
+        up by student, course, cohort and enrollment day, and only created again if absent.
+        """
+        body = dict(payload)
+        budget = self._budget()
+        while True:
+            try:
+                response = self._request(
+                    "POST", "/enrollments", json=body, replay_safe=False, budget=budget
+                )
+                return self._data(response)
+            except _UncertainWrite as uncertain:
+                error = uncertain.error
+                try:
+                    existing = self._find_enrollment(body)
+                except DokStampError as lookup_error:
+                    error.add_note(
+                        "The enrollment may have been created: looking it up failed "
+                        f"({lookup_error})."
+                    )
+                    raise error from lookup_error
+                if existing is not None:
+                    logger.info("create was uncertain; found it created as %s", existing["uuid"])
+                    return existing
+                delay = budget.next_delay()
+                if delay is None:
+                    raise error from None
+                logger.warning("create failed (%s) and was not stored; retrying", error)
+                self._tally.add(retries=1)
+                self._sleep(delay)
+
+    def update_enrollment(self, uuid: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """PATCH only the given fields; returns the updated enrollment."""
+        if not changes:
+            return self.get_enrollment(uuid)
+        response = self._request("PATCH", f"/enrollments/{_segment(uuid)}", json=dict(changes))
+        return self._data(response)
+
+    def delete_enrollment(self, uuid: str) -> None:
+        """Delete (soft-delete) one enrollment."""
+        self._request("DELETE", f"/enrollments/{_segment(uuid)}", gone_ok=True)
+
+    def batch_delete_enrollments(self, uuids: Sequence[str]) -> None:
+        """Delete several enrollments in one request (``DELETE /enrollments/batch/destroy``)."""
+        if isinstance(uuids, str):
+            raise TypeError("uuids must be a sequence of uuid strings, not one string")
+        if not uuids:
+            return
+        self._request(
+            "DELETE", "/enrollments/batch/destroy", json={"uuids": list(uuids)}, gone_ok=True
+        )
+
+    # -- internals: listings -------------------------------------------------------------------
+
+    def _collect(
+        self,
+        resource: str,
+        *,
+        filters: Mapping[str, str] | None,
+        progress: Progress | None,
+    ) -> _Listing:
+        if not _RESOURCE.fullmatch(resource):
+            raise ValueError(f"not a DokStamp resource path: {resource!r}")
+        path = f"/{resource}"
+        params = {**_STABLE_SORT, **_where(filters)}
+        change: ListingChanged | None = None
+        for attempt in range(1, SYNC_ATTEMPTS + 1):
+            try:
+                pages = self._read_pages(path, params, progress)
+                records = assemble_pages(pages)
+            except ListingChanged as changed:
+                change = changed
+                logger.warning(
+                    "%s changed during the sync (%s); attempt %d of %d",
+                    path,
+                    changed.reason,
+                    attempt,
+                    SYNC_ATTEMPTS,
+                )
+                if attempt < SYNC_ATTEMPTS:
+                    self._sleep(self._jitter(self._retry.base_delay * 2 ** (attempt - 1)))
+                continue
+            return _Listing(records=records, pages=len(pages), attempts=attempt)
+        assert change is not None
+        raise IncompleteSyncError(
+            f"{path}: the listing kept changing while it was read ({change.reason}) on "
+            f"{SYNC_ATTEMPTS} attempts; nothing partial was returned",
+            expected=change.expected,
+            received=change.received,
+        )
+
+    def _read_pages(
+        self, path: str, params: Mapping[str, str], progress: Progress | None
+    ) -> list[Page]:
+        first = self._page(path, params, number=1, per_page=self._settings.page_size)
+        if first.total is None or first.per_page is None:
+            if progress is not None:
+                progress(1, 1)
+            return [first]
+        total_pages = page_count(first.total, first.per_page)
+        if progress is not None:
+            progress(1, total_pages)
+        pages = {1: first}
+        if total_pages == 1:
+            return [first]
+        workers = min(self._settings.concurrency, total_pages - 1)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dokstamp-page")
+        try:
+            futures = [
+                pool.submit(self._page, path, params, number=n, per_page=first.per_page)
+                for n in range(2, total_pages + 1)
+            ]
+            for future in as_completed(futures):
+                page = future.result()
+                check_page(page, first=first)
+                pages[page.number] = page
+                if progress is not None:
+                    progress(len(pages), total_pages)
+        finally:
+            # On any failure, pages not yet started are dropped rather than fetched for nothing.
+            pool.shutdown(wait=True, cancel_futures=True)
+        return [pages[n] for n in sorted(pages)]
+
+    def _page(self, path: str, params: Mapping[str, str], *, number: int, per_page: int) -> Page:
+        response = self._request(
+            "GET", path, params={**params, "page": str(number), "per_page": str(per_page)}
+        )
+        return read_page(self._decode(response), number=number, where=f"GET {path}")
+
+    def _find_enrollment(self, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The enrollment matching a create payload, if the server has one."""
+        student, course = body.get("student_uuid"), body.get("course_uuid")
+        if not student or not course:
+            return None
+        listing = self._collect(
+            "enrollments",
+            filters={"student_uuid": str(student), "course_uuid": str(course)},
+            progress=None,
+        )
+        day = _day(body.get("enrolled_at"))
+        cohort = body.get("cohort_uuid") or None
+        for record in listing.records:
+            if (
+                _related_uuid(record, "student") == str(student)
+                and _related_uuid(record, "course") == str(course)
+                and (_related_uuid(record, "cohort") or None) == cohort
+                and _day(record.get("enrolled_at")) == day
+            ):
+                return record
+        return None
+
+    # -- internals: one request ----------------------------------------------------------------
+
+    def _get_one(self, resource: str, uuid: str) -> dict[str, Any]:
+        return self._data(self._request("GET", f"/{resource}/{_segment(uuid)}"))
+
+    def _budget(self) -> RetryBudget:
+        return RetryBudget(self._retry, clock=self._clock, rng=self._rng_threadsafe())
+
+    def _rng_threadsafe(self) -> random.Random:
+        # Budgets draw jitter from a per-budget generator seeded from the client's, so one
+        # injected seed still makes every delay reproducible.
+        with self._rng_lock:
+            return random.Random(self._rng.getrandbits(64))
+
+    def _jitter(self, ceiling: float) -> float:
+        with self._rng_lock:
+            return self._rng.uniform(0.0, ceiling)
+
+    def _exchange(
+        self,
+        path: str,
+        *,
+        form: Mapping[str, str] | None = None,
+        json: Mapping[str, str] | None = None,
+    ) -> Mapping[str, Any]:
+        response = self._request("POST", path, form=form, json=json, authenticated=False)
+        body = self._decode(response)
+        if not isinstance(body, Mapping):
+            raise DokStampError(f"{path} answered with something else than a JSON object")
+        return body
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        form: Mapping[str, str] | None = None,
+        authenticated: bool = True,
+        replay_safe: bool = True,
+        gone_ok: bool = False,
+        budget: RetryBudget | None = None,
+    ) -> httpx.Response:
+        """Send with auth, pacing and retries; returns a 2xx response or raises a DokStampError.
+
+        ``replay_safe=False`` (creates): a failure after the request may have reached the server
+        raises ``_UncertainWrite`` instead of resending. ``gone_ok``: a 404 on a resend that
+        follows such a failure means the first send did its job (deletes).
+        """
+        budget = budget if budget is not None else self._budget()
+        headers: dict[str, str] = {}
+        content: bytes | None = None
+        data: Mapping[str, str] | None = None
+        if json is not None:
+            content = orjson.dumps(json, default=_json_default)
+            headers["Content-Type"] = "application/json"
+        elif form is not None:
+            data = form
+        renewed = False
+        uncertain = False  # an earlier send may have reached the server
+        while True:
+            token: str | None = None
+            if authenticated:
+                token = self._auth.token()
+                headers["Authorization"] = f"Bearer {token}"
+            self._tally.add(requests=1, paced_seconds=self._pacer.acquire())
+            try:
+                response = self._http.request(
+                    method, path, params=params, content=content, data=data, headers=headers
+                )
+            except httpx.TransportError as exc:
+                self._pacer.release(None)
+                error = NetworkError(
+                    f"{type(exc).__name__}: {exc}".rstrip(": "), method=method, url=path
+                )
+                sent = not isinstance(exc, _NOT_SENT)
+                if sent and not replay_safe:
+                    raise _UncertainWrite(error) from exc
+                uncertain = uncertain or sent
+                delay = budget.next_delay()
+                if delay is None:
+                    raise error from exc
+                self._before_retry(method, path, error, delay)
+                continue
+            self._pacer.release(response.headers)
+            status = response.status_code
+            if status < 400:
+                return response
+            failure = error_from_response(response)
+            if status == 401 and token is not None and self._auth.renewable and not renewed:
+                renewed = True
+                logger.info("%s %s: token refused; renewing it once", method, path)
+                self._auth.renew(token)
+                continue
+            if status == 404 and gone_ok and uncertain:
+                return response
+            if status != 429 and status < 500:
+                raise failure
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                self._pacer.pause(retry_after)  # every thread holds off, not just this one
+            if status >= 500 and not replay_safe:
+                raise _UncertainWrite(failure)
+            uncertain = uncertain or status >= 500
+            delay = budget.next_delay(retry_after)
+            if delay is None:
+                raise failure
+            # With Retry-After the pacer does the waiting (for all threads) in acquire().
+            self._before_retry(method, path, failure, 0.0 if retry_after is not None else delay)
+
+    def _before_retry(self, method: str, path: str, error: DokStampError, delay: float) -> None:
+        logger.warning("%s %s failed (%s); retrying in %.2f s", method, path, error, delay)
+        self._tally.add(retries=1)
+        if delay > 0:
+            self._sleep(delay)
+
+    def _decode(self, response: httpx.Response) -> Any:
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise DokStampError(
+                "the server answered with something else than JSON",
+                status=response.status_code,
+                method=response.request.method,
+                url=str(response.request.url.copy_with(query=None)),
+            ) from None
+
+    def _data(self, response: httpx.Response) -> dict[str, Any]:
+        body = self._decode(response)
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            record: dict[str, Any] = body["data"]
+            return record
+        raise DokStampError(
+            "expected a JSON object with a 'data' object",
+            status=response.status_code,
+            method=response.request.method,
+            url=str(response.request.url.copy_with(query=None)),
+        )

@@ -1,0 +1,102 @@
+"""Client-side pacing from the server's rate-limit headers, so a long sync does not run into 429s.
+
+Laravel's throttle sends ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining`` on every response
+(requests per window, one minute by default) and ``Retry-After`` with a 429. The pacer lets
+requests go at full speed while plenty remain; once the remaining allowance is low it spreads
+what is left over a window (the k-th last request waits ``window / k``), so the allowance never
+reaches zero before the server's window has turned over. A ``Retry-After`` pauses every thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+
+__all__ = ["RateLimitPacer"]
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+class RateLimitPacer:
+    """Decides how long each request waits before it is sent; shared by all threads of a client.
+
+    Call ``acquire()`` before each send (it sleeps if needed and returns the seconds waited) and
+    ``release(headers)`` after it (with the response headers, or None when no response came).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        window_seconds: float = 60.0,
+        reserve: int = 8,
+        reserve_fraction: float = 0.2,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._window = window_seconds
+        self._reserve = reserve
+        self._reserve_fraction = reserve_fraction
+        self._lock = threading.Lock()
+        self._limit: int | None = None
+        self._remaining: int | None = None  # server's allowance minus our requests in flight
+        self._in_flight = 0
+        self._next_at = float("-inf")  # earliest start of the next request while spreading
+        self._resume_at = float("-inf")  # end of a Retry-After pause
+        self._pause_pending = False
+
+    def _low_water(self) -> int:
+        if self._limit is None:
+            return self._reserve
+        return max(self._reserve, int(self._limit * self._reserve_fraction))
+
+    def acquire(self) -> float:
+        """Wait until this request may go; returns the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next_at, self._resume_at)
+            if self._pause_pending and start >= self._resume_at:
+                # The pause covered the server's window: its allowance is fresh but unknown.
+                self._pause_pending = False
+                self._remaining = None
+            if self._remaining is not None and self._remaining <= self._low_water():
+                self._next_at = start + self._window / max(self._remaining, 1)
+            if self._remaining is not None:
+                self._remaining -= 1
+            self._in_flight += 1
+        wait = start - now
+        if wait > 0:
+            self._sleep(wait)
+            return wait
+        return 0.0
+
+    def release(self, headers: Mapping[str, str] | None) -> None:
+        """Record a finished request and what its response said about the allowance."""
+        with self._lock:
+            self._in_flight -= 1
+            if headers is None:
+                return
+            limit = _header_int(headers, "X-RateLimit-Limit")
+            if limit is not None:
+                self._limit = limit
+            remaining = _header_int(headers, "X-RateLimit-Remaining")
+            if remaining is not None:
+                self._remaining = remaining - self._in_flight
+                if remaining > self._low_water():
+                    self._next_at = float("-inf")  # the window turned over: stop spreading
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request for ``seconds`` (the server's Retry-After)."""
+        with self._lock:
+            self._resume_at = max(self._resume_at, self._clock() + seconds)
+            self._remaining = 0
+            self._pause_pending = True

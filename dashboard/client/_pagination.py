@@ -1,0 +1,127 @@
+"""Reading DokStamp's paginated envelope and checking that a listing's pages add up."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dashboard.client._exceptions import DokStampError
+
+__all__ = ["ListingChanged", "Page", "assemble_pages", "check_page", "page_count", "read_page"]
+
+
+class ListingChanged(Exception):
+    """The listing changed while it was being read; the whole read must start over."""
+
+    def __init__(self, reason: str, *, expected: int, received: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.expected = expected
+        self.received = received
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing: its records and the server's ``meta`` (None when unpaginated)."""
+
+    number: int
+    records: list[dict[str, Any]]
+    per_page: int | None
+    total: int | None
+    current_page: int | None = None
+
+
+def _meta_int(meta: Mapping[str, Any], key: str) -> int | None:
+    value = meta.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)  # some Laravel setups serialise meta numbers as strings
+    return None
+
+
+def read_page(body: object, *, number: int, where: str) -> Page:
+    """A page from a list response body (``{"data": [...], "meta": {...}}``)."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+        raise DokStampError(f"{where}: expected a JSON object with a 'data' list", status=200)
+    records = body["data"]
+    meta = body.get("meta")
+    if not isinstance(meta, Mapping):
+        return Page(number=number, records=records, per_page=None, total=None)
+    per_page = _meta_int(meta, "per_page")
+    total = _meta_int(meta, "total")
+    if per_page is None or per_page < 1 or total is None or total < 0:
+        raise DokStampError(f"{where}: meta.per_page/meta.total missing or invalid", status=200)
+    current_page = _meta_int(meta, "current_page")
+    if current_page is not None and current_page != number:
+        raise DokStampError(
+            f"{where}: asked for page {number}, the server sent page {current_page}", status=200
+        )
+    return Page(
+        number=number,
+        records=records,
+        per_page=per_page,
+        total=total,
+        current_page=current_page,
+    )
+
+
+def page_count(total: int, per_page: int) -> int:
+    """Pages needed for ``total`` records (an empty listing still has its first page)."""
+    return max(1, math.ceil(total / per_page))
+
+
+def check_page(page: Page, *, first: Page) -> None:
+    """Raise ListingChanged when a later page disagrees with the first one's meta."""
+    assert first.total is not None
+    if page.total != first.total:
+        raise ListingChanged(
+            f"total changed from {first.total} to {page.total} during the sync",
+            expected=first.total,
+        )
+    if page.per_page != first.per_page:
+        raise ListingChanged(
+            f"per_page changed from {first.per_page} to {page.per_page} during the sync",
+            expected=first.total,
+        )
+
+
+def assemble_pages(pages: Sequence[Page], *, key: str = "uuid") -> list[dict[str, Any]]:
+    """All records in page order, after checking the pages add up to ``total`` exactly.
+
+    Every page but the last must be full, the last must hold the rest, and no ``key`` may
+    repeat. Otherwise ListingChanged: rows moved between pages while they were read.
+    """
+    first = pages[0]
+    if first.total is None or first.per_page is None:
+        records = list(first.records)
+    else:
+        total, per_page = first.total, first.per_page
+        expected_pages = page_count(total, per_page)
+        if [p.number for p in pages] != list(range(1, expected_pages + 1)):
+            raise ListingChanged("pages missing from the listing", expected=total)
+        records = []
+        for page in pages:
+            expected = min(per_page, total - (page.number - 1) * per_page)
+            if len(page.records) != expected:
+                raise ListingChanged(
+                    f"page {page.number} held {len(page.records)} records, expected {expected}",
+                    expected=total,
+                    received=sum(len(p.records) for p in pages),
+                )
+            records.extend(page.records)
+    seen: set[object] = set()
+    for record in records:
+        identity = record.get(key) if isinstance(record, Mapping) else None
+        if identity is None:
+            continue
+        if identity in seen:
+            raise ListingChanged(
+                f"record {identity} appeared twice", expected=len(records), received=len(records)
+            )
+        seen.add(identity)
+    return records

@@ -1,0 +1,293 @@
+"""The one settings object: where DokStamp is, how to authenticate, cache and paging options.
+
+Built from a mapping (the environment, the ``[dokstamp]`` table of ``.streamlit/secrets.toml``,
+or a dict in tests). Problems raise one ``ConfigurationError`` naming the variable; secret values
+are wrapped in ``Secret`` and never appear in ``repr``/``str`` or in error messages.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from dashboard.client import (
+    ClientCredentials,
+    ConfigurationError,
+    Credentials,
+    PasswordLogin,
+    Secret,
+    StaticToken,
+)
+
+__all__ = ["VARIABLES", "ConfigurationError", "Settings", "default_cache_dir"]
+
+# Every variable read, with its meaning (the README's settings table is written from this).
+VARIABLES: Final[Mapping[str, str]] = {
+    "DOKSTAMP_API_URL": "Base URL of the DokStamp API (https, or http on loopback only)",
+    "DOKSTAMP_TENANT": "Tenant domain sent as X-Tenant",
+    "DOKSTAMP_TOKEN": "Static bearer token (mode 1)",
+    "DOKSTAMP_CLIENT_ID": "OAuth2 client id for POST /oauth/token (mode 2)",
+    "DOKSTAMP_CLIENT_SECRET": "OAuth2 client secret (mode 2)",
+    "DOKSTAMP_EMAIL": "User email for POST /auth/login (mode 3)",
+    "DOKSTAMP_PASSWORD": "User password (mode 3)",
+    "DOKSTAMP_PAGE_SIZE": "per_page asked for when listing (the server may apply less)",
+    "DOKSTAMP_CONCURRENCY": "Pages fetched at the same time",
+    "DOKSTAMP_TIMEOUT": "Seconds before one HTTP request times out",
+    "DOKSTAMP_MAX_ATTEMPTS": "Sends per request at most (first try plus retries)",
+    "DOKSTAMP_RETRY_SECONDS": "Seconds of retrying per request at most",
+    "ENROLLMENT_OUTCOMES_CACHE_DIR": "Folder of the local cache",
+    "ENROLLMENT_OUTCOMES_CACHE_TTL": "Seconds a cached extract counts as fresh",
+    "ENROLLMENT_OUTCOMES_EDITING": "true/false: allow corrections from the dashboard",
+}
+
+_SECRET_VARIABLES = frozenset({"DOKSTAMP_TOKEN", "DOKSTAMP_CLIENT_SECRET", "DOKSTAMP_PASSWORD"})
+_PREFIXES = ("DOKSTAMP_", "ENROLLMENT_OUTCOMES_")
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder for this app (e.g. ``~/.cache/enrollment-outcomes``)."""
+    return Path(platformdirs.user_cache_dir()) / "enrollment-outcomes"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Validated settings. Build with ``from_mapping`` or ``from_environment``."""
+
+    api_url: str
+    tenant: str
+    credentials: Credentials
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    cache_ttl_seconds: float = 900.0
+    page_size: int = 1000
+    concurrency: int = 8
+    editing: bool | None = None
+    timeout_seconds: float = 30.0
+    max_attempts: int = 5
+    retry_seconds: float = 60.0
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, object]) -> Settings:
+        """Settings from ``DOKSTAMP_*`` / ``ENROLLMENT_OUTCOMES_*`` keys; other keys are ignored.
+
+        Empty values count as unset. Exactly one credential mode must be complete:
+        ``DOKSTAMP_TOKEN``, or ``DOKSTAMP_CLIENT_ID`` + ``DOKSTAMP_CLIENT_SECRET``, or
+        ``DOKSTAMP_EMAIL`` + ``DOKSTAMP_PASSWORD``.
+        """
+        values = _present(mapping)
+        return cls(
+            api_url=_api_url(values),
+            tenant=_required(values, "DOKSTAMP_TENANT"),
+            credentials=_credentials(values),
+            cache_dir=_path(values, "ENROLLMENT_OUTCOMES_CACHE_DIR") or default_cache_dir(),
+            cache_ttl_seconds=_number(values, "ENROLLMENT_OUTCOMES_CACHE_TTL", 900.0, minimum=0),
+            page_size=_whole(values, "DOKSTAMP_PAGE_SIZE", 1000, minimum=1, maximum=100_000),
+            concurrency=_whole(values, "DOKSTAMP_CONCURRENCY", 8, minimum=1, maximum=64),
+            editing=_flag(values, "ENROLLMENT_OUTCOMES_EDITING"),
+            timeout_seconds=_number(values, "DOKSTAMP_TIMEOUT", 30.0, minimum=0.001),
+            max_attempts=_whole(values, "DOKSTAMP_MAX_ATTEMPTS", 5, minimum=1, maximum=100),
+            retry_seconds=_number(values, "DOKSTAMP_RETRY_SECONDS", 60.0, minimum=0),
+        )
+
+    @classmethod
+    def from_environment(
+        cls,
+        environ: Mapping[str, str] = os.environ,
+        secrets: Mapping[str, object] | None = None,
+    ) -> Settings:
+        """Settings from the ``[dokstamp]`` secrets table with environment variables over it.
+
+        The merge is per variable: an environment variable replaces the same key of the table.
+        Empty environment variables do not hide the table's value.
+        """
+        merged: dict[str, object] = dict(_present(secrets or {}))
+        merged.update(_present(environ))
+        return cls.from_mapping(merged)
+
+
+def _present(mapping: Mapping[str, object]) -> dict[str, object]:
+    """The mapping's settings keys whose values are not empty."""
+    present: dict[str, object] = {}
+    for key, value in mapping.items():
+        if not isinstance(key, str) or not key.startswith(_PREFIXES):
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        present[key] = value.strip() if isinstance(value, str) else value
+    return present
+
+
+def _shown(variable: str, value: object) -> str:
+    return "(hidden)" if variable in _SECRET_VARIABLES else repr(value)
+
+
+def _required(values: Mapping[str, object], variable: str) -> str:
+    value = values.get(variable)
+    if value is None:
+        raise ConfigurationError(
+            f"{variable} is not set ({VARIABLES[variable]})", variable=variable
+        )
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"{variable} must be text, got {_shown(variable, value)}", variable=variable
+        )
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _api_url(values: Mapping[str, object]) -> str:
+    variable = "DOKSTAMP_API_URL"
+    url = _required(values, variable).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigurationError(
+            f"{variable} must be an http(s) URL such as https://api.dokstamp.eu, got {url!r}",
+            variable=variable,
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{variable} must not have a query or fragment, got {url!r}", variable=variable
+        )
+    if parts.username or parts.password:
+        raise ConfigurationError(
+            f"{variable} must not contain credentials; use DOKSTAMP_TOKEN or the client "
+            "credentials variables",
+            variable=variable,
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"{variable} uses plain http to {parts.hostname}: the bearer token would travel "
+            "unencrypted; use https (plain http is allowed on loopback only)",
+            variable=variable,
+        )
+    return url
+
+
+def _credentials(values: Mapping[str, object]) -> Credentials:
+    modes = {
+        "DOKSTAMP_TOKEN": ("DOKSTAMP_TOKEN",),
+        "DOKSTAMP_CLIENT_ID": ("DOKSTAMP_CLIENT_ID", "DOKSTAMP_CLIENT_SECRET"),
+        "DOKSTAMP_EMAIL": ("DOKSTAMP_EMAIL", "DOKSTAMP_PASSWORD"),
+    }
+    chosen = [names for names in modes.values() if any(name in values for name in names)]
+    if not chosen:
+        raise ConfigurationError(
+            "No DokStamp credentials: set DOKSTAMP_TOKEN, or DOKSTAMP_CLIENT_ID and "
+            "DOKSTAMP_CLIENT_SECRET, or DOKSTAMP_EMAIL and DOKSTAMP_PASSWORD",
+            variable="DOKSTAMP_TOKEN",
+        )
+    if len(chosen) > 1:
+        given = [next(name for name in names if name in values) for names in chosen]
+        raise ConfigurationError(
+            f"Contradictory credentials: {' and '.join(given)} are both set; set only one of "
+            "DOKSTAMP_TOKEN, DOKSTAMP_CLIENT_ID+DOKSTAMP_CLIENT_SECRET, "
+            "DOKSTAMP_EMAIL+DOKSTAMP_PASSWORD",
+            variable=given[1],
+        )
+    names = chosen[0]
+    for name in names:
+        if name not in values:
+            other = next(n for n in names if n != name)
+            raise ConfigurationError(f"{name} is required when {other} is set", variable=name)
+    texts = [_required(values, name) for name in names]
+    if names[0] == "DOKSTAMP_TOKEN":
+        return StaticToken(token=Secret(texts[0]))
+    if names[0] == "DOKSTAMP_CLIENT_ID":
+        return ClientCredentials(client_id=texts[0], client_secret=Secret(texts[1]))
+    return PasswordLogin(email=texts[0], password=Secret(texts[1]))
+
+
+def _path(values: Mapping[str, object], variable: str) -> Path | None:
+    value = values.get(variable)
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike):
+        raise ConfigurationError(
+            f"{variable} must be a folder path, got {value!r}", variable=variable
+        )
+    return Path(value).expanduser()
+
+
+def _whole(
+    values: Mapping[str, object], variable: str, default: int, *, minimum: int, maximum: int
+) -> int:
+    value = values.get(variable)
+    if value is None:
+        return default
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
+        try:
+            number = int(value.replace("_", ""))
+        except ValueError:
+            number = None
+    if number is None:
+        raise ConfigurationError(
+            f"{variable} must be a whole number, got {value!r}", variable=variable
+        )
+    if not minimum <= number <= maximum:
+        raise ConfigurationError(
+            f"{variable} must be between {minimum} and {maximum}, got {number}", variable=variable
+        )
+    return number
+
+
+def _number(
+    values: Mapping[str, object], variable: str, default: float, *, minimum: float
+) -> float:
+    value = values.get(variable)
+    if value is None:
+        return default
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        raise ConfigurationError(
+            f"{variable} must be a number of seconds, got {value!r}", variable=variable
+        )
+    if number < minimum:
+        raise ConfigurationError(
+            f"{variable} must be at least {minimum:g}, got {number:g}", variable=variable
+        )
+    return number
+
+
+def _flag(values: Mapping[str, object], variable: str) -> bool | None:
+    value = values.get(variable)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    raise ConfigurationError(f"{variable} must be true or false, got {value!r}", variable=variable)
