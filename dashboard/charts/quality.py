@@ -1,0 +1,83 @@
+"""Data-quality bars: how many rows each check flags (flags, not silent fixes)."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from dashboard.charts.inputs import NOTE, WITHHELD, checked_aggregate, publishable
+from dashboard.charts.labels import label_order
+from dashboard.charts.spec import ChartSpec, no_data_chart
+from dashboard.charts.theme import (
+    COUNT_FORMAT,
+    OKABE_ITO,
+    PLACEHOLDER_STROKE,
+    PLACEHOLDER_TEXT,
+    SUPPRESSED_LABEL,
+    apply_theme,
+)
+
+
+def data_quality_chart(
+    summary: pl.DataFrame,
+    *,
+    title: str = "Data quality checks",
+    suppressed_label: str = SUPPRESSED_LABEL,
+) -> ChartSpec:
+    """One bar per check with the number of rows it flags; checks that flag nothing show 0.
+
+    Parameters
+    ----------
+    summary
+        ``data_quality`` output: ``[check, label, count]``, optionally ``suppressed``.
+    """
+    frame = checked_aggregate(
+        summary, chart="data_quality_chart", required=["check", "label", "count"]
+    )
+    if frame.is_empty():
+        return no_data_chart(title=title)
+    data = publishable(
+        frame.with_columns(pl.col("label").fill_null(pl.col("check"))),
+        dimensions=["check", "label"],
+        measures=["count"],
+        label=suppressed_label,
+    )
+    y = alt.Y("label:N", title=None, sort=label_order(data, "label"), axis=alt.Axis(labelLimit=360))
+    tooltip = [
+        alt.Tooltip("label:N", title="Check"),
+        alt.Tooltip("check:N", title="Check id"),
+        alt.Tooltip("count:Q", title="n rows flagged", format=COUNT_FORMAT),
+    ]
+    base = alt.Chart(data)
+    shown = base.transform_filter(f"!datum.{WITHHELD}")
+    bars = shown.mark_bar(height={"band": 0.7}).encode(
+        x=alt.X("count:Q", title="Rows flagged", axis=alt.Axis(format=COUNT_FORMAT)),
+        y=y,
+        color=alt.condition(
+            "datum.count > 0", alt.value(OKABE_ITO["vermillion"]), alt.value(PLACEHOLDER_STROKE)
+        ),
+        tooltip=tooltip,
+    )
+    counts = shown.mark_text(align="left", dx=4, color=PLACEHOLDER_TEXT).encode(
+        x=alt.X("count:Q"), y=y, text=alt.Text("count:Q", format=COUNT_FORMAT), tooltip=tooltip
+    )
+    notes = (
+        base.transform_filter(f"datum.{WITHHELD}")
+        .mark_text(align="left", dx=3, fontStyle="italic", color=PLACEHOLDER_TEXT)
+        .encode(
+            x=alt.datum(0),
+            y=y,
+            text=alt.Text(f"{NOTE}:N"),
+            tooltip=[tooltip[0], alt.Tooltip(f"{NOTE}:N", title="n rows flagged")],
+        )
+    )
+    chart = alt.LayerChart(layer=[bars, counts, notes]).properties(
+        title=alt.Title(
+            title,
+            subtitle=[
+                "Rows each check flags. Flags, not fixes: editors can open the rows behind a count."
+            ],
+        ),
+        width=480,
+    )
+    return apply_theme(chart)

@@ -1,0 +1,190 @@
+"""A cohort's timeline: its planned window beside monthly events and the active headcount.
+
+Takes ``dashboard.metrics.cohort_timeline`` (monthly new enrollments, completions, drops,
+active) and ``cohort_windows_planned`` (start and end date of each cohort), for one cohort.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import altair as alt
+import polars as pl
+
+from dashboard.charts.errors import ChartInputError
+from dashboard.charts.inputs import WITHHELD, checked_aggregate, publishable, temporal_as_text
+from dashboard.charts.spec import ChartSpec, no_data_chart
+from dashboard.charts.theme import (
+    COUNT_FORMAT,
+    DATE_FORMAT,
+    MONTH_FORMAT,
+    PLACEHOLDER_FILL,
+    PLACEHOLDER_STROKE,
+    PLACEHOLDER_TEXT,
+    STATUS_COLOURS,
+    SUPPRESSED_LABEL,
+    apply_theme,
+)
+
+# Monthly event columns, the legend name of each and its colour (the status it leads to).
+EVENTS: Final = {
+    "new_enrollments": ("New enrollments", STATUS_COLOURS["enrolled"]),
+    "completions": ("Completions", STATUS_COLOURS["completed"]),
+    "drops": ("Drops", STATUS_COLOURS["dropped"]),
+}
+ACTIVE: Final = ("Active headcount", "#000000")
+_TIMELINE_COLUMNS: Final = ("cohort_uuid", "cohort_code", "month", *EVENTS, "active")
+_PLANNED_COLUMNS: Final = ("cohort_uuid", "cohort_code", "course_name", "start_date", "end_date")
+
+
+def cohort_timeline_chart(
+    timeline: pl.DataFrame,
+    planned: pl.DataFrame,
+    *,
+    cohort_uuid: str | None = None,
+    title: str | None = None,
+    suppressed_label: str = SUPPRESSED_LABEL,
+) -> ChartSpec:
+    """Monthly event bars and the active headcount line over the cohort's planned window.
+
+    Parameters
+    ----------
+    timeline
+        ``cohort_timeline`` output: ``[cohort_uuid, cohort_code, month, new_enrollments,
+        completions, drops, active]``, optionally ``suppressed`` (such months are left out).
+    planned
+        ``cohort_windows_planned`` output: ``[cohort_uuid, cohort_code, course_name,
+        start_date, end_date]``.
+    cohort_uuid
+        The cohort to draw. May be omitted when the frames hold a single cohort.
+
+    Raises
+    ------
+    ChartInputError
+        When ``cohort_uuid`` is omitted and the frames hold several cohorts.
+    """
+    timeline = checked_aggregate(
+        timeline, chart="cohort_timeline_chart", required=_TIMELINE_COLUMNS
+    )
+    planned = checked_aggregate(planned, chart="cohort_timeline_chart", required=_PLANNED_COLUMNS)
+    if cohort_uuid is None:
+        cohorts = set(timeline["cohort_uuid"].to_list()) | set(planned["cohort_uuid"].to_list())
+        if len(cohorts) > 1:
+            raise ChartInputError(
+                f"cohort_timeline_chart: the frames hold {len(cohorts)} cohorts; "
+                "pass cohort_uuid= to choose one"
+            )
+    else:
+        timeline = timeline.filter(pl.col("cohort_uuid") == cohort_uuid)
+        planned = planned.filter(pl.col("cohort_uuid") == cohort_uuid)
+
+    window = temporal_as_text(planned.head(1), ["start_date", "end_date"])
+    code = (window["cohort_code"].to_list() or timeline["cohort_code"].to_list() or [None])[0]
+    course = (window["course_name"].to_list() or [None])[0]
+    title = title or (
+        f"Cohort {code}" + (f" ({course})" if course else "") if code else "Cohort timeline"
+    )
+    if timeline.is_empty() and window.is_empty():
+        return no_data_chart(title=title)
+
+    months = publishable(
+        temporal_as_text(timeline, ["month"]).rename(
+            {column: name for column, (name, _) in EVENTS.items()}
+        ),
+        dimensions=["month"],
+        measures=[name for name, _ in EVENTS.values()] + ["active"],
+        label=suppressed_label,
+    )
+    any_withheld = bool(months[WITHHELD].any())
+    months = months.filter(~pl.col(WITHHELD)).sort("month")
+
+    names = [name for name, _ in EVENTS.values()]
+    colour_scale = alt.Scale(
+        domain=[*names, ACTIVE[0]], range=[colour for _, colour in EVENTS.values()] + [ACTIVE[1]]
+    )
+    month_x = alt.X(
+        "utcyearmonth(month):T",
+        title="Month",
+        axis=alt.Axis(format=MONTH_FORMAT, labelAngle=-40),
+        scale=alt.Scale(type="utc"),
+    )
+    layers: list[alt.Chart] = []
+    has_window = not window.is_empty() and window["start_date"][0] is not None
+    if has_window:
+        window = window.with_columns(
+            pl.lit("Planned window").alias("label"),
+            pl.col("end_date").fill_null(pl.col("start_date")),
+        )
+        planned_base = alt.Chart(window)
+        planned_tooltip = [
+            alt.Tooltip("label:N", title="Cohort"),
+            alt.Tooltip("start_date:T", title="Planned start", format=DATE_FORMAT),
+            alt.Tooltip("end_date:T", title="Planned end", format=DATE_FORMAT),
+        ]
+        layers += [
+            planned_base.mark_rect(
+                fill=PLACEHOLDER_FILL, stroke=PLACEHOLDER_STROKE, strokeDash=[4, 3], opacity=0.8
+            ).encode(
+                x=alt.X("start_date:T", scale=alt.Scale(type="utc")),
+                x2=alt.X2("end_date:T"),
+                tooltip=planned_tooltip,
+            ),
+            planned_base.mark_text(
+                align="left", baseline="top", dx=4, dy=4, color=PLACEHOLDER_TEXT, fontStyle="italic"
+            ).encode(
+                x=alt.X("start_date:T", scale=alt.Scale(type="utc")),
+                y=alt.value(0),
+                text=alt.Text("label:N"),
+            ),
+        ]
+    if not months.is_empty():
+        month_base = alt.Chart(months)
+        layers.append(
+            month_base.transform_fold(list(names), as_=["event", "count"])
+            .mark_bar()
+            .encode(
+                x=month_x,
+                xOffset=alt.XOffset("event:N", sort=names),
+                y=alt.Y("count:Q", title="Events in the month", axis=alt.Axis(format=COUNT_FORMAT)),
+                color=alt.Color("event:N", title=None, scale=colour_scale),
+                tooltip=[
+                    alt.Tooltip("utcyearmonth(month):T", title="Month", format=MONTH_FORMAT),
+                    alt.Tooltip("event:N", title="Event"),
+                    alt.Tooltip("count:Q", title="n (events)", format=COUNT_FORMAT),
+                ],
+            )
+        )
+        layers.append(
+            month_base.mark_line(point=True, strokeWidth=2).encode(
+                x=alt.X(month_x.shorthand, bandPosition=0.5, scale=alt.Scale(type="utc")),
+                y=alt.Y(
+                    "active:Q",
+                    title="Active headcount",
+                    axis=alt.Axis(format=COUNT_FORMAT, orient="right"),
+                ),
+                color=alt.ColorDatum(ACTIVE[0]),
+                tooltip=[
+                    alt.Tooltip("utcyearmonth(month):T", title="Month", format=MONTH_FORMAT),
+                    alt.Tooltip(
+                        "active:Q", title="n active (enrolled, not completed)", format=COUNT_FORMAT
+                    ),
+                ],
+            )
+        )
+    subtitle = [
+        "Bars: new enrollments, completions and drops (where dated) per month. "
+        "Line: students active at month end (right axis)."
+    ]
+    subtitle.append(
+        "Shaded: the cohort's planned window (start to end date)."
+        if has_window
+        else "This cohort has no planned dates."
+    )
+    if any_withheld:
+        subtitle.append(f"Months with {suppressed_label} are not drawn.")
+    chart: alt.LayerChart = (
+        alt.LayerChart(layer=layers)
+        .resolve_scale(y="independent")
+        .properties(title=alt.Title(title, subtitle=subtitle), width=560, height=280)
+    )
+    return apply_theme(chart)
