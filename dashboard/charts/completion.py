@@ -66,13 +66,11 @@ def completion_rate_chart(
     )
     rate_title = f"{rate.capitalize()} rate"
     title = title or (f"{rate_title} by {column_title(by).lower()}" if by else rate_title)
+    frame = _groups_with_enrollments(frame, by=by)
     if frame.is_empty():
         return no_data_chart(title=title)
 
     group = by or _GROUP
-    if by is None:
-        frame = frame.with_columns(pl.lit(_OVERALL).alias(_GROUP))
-    frame = as_group_labels(frame, group)
     scoped = "scope" in frame.columns
     if scoped:
         frame = frame.with_columns(pl.col("scope").cast(pl.String).replace(_SCOPE_TITLES))
@@ -165,14 +163,13 @@ def status_composition_chart(
     title = title or (
         f"Enrollment status by {column_title(by).lower()}" if by else "Enrollment status"
     )
+    frame = _groups_with_enrollments(frame, by=by)
     if frame.is_empty():
         return no_data_chart(title=title)
 
     group = by or _GROUP
-    if by is None:
-        frame = frame.with_columns(pl.lit(_OVERALL).alias(_GROUP))
     data = publishable(
-        as_group_labels(frame, group),
+        frame,
         dimensions=[group],
         measures=["n", *STATUS_ORDER],
         label=suppressed_label,
@@ -214,6 +211,29 @@ def status_composition_chart(
         title=alt.Title(title, subtitle=subtitle), width=480
     )
     return apply_theme(chart)
+
+
+def _groups_with_enrollments(frame: pl.DataFrame, *, by: str | None) -> pl.DataFrame:
+    """Label the groups ("(none)" for a null key, "All enrollments" for the total row) and drop
+    groups without enrollments (n = 0 has no rate; suppressed groups are kept, to be labelled)."""
+    group = by or _GROUP
+    if by is None:
+        frame = frame.with_columns(pl.lit(_OVERALL).alias(_GROUP))
+    frame = as_group_labels(frame, group)
+    if "is_total" in frame.columns:
+        # The total row of completion_rates(total=True) has a null key, like a "no cohort" group.
+        frame = frame.with_columns(
+            pl.when(pl.col("is_total").fill_null(value=False))
+            .then(pl.lit(_OVERALL))
+            .otherwise(pl.col(group))
+            .alias(group)
+        )
+    suppressed = (
+        pl.col("suppressed").fill_null(value=False)
+        if "suppressed" in frame.columns
+        else pl.lit(False)
+    )
+    return frame.filter(suppressed | (pl.col("n").fill_null(0) > 0))
 
 
 def _withheld_notes(

@@ -1,0 +1,69 @@
+"""grade_histogram_chart and grade_box_chart: built from bins and quartiles, not grade rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from dashboard.charts import grade_box_chart, grade_histogram_chart
+
+
+def test_histogram_bars_span_their_bins(histogram: pl.DataFrame, spec: Any) -> None:
+    chart = spec(grade_histogram_chart(histogram))
+    assert chart.marks() == ["bar", "text", "rule"]
+    encoding = chart.view("bar")["encoding"]
+    assert (encoding["x"]["field"], encoding["x2"]["field"]) == ("bin_start", "bin_end")
+    assert encoding["x"]["scale"]["domain"] == [0.0, 10.0]
+    assert encoding["x"]["title"] == "Grade (0-10)"
+    assert encoding["y"]["field"] == "count"
+    assert "n in bin" in chart.tooltip_titles(chart.view("bar"))
+    assert len(chart.rows()) == histogram.height
+
+
+def test_histogram_pass_mark_rule_is_optional(histogram: pl.DataFrame, spec: Any) -> None:
+    with_mark = spec(grade_histogram_chart(histogram, pass_mark=6.0))
+    assert with_mark.view("rule")["encoding"]["x"] == {"datum": 6.0}
+    assert "pass mark 6" in with_mark.subtitle()
+    assert "rule" not in spec(grade_histogram_chart(histogram, pass_mark=None)).marks()
+
+
+def test_histogram_suppressed_bins_are_labelled(histogram: pl.DataFrame, spec: Any) -> None:
+    rows = spec(grade_histogram_chart(histogram)).rows()
+    labelled = [row for row in rows if row["withheld"]]
+    assert [row["bin_start"] for row in labelled] == [1.0, 1.5, 2.0, 2.5, 3.0, 8.5, 9.0, 9.5]
+    assert all(row["count"] is None and row["note"] == "n<10" for row in labelled)
+    empty_bin = next(row for row in rows if row["bin_start"] == 0.0)
+    assert empty_bin["count"] == 0  # a true zero (no grades), not a suppressed cell
+
+
+def test_histogram_by_group_is_faceted(histogram: pl.DataFrame, spec: Any) -> None:
+    two = pl.concat(
+        [histogram.with_columns(course_name=pl.lit(name)) for name in ("Biology", "Chemistry")]
+    )
+    chart = spec(grade_histogram_chart(two, group="course_name"))
+    assert chart.dict["facet"]["row"]["field"] == "course_name"
+    assert chart.dict["facet"]["row"]["sort"] == ["Biology", "Chemistry"]
+    assert chart.marks() == ["bar", "text", "rule"]
+
+
+def test_box_plot_layers_from_quartiles(grade_summary: pl.DataFrame, spec: Any) -> None:
+    chart = spec(grade_box_chart(grade_summary, by="course_name"))
+    assert chart.marks() == ["rule", "bar", "tick", "point", "text", "rule"]
+    whisker = chart.view("rule", 0)["encoding"]
+    assert (whisker["x"]["field"], whisker["x2"]["field"]) == ("min", "max")
+    box = chart.view("bar")["encoding"]
+    assert (box["x"]["field"], box["x2"]["field"]) == ("q1", "q3")
+    assert chart.view("tick")["encoding"]["x"]["field"] == "median"
+    assert chart.view("point")["encoding"]["x"]["field"] == "mean"
+    assert chart.view("rule", 1)["encoding"]["x"] == {"datum": 5.0}
+    titles = chart.tooltip_titles(chart.view("bar"))
+    assert {"n graded", "n without grade", "Median", "Below 5"} <= set(titles)
+    assert [row["course_name"] for row in chart.rows()] == ["Biology", "Chemistry", "Physics"]
+
+
+def test_box_plot_overall(grade_summary: pl.DataFrame, spec: Any) -> None:
+    chart = spec(grade_box_chart(grade_summary.head(1).drop("course_name"), pass_mark=None))
+    assert chart.rows()[0]["group"] == "All graded enrollments"
+    assert chart.title() == "Grades"
+    assert chart.marks() == ["rule", "bar", "tick", "point", "text"]

@@ -1,0 +1,33 @@
+"""data_quality_chart: one bar per check, zero counts shown as zero."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from dashboard.charts import data_quality_chart
+from dashboard.charts.theme import OKABE_ITO
+
+
+def test_bars_per_check_in_given_order(quality: pl.DataFrame, spec: Any) -> None:
+    chart = spec(data_quality_chart(quality))
+    assert chart.marks() == ["bar", "text", "text"]
+    encoding = chart.view("bar")["encoding"]
+    assert encoding["x"]["field"] == "count"
+    assert encoding["x"]["title"] == "Rows flagged"
+    assert encoding["y"]["sort"] == quality["label"].to_list()
+    assert encoding["color"]["condition"]["value"] == OKABE_ITO["vermillion"]
+    assert "n rows flagged" in chart.tooltip_titles(chart.view("bar"))
+
+
+def test_zero_is_a_count_not_a_suppression(quality: pl.DataFrame, spec: Any) -> None:
+    rows = spec(data_quality_chart(quality)).rows()
+    assert [row["count"] for row in rows] == [12, 0, 1]
+    assert not any(row["withheld"] for row in rows)
+
+
+def test_missing_label_falls_back_to_the_check_id(quality: pl.DataFrame, spec: Any) -> None:
+    unlabeled = quality.with_columns(label=pl.lit(None, dtype=pl.String))
+    rows = spec(data_quality_chart(unlabeled)).rows()
+    assert [row["label"] for row in rows] == quality["check"].to_list()

@@ -1,0 +1,88 @@
+"""cohort_timeline_chart: planned window, monthly event bars, active headcount line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+from dashboard.charts import ChartInputError, cohort_timeline_chart
+from dashboard.charts.theme import STATUS_COLOURS
+
+
+def test_layers_and_encodings(timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any) -> None:
+    chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="c-bio"))
+    assert chart.marks() == ["rect", "text", "bar", "line"]
+    assert chart.title() == "Cohort BIO-24 (Biology)"
+    assert chart.dict["resolve"] == {"scale": {"y": "independent"}}
+    window = chart.view("rect")["encoding"]
+    assert (window["x"]["field"], window["x2"]["field"]) == ("start_date", "end_date")
+    bars = chart.view("bar")
+    assert bars["encoding"]["xOffset"]["field"] == "event"
+    assert bars["encoding"]["x"]["timeUnit"] == "utcyearmonth"
+    colours = dict(
+        zip(
+            bars["encoding"]["color"]["scale"]["domain"],
+            bars["encoding"]["color"]["scale"]["range"],
+            strict=True,
+        )
+    )
+    assert colours["New enrollments"] == STATUS_COLOURS["enrolled"]
+    assert colours["Completions"] == STATUS_COLOURS["completed"]
+    assert colours["Drops"] == STATUS_COLOURS["dropped"]
+    line = chart.view("line")["encoding"]
+    assert line["y"]["field"] == "active"
+    assert line["y"]["axis"]["orient"] == "right"
+
+
+def test_dates_are_written_as_iso_days(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    rows = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="c-bio")).rows()
+    assert {"start_date": "2024-01-15", "end_date": "2025-03-31"}.items() <= next(
+        row for row in rows if "start_date" in row
+    ).items()
+    assert [row["month"] for row in rows if "month" in row][:2] == ["2024-01-01", "2024-02-01"]
+
+
+def test_suppressed_months_are_left_out(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="c-bio"))
+    months = [row["month"] for row in chart.rows() if "month" in row]
+    assert "2024-03-01" not in months
+    assert len(months) == 5
+    assert "not drawn" in chart.subtitle()
+
+
+def test_cohort_without_planned_dates(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="c-che"))
+    assert chart.marks() == ["bar", "line"]
+    assert "no planned dates" in chart.subtitle()
+
+
+def test_several_cohorts_need_a_choice(timeline: pl.DataFrame, planned: pl.DataFrame) -> None:
+    with pytest.raises(ChartInputError, match="cohort_uuid"):
+        cohort_timeline_chart(timeline, planned)
+
+
+def test_single_cohort_needs_no_choice(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    one = spec(
+        cohort_timeline_chart(
+            timeline.filter(pl.col("cohort_uuid") == "c-che"),
+            planned.filter(pl.col("cohort_uuid") == "c-che"),
+        )
+    )
+    assert one.title() == "Cohort CHE-24 (Chemistry)"
+
+
+def test_unknown_cohort_is_no_data(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="nope"))
+    assert chart.marks() == ["text"]
