@@ -1,10 +1,13 @@
 """Client-side pacing from the server's rate-limit headers, so a long sync does not run into 429s.
 
 Laravel's throttle sends ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining`` on every response
-(requests per window, one minute by default) and ``Retry-After`` with a 429. The pacer lets
-requests go at full speed while plenty remain; once the remaining allowance is low it spreads
-what is left over a window (the k-th last request waits ``window / k``), so the allowance never
-reaches zero before the server's window has turned over. A ``Retry-After`` pauses every thread.
+(requests per fixed window, one minute by default) and ``Retry-After`` with a 429. The pacer lets
+requests go at full speed while plenty remain. Once the allowance is low it spreads what is left
+evenly until the window's end, so the allowance is not used up before the window turns over. The
+window's end is estimated conservatively (never earlier than the real one): a window is taken to
+start when the allowance is seen going up (or at the first request); before any such sighting,
+the end is assumed a full window away, so the k-th last request waits ``window / k``.
+A ``Retry-After`` pauses every thread.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class RateLimitPacer:
         sleep: Callable[[float], None],
         window_seconds: float = 60.0,
         reserve: int = 8,
-        reserve_fraction: float = 0.2,
+        reserve_fraction: float = 0.1,
     ) -> None:
         self._clock = clock
         self._sleep = sleep
@@ -49,6 +52,8 @@ class RateLimitPacer:
         self._lock = threading.Lock()
         self._limit: int | None = None
         self._remaining: int | None = None  # server's allowance minus our requests in flight
+        self._last_seen: int | None = None  # the last X-RateLimit-Remaining received
+        self._window_end: float | None = None  # no earlier than the server's window end
         self._in_flight = 0
         self._next_at = float("-inf")  # earliest start of the next request while spreading
         self._resume_at = float("-inf")  # end of a Retry-After pause
@@ -65,11 +70,16 @@ class RateLimitPacer:
             now = self._clock()
             start = max(now, self._next_at, self._resume_at)
             if self._pause_pending and start >= self._resume_at:
-                # The pause covered the server's window: its allowance is fresh but unknown.
+                # The server said when its window turns over; after that the allowance is fresh.
                 self._pause_pending = False
                 self._remaining = None
+                self._window_end = None
+            if self._window_end is not None and start >= self._window_end:
+                self._remaining = None  # the rationed window is over
+                self._window_end = None
             if self._remaining is not None and self._remaining <= self._low_water():
-                self._next_at = start + self._window / max(self._remaining, 1)
+                horizon = self._window_end if self._window_end is not None else start + self._window
+                self._next_at = start + max(horizon - start, 0.0) / max(self._remaining, 1)
             if self._remaining is not None:
                 self._remaining -= 1
             self._in_flight += 1
@@ -89,10 +99,19 @@ class RateLimitPacer:
             if limit is not None:
                 self._limit = limit
             remaining = _header_int(headers, "X-RateLimit-Remaining")
-            if remaining is not None:
-                self._remaining = remaining - self._in_flight
-                if remaining > self._low_water():
-                    self._next_at = float("-inf")  # the window turned over: stop spreading
+            if remaining is None:
+                return
+            if self._last_seen is None:
+                window_began = self._limit is not None and remaining >= self._limit - 1
+            else:
+                window_began = remaining > self._last_seen
+            if window_began:
+                # It began at or before now, so this end is at or after the real one.
+                self._window_end = self._clock() + self._window
+            self._last_seen = remaining
+            self._remaining = remaining - self._in_flight
+            if remaining > self._low_water():
+                self._next_at = float("-inf")  # plenty again: stop spreading
 
     def pause(self, seconds: float) -> None:
         """Hold every request for ``seconds`` (the server's Retry-After)."""
