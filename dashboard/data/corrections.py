@@ -1,0 +1,240 @@
+"""Corrections: create, update and delete enrollments through the API, keeping caches in step.
+
+Each write goes through ``DokStampClient``; when the server has accepted it, the write is added
+to the corrections log and every cached enrollment extract of the same API and tenant is patched,
+so the next ``load_enrollments`` shows it without a refetch. An update first re-reads the record
+and refuses (``ConcurrentChangeError``) when it no longer is what the editor opened. The API has
+no ETags, so a change landing between that re-read and the PATCH cannot be detected.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import diskcache
+import httpx
+import polars as pl
+
+from dashboard.client import (
+    DokStampClient,
+    DokStampError,
+    NotFoundError,
+    parse_grade,
+    parse_timestamp,
+)
+from dashboard.data.cache_keys import CacheKey
+from dashboard.data.corrections_log import (
+    CORRECTIONS_LOG_SCHEMA,
+    Action,
+    Correction,
+    append_corrections,
+    corrections_frame,
+)
+from dashboard.data.errors import ConcurrentChangeError
+from dashboard.data.frame_cache import FrameCache
+from dashboard.data.frames import enrollment_frame, enrollment_record
+from dashboard.data.loading import cache_key, frames_dir
+from dashboard.data.schema import ENROLLMENT_SCHEMA
+from dashboard.data.write_through import cached_enrollment_rows, patch_cached_enrollments
+from dashboard.settings import Settings
+
+__all__ = [
+    "CORRECTIONS_LOG_SCHEMA",
+    "ConcurrentChangeError",
+    "changed_fields",
+    "create_enrollment",
+    "delete_enrollments",
+    "read_corrections_log",
+    "update_enrollment",
+]
+
+logger = logging.getLogger("dashboard.data")
+
+_CACHE_ERRORS = (OSError, sqlite3.Error, diskcache.Timeout, DokStampError)
+_NESTED = ("student", "course", "cohort")
+
+
+def create_enrollment(
+    settings: Settings,
+    payload: Mapping[str, Any],
+    *,
+    actor: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> dict[str, Any]:
+    """Create an enrollment (``POST /enrollments``); returns it as the server stored it.
+
+    ``payload`` uses the API's input fields: ``student_uuid``, ``course_uuid``, ``enrolled_at``
+    (``YYYY-MM-DD``), optional ``cohort_uuid``, ``completion_status``, ``grade``,
+    ``completed_at``. Typed client errors (``ValidationError`` with field messages, ...) pass
+    through unchanged; nothing is logged or patched then.
+    """
+    with DokStampClient(settings, transport=transport) as client:
+        created = client.create_enrollment(payload)
+    _after_write(settings, "create", actor=actor, changes=[(str(created["uuid"]), None, created)])
+    return created
+
+
+def update_enrollment(
+    settings: Settings,
+    uuid: str,
+    changes: Mapping[str, Any],
+    *,
+    opened: Mapping[str, Any] | None,
+    actor: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> dict[str, Any]:
+    """PATCH ``changes`` onto enrollment ``uuid``; returns the updated record.
+
+    ``opened`` is the record as the editor saw it: an API record, or a row of the enrollment
+    frame (only the columns it has are compared). The record is read again first; if it differs
+    on any of those fields, ``ConcurrentChangeError`` (with ``current`` and ``opened``) is raised
+    and nothing is written. ``opened=None`` skips that check.
+    """
+    with DokStampClient(settings, transport=transport) as client:
+        current = client.get_enrollment(uuid)
+        if opened is not None:
+            differing = changed_fields(opened, current)
+            if differing:
+                raise ConcurrentChangeError(current=current, opened=opened, fields=differing)
+        updated = client.update_enrollment(uuid, changes)
+    _after_write(settings, "update", actor=actor, changes=[(uuid, current, updated)])
+    return updated
+
+
+def delete_enrollments(
+    settings: Settings,
+    uuids: Iterable[str],
+    *,
+    actor: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> None:
+    """Delete enrollments (one ``DELETE``, or ``DELETE /enrollments/batch/destroy`` for several).
+
+    The log's ``before`` of each comes from the cached extracts, or from the API when no
+    extract holds it.
+    """
+    if isinstance(uuids, str):
+        raise TypeError("uuids must be an iterable of uuid strings, not one string")
+    targets = list(dict.fromkeys(str(uuid) for uuid in uuids))
+    if not targets:
+        return
+    source = cache_key(settings, "enrollments")
+    try:
+        rows = cached_enrollment_rows(frames_dir(settings), source, targets)
+    except _CACHE_ERRORS as error:
+        logger.warning("cannot read cached enrollments (%s); asking the API", error)
+        rows = {}
+    before: dict[str, Mapping[str, Any] | None] = {
+        uuid: enrollment_record(row) for uuid, row in rows.items()
+    }
+    with DokStampClient(settings, transport=transport) as client:
+        for uuid in targets:
+            if uuid not in before:
+                try:
+                    before[uuid] = client.get_enrollment(uuid)
+                except NotFoundError:
+                    before[uuid] = None
+        if len(targets) == 1:
+            client.delete_enrollment(targets[0])
+        else:
+            client.batch_delete_enrollments(targets)
+    _after_write(
+        settings, "delete", actor=actor, changes=[(uuid, before[uuid], None) for uuid in targets]
+    )
+
+
+def read_corrections_log(settings: Settings) -> pl.DataFrame:
+    """Every correction made through this cache folder for this API and tenant, oldest first.
+
+    Columns: ``at`` (UTC), ``actor``, ``action`` (create, update, delete), ``enrollment_uuid``,
+    ``before`` and ``after`` (the record as JSON text in the API's shape; null for a create's
+    before and a delete's after).
+    """
+    source = cache_key(settings, "enrollments")
+    return corrections_frame(settings.cache_dir, api_url=source.api_url, tenant=source.tenant)
+
+
+def changed_fields(opened: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """The enrollment frame columns on which ``opened`` and ``current`` differ.
+
+    Either may be an API record (nested ``student``/``course``/``cohort``) or a frame row; a
+    frame row is compared on the columns it has.
+    """
+    before = _comparable(opened)
+    now = _comparable(current)
+    return [column for column in before if column in now and before[column] != now[column]]
+
+
+def _comparable(record: Mapping[str, Any]) -> dict[str, Any]:
+    if any(name in record for name in _NESTED):
+        row: dict[str, Any] = enrollment_frame([record]).row(0, named=True)
+        return row
+    values: dict[str, Any] = {}
+    for column, value in record.items():
+        dtype = ENROLLMENT_SCHEMA.get(column)
+        if dtype is None:
+            continue
+        if isinstance(dtype, pl.Datetime):
+            values[column] = parse_timestamp(value)
+        elif dtype == pl.Float64:
+            values[column] = parse_grade(value)
+        else:
+            values[column] = None if value is None else str(value)
+    return values
+
+
+def _after_write(
+    settings: Settings,
+    action: Action,
+    *,
+    actor: str | None,
+    changes: list[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+) -> None:
+    """Log an accepted write and patch the cached extracts (the write itself already succeeded)."""
+    source = cache_key(settings, "enrollments")
+    at = datetime.now(UTC)
+    try:
+        append_corrections(
+            settings.cache_dir,
+            api_url=source.api_url,
+            tenant=source.tenant,
+            corrections=[
+                Correction(
+                    at=at,
+                    actor=actor,
+                    action=action,
+                    enrollment_uuid=uuid,
+                    before=before,
+                    after=after,
+                )
+                for uuid, before, after in changes
+            ],
+        )
+    except (OSError, sqlite3.Error) as error:
+        logger.warning("the %s was saved but could not be logged: %s", action, error)
+    written = [after for _, _, after in changes if after is not None]
+    try:
+        patch_cached_enrollments(
+            frames_dir(settings),
+            source,
+            removed=[uuid for uuid, _, _ in changes],
+            written=enrollment_frame(written) if written else None,
+        )
+    except _CACHE_ERRORS as error:
+        logger.warning("the %s was saved but the cache could not be patched: %s", action, error)
+        _drop_enrollment_extracts(settings, source)
+
+
+def _drop_enrollment_extracts(settings: Settings, source: CacheKey) -> None:
+    """Last resort after a failed patch: forget the extracts, so none shows the old data."""
+    try:
+        with FrameCache(frames_dir(settings)) as cache:
+            for key in cache.frame_keys():
+                if key.resource == "enrollments" and key.same_source(source):
+                    cache.delete(key)
+    except (OSError, sqlite3.Error, diskcache.Timeout) as error:
+        logger.warning("could not drop the cached enrollment extracts either: %s", error)

@@ -1,0 +1,145 @@
+"""Shared pieces of the data-layer tests: records, settings, and a fake enrollments API."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from dashboard.settings import Settings
+
+API = "https://api.dokstamp.test"
+TOKEN = "data-layer-secret-token-0123456789"
+
+
+def enrollment(number: int, **changes: Any) -> dict[str, Any]:
+    """An enrollment object as the API sends it; uuids are ordered by number."""
+    record: dict[str, Any] = {
+        "uuid": str(uuid.UUID(int=number + 1)),
+        "completion_status": "enrolled",
+        "grade": None,
+        "enrolled_at": "2024-02-01T00:00:00.000000Z",
+        "completed_at": None,
+        "student": {"uuid": str(uuid.UUID(int=10**6 + number)), "name": f"Student {number}"},
+        "course": {"uuid": str(uuid.UUID(int=2 * 10**6 + number % 2)), "name": "Course"},
+        "cohort": None,
+    }
+    record.update(changes)
+    return record
+
+
+def make_settings(cache_dir: Path, **overrides: Any) -> Settings:
+    """Settings for the fake API: static token, no retries (failures are immediate)."""
+    base = Settings.from_mapping(
+        {
+            "DOKSTAMP_API_URL": API,
+            "DOKSTAMP_TENANT": "demo-university",
+            "DOKSTAMP_TOKEN": TOKEN,
+            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache_dir),
+            "DOKSTAMP_PAGE_SIZE": "10",
+            "DOKSTAMP_CONCURRENCY": "2",
+            "DOKSTAMP_MAX_ATTEMPTS": "1",
+        }
+    )
+    return dataclasses.replace(base, **overrides)
+
+
+def json_response(status: int, body: object) -> httpx.Response:
+    return httpx.Response(
+        status, content=orjson.dumps(body), headers={"Content-Type": "application/json"}
+    )
+
+
+class FakeEnrollmentsApi:
+    """``GET /enrollments`` (paged, ``where[...]`` filters) and ``GET /enrollments/{uuid}``.
+
+    ``fail_from_page``: pages from this number on answer 500 (a sync failing midway).
+    ``gate``: when set, every list request waits for it (to hold a fetch in flight).
+    """
+
+    def __init__(self, records: list[dict[str, Any]], *, max_per_page: int = 10) -> None:
+        self.records = records
+        self.max_per_page = max_per_page
+        self.fail_from_page: int | None = None
+        self.gate: threading.Event | None = None
+        self.list_requests = 0
+        self.tenants: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.tenants.append(request.headers.get("X-Tenant", ""))
+        path = request.url.path
+        if path.startswith("/enrollments/"):
+            wanted = path.rsplit("/", 1)[1]
+            for record in self.records:
+                if record["uuid"] == wanted:
+                    return json_response(200, {"data": record})
+            return json_response(404, {"message": "Resource not found."})
+        if self.gate is not None:
+            self.gate.wait(timeout=10)
+        with self._lock:
+            self.list_requests += 1
+        params = request.url.params
+        page = int(params.get("page", "1"))
+        if self.fail_from_page is not None and page >= self.fail_from_page:
+            return json_response(500, {"message": "Server Error"})
+        per_page = min(int(params.get("per_page", "15")), self.max_per_page)
+        records = [r for r in self.records if _matches(r, params)]
+        data = records[(page - 1) * per_page : page * per_page]
+        meta = {
+            "current_page": page,
+            "per_page": per_page,
+            "total": len(records),
+            "last_page": max(1, math.ceil(len(records) / per_page)),
+        }
+        return json_response(200, {"data": data, "meta": meta})
+
+
+def _matches(record: dict[str, Any], params: httpx.QueryParams) -> bool:
+    for key, value in params.items():
+        if not key.startswith("where["):
+            continue
+        field = key[len("where[") : -1]
+        if field.endswith("_uuid"):
+            nested = record.get(field[: -len("_uuid")])
+            actual = nested.get("uuid") if isinstance(nested, dict) else None
+        else:
+            actual = record.get(field)
+        if (value == "null" and actual is not None) or (value != "null" and actual != value):
+            return False
+    return True
+
+
+class Fakes:
+    """The helpers above, handed to tests as the ``fakes`` fixture (conftest is not importable)."""
+
+    API = API
+    TOKEN = TOKEN
+    FakeEnrollmentsApi = FakeEnrollmentsApi
+    enrollment = staticmethod(enrollment)
+    make_settings = staticmethod(make_settings)
+    json_response = staticmethod(json_response)
+
+
+@pytest.fixture
+def fakes() -> type[Fakes]:
+    return Fakes
+
+
+def all_cache_bytes(folder: Path) -> list[tuple[Path, bytes]]:
+    """Every file under ``folder`` with its bytes."""
+    return [(path, path.read_bytes()) for path in sorted(folder.rglob("*")) if path.is_file()]
+
+
+@pytest.fixture
+def cache_files() -> Callable[[Path], list[tuple[Path, bytes]]]:
+    return all_cache_bytes
