@@ -90,10 +90,16 @@ def cohort_window_chart(
         frame,
         dimensions=["cohort_code", "course_name", _WINDOW, "status", "matures_on"],
         measures=["n", "excluded", "completed_within", "normal_time_days", _RATE, _LOW, _HIGH],
+        needed=[_RATE, _LOW, _HIGH],
         label=suppressed_label,
     )
-    status_note = (
-        pl.when(pl.col("status") == IN_PROGRESS)
+    suppression_note = pl.format("{}: {}", pl.col(_WINDOW), pl.col(NOTE))
+    # Why a window has no bar: a too-small cohort first, then the cohort's status (an immature
+    # window has no rate to hide), then hidden small counts.
+    reason = (
+        pl.when(pl.col(WITHHELD) & pl.col(NOTE).str.starts_with("n<"))
+        .then(suppression_note)
+        .when(pl.col("status") == IN_PROGRESS)
         .then(
             pl.format("{}: in progress, matures {}", _WINDOW, pl.col("matures_on")).fill_null(
                 pl.format("{}: in progress", _WINDOW)
@@ -101,15 +107,14 @@ def cohort_window_chart(
         )
         .when(pl.col("status") == NO_NORMAL_TIME)
         .then(pl.format("{}: no normal time (no cohort dates, no course setting)", _WINDOW))
+        .when(pl.col(WITHHELD))
+        .then(suppression_note)
         .when(pl.col(_RATE).is_null())
         .then(pl.format("{}: no rate", _WINDOW))
     )
-    data = data.with_columns(
-        pl.when(pl.col(WITHHELD))
-        .then(pl.format("{}: {}", _WINDOW, NOTE))
-        .otherwise(status_note)
-        .alias(NOTE)
-    ).with_columns(pl.col(NOTE).is_not_null().alias(_PLACEHOLDER))
+    data = data.with_columns(reason.alias(NOTE)).with_columns(
+        pl.col(NOTE).is_not_null().alias(_PLACEHOLDER)
+    )
 
     y = alt.Y("cohort_code:N", title="Cohort", sort=label_order(data, "cohort_code"))
     offset = alt.YOffset(f"{_WINDOW}:N", sort=window_order)
@@ -151,7 +156,8 @@ def cohort_window_chart(
         x=alt.X(f"{_LOW}:Q"), x2=alt.X2(f"{_HIGH}:Q"), y=y, yOffset=offset, tooltip=tooltip
     )
     n_labels = (
-        shown.transform_calculate(n_label=N_LABEL_EXPR)
+        shown.transform_filter("isValid(datum.n)")
+        .transform_calculate(n_label=N_LABEL_EXPR)
         .mark_text(align="left", dx=4, fontSize=10, color=PLACEHOLDER_TEXT)
         .encode(x=alt.X(f"{_HIGH}:Q"), y=y, yOffset=offset, text=alt.Text("n_label:N"))
     )
@@ -170,8 +176,8 @@ def cohort_window_chart(
     subtitle = [
         "Completed within w% of the cohort's normal time / cohort (n). "
         "Whiskers: 95% Wilson interval.",
-        "Dashed grey: no rate yet (cohort still in progress), no normal time, or "
-        f"{suppressed_label} (too small to publish) — not a 0%.",
+        "Dashed grey: no rate yet (cohort still in progress), no normal time, or hidden to "
+        "protect small cells — never a 0%.",
     ]
     chart = alt.LayerChart(layer=[placeholders, bars, whiskers, n_labels, notes]).properties(
         title=alt.Title(title, subtitle=subtitle),

@@ -11,7 +11,7 @@ from typing import Final, Literal
 import altair as alt
 import polars as pl
 
-from dashboard.charts.inputs import NOTE, WITHHELD, checked_aggregate, publishable
+from dashboard.charts.inputs import NOTE, WITHHELD, checked_aggregate, note_lines, publishable
 from dashboard.charts.labels import as_group_labels, column_title, label_order
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
@@ -24,7 +24,6 @@ from dashboard.charts.theme import (
     STATUS_ORDER,
     SUPPRESSED_LABEL,
     apply_theme,
-    status_scale,
 )
 
 Rate = Literal["completion", "dropout"]
@@ -34,6 +33,8 @@ _OVERALL: Final = "All enrollments"
 _GROUP: Final = "group"
 _SCOPE_TITLES: Final[dict[str, str]] = {"filter": "Current filter", "all": "All enrollments"}
 N_LABEL_EXPR: Final = "'n=' + format(datum.n, ',d')"
+NOT_SHOWN: Final = "not shown"
+NOT_SHOWN_COLOUR: Final = "#BDBDBD"
 
 
 def completion_rate_chart(
@@ -78,6 +79,7 @@ def completion_rate_chart(
         frame,
         dimensions=[group, *(["scope"] if scoped else [])],
         measures=["n", count, name, low, high],
+        needed=[name, low, high],
         label=suppressed_label,
     )
 
@@ -120,7 +122,8 @@ def completion_rate_chart(
         x=alt.X(f"{low}:Q"), x2=alt.X2(f"{high}:Q"), y=y, tooltip=tooltip, **offset
     )
     n_labels = (
-        published.transform_calculate(n_label=N_LABEL_EXPR)
+        published.transform_filter("isValid(datum.n)")
+        .transform_calculate(n_label=N_LABEL_EXPR)
         .mark_text(align="left", dx=4, fontSize=11, color=PLACEHOLDER_TEXT)
         .encode(x=alt.X(f"{high}:Q"), y=y, text=alt.Text("n_label:N"), **offset)
     )
@@ -128,8 +131,7 @@ def completion_rate_chart(
     subtitle = [
         f"{rate_title} = {count} / all enrollments in the group (n). Whiskers: 95% Wilson interval."
     ]
-    if data[WITHHELD].any():
-        subtitle.append(f"{suppressed_label}: group too small to publish.")
+    subtitle += note_lines(data)
     chart = alt.LayerChart(layer=[bars, whiskers, n_labels, notes]).properties(
         title=alt.Title(title, subtitle=subtitle), width=480
     )
@@ -172,41 +174,57 @@ def status_composition_chart(
         frame,
         dimensions=[group],
         measures=["n", *STATUS_ORDER],
+        needed=["n"],
         label=suppressed_label,
     )
+    # Where the metric hid some status counts of a group, the rest of n is drawn as one grey
+    # "not shown" segment: n and the shown counts are published, so that sum is too.
+    shown_sum = pl.sum_horizontal(pl.col(s).fill_null(0) for s in STATUS_ORDER)
+    data = data.with_columns(
+        pl.when(pl.any_horizontal(pl.col(s).is_null() for s in STATUS_ORDER) & ~pl.col(WITHHELD))
+        .then(pl.col("n") - shown_sum)
+        .alias(NOT_SHOWN)
+    )
+    segments = [*STATUS_ORDER, NOT_SHOWN]
     y = alt.Y(f"{group}:N", title=column_title(by) if by else None, sort=label_order(data, group))
-    status_rank = "indexof(" + repr(list(STATUS_ORDER)) + ", datum.status)"
+    colours = alt.Scale(
+        domain=segments, range=[*(STATUS_COLOURS[s] for s in STATUS_ORDER), NOT_SHOWN_COLOUR]
+    )
     base = alt.Chart(data)
     bars = (
         base.transform_filter(f"!datum.{WITHHELD}")
-        .transform_fold(list(STATUS_ORDER), as_=["status", "count"])
+        .transform_fold(list(segments), as_=["status", "count"])
+        .transform_filter("isValid(datum.count)")
         .transform_calculate(
-            share="datum.n > 0 ? datum.count / datum.n : null", status_rank=status_rank
+            share="datum.n > 0 ? datum.count / datum.n : null",
+            status_rank="indexof(" + repr(segments) + ", datum.status)",
         )
         .mark_bar(height={"band": 0.8})
         .encode(
             x=alt.X(
-                "count:Q",
-                stack="normalize" if normalize else "zero",
-                title="Share of enrollments" if normalize else "Enrollments",
+                "share:Q" if normalize else "count:Q",
+                stack="zero",
+                title="Share of enrollments (of n)" if normalize else "Enrollments",
                 axis=alt.Axis(format=RATE_FORMAT if normalize else COUNT_FORMAT),
+                scale=alt.Scale(domain=[0, 1]) if normalize else alt.Undefined,
             ),
             y=y,
-            color=alt.Color("status:N", title="Status", scale=status_scale()),
+            color=alt.Color("status:N", title="Status", scale=colours),
             order=alt.Order("status_rank:Q"),
             tooltip=[
                 alt.Tooltip(f"{group}:N", title=column_title(by) if by else "Group"),
                 alt.Tooltip("status:N", title="Status"),
                 alt.Tooltip("count:Q", title="Enrollments", format=COUNT_FORMAT),
-                alt.Tooltip("share:Q", title="Share", format=RATE_DETAIL_FORMAT),
+                alt.Tooltip("share:Q", title="Share of n", format=RATE_DETAIL_FORMAT),
                 alt.Tooltip("n:Q", title="n (enrollments)", format=COUNT_FORMAT),
             ],
         )
     )
     notes = _withheld_notes(base, y=y, group=group, offset={})
     subtitle = ["Share of all enrollments in the group (n) by current status."]
-    if data[WITHHELD].any():
-        subtitle.append(f"{suppressed_label}: group too small to publish.")
+    if data[NOT_SHOWN].is_not_null().any():
+        subtitle.append(f"Grey: {NOT_SHOWN}, small counts of the group's statuses together.")
+    subtitle += note_lines(data)
     chart = alt.LayerChart(layer=[bars, notes]).properties(
         title=alt.Title(title, subtitle=subtitle), width=480
     )

@@ -11,7 +11,14 @@ from typing import Final
 import altair as alt
 import polars as pl
 
-from dashboard.charts.inputs import NOTE, WITHHELD, checked_aggregate, publishable
+from dashboard.charts.inputs import (
+    CELL_NOTE,
+    NOTE,
+    WITHHELD,
+    checked_aggregate,
+    note_lines,
+    publishable,
+)
 from dashboard.charts.labels import as_group_labels, column_title, label_order
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
@@ -71,7 +78,11 @@ def grade_histogram_chart(
         frame,
         dimensions=[*groups, "bin_start", "bin_end", "bin_mid", "bin"],
         measures=["count"],
+        needed=["count"],
         label=suppressed_label,
+    ).with_columns(
+        # Bins are narrow: the long "small counts hidden" is shortened on the mark.
+        pl.col(NOTE).str.replace(CELL_NOTE, "hidden", literal=True).alias("mark_note")
     )
     x = alt.X(
         "bin_start:Q",
@@ -112,7 +123,7 @@ def grade_histogram_chart(
         .encode(
             x=alt.X("bin_mid:Q"),
             y=alt.datum(0),
-            text=alt.Text(f"{NOTE}:N"),
+            text=alt.Text("mark_note:N"),
             tooltip=[*tooltip[:-1], alt.Tooltip(f"{NOTE}:N", title="n in bin")],
         )
     )
@@ -129,8 +140,7 @@ def grade_histogram_chart(
     subtitle = ["Enrollments with a grade, on fixed bins (closed left; the last bin closed)."]
     if pass_mark is not None:
         subtitle.append(f"Dashed line: pass mark {pass_mark:g}.")
-    if data[WITHHELD].any():
-        subtitle.append(f"{suppressed_label}: bin too small to publish.")
+    subtitle += note_lines(data, unit="bin")
     heading = alt.Title(title, subtitle=subtitle)
     if group:
         faceted = (
@@ -183,6 +193,7 @@ def grade_box_chart(
         as_group_labels(frame, group),
         dimensions=[group],
         measures=["n_graded", "n_ungraded", *stats, "below_threshold_rate"],
+        needed=["q1", "median", "q3"],
         label=suppressed_label,
     )
     y = alt.Y(f"{group}:N", title=column_title(by) if by else None, sort=label_order(data, group))
@@ -203,11 +214,15 @@ def grade_box_chart(
     ]
     base = alt.Chart()
     shown = base.transform_filter(f"!datum.{WITHHELD}")
-    whisker = shown.mark_rule(color=INTERVAL_COLOUR, strokeWidth=1.5).encode(
-        x=alt.X("min:Q", title="Grade (0-10)", scale=grade_scale, axis=grade_axis),
-        x2=alt.X2("max:Q"),
-        y=y,
-        tooltip=tooltip,
+    whisker = (
+        shown.transform_filter("isValid(datum.min) && isValid(datum.max)")
+        .mark_rule(color=INTERVAL_COLOUR, strokeWidth=1.5)
+        .encode(
+            x=alt.X("min:Q", title="Grade (0-10)", scale=grade_scale, axis=grade_axis),
+            x2=alt.X2("max:Q"),
+            y=y,
+            tooltip=tooltip,
+        )
     )
     box = shown.mark_bar(height={"band": 0.6}, color=OKABE_ITO["sky_blue"]).encode(
         x=alt.X("q1:Q"), x2=alt.X2("q3:Q"), y=y, tooltip=tooltip
@@ -215,9 +230,13 @@ def grade_box_chart(
     median = shown.mark_tick(color="black", thickness=2, size=18).encode(
         x=alt.X("median:Q"), y=y, tooltip=tooltip
     )
-    mean = shown.mark_point(
-        shape="diamond", filled=True, color="white", stroke="black", strokeWidth=1, size=60
-    ).encode(x=alt.X("mean:Q"), y=y, tooltip=tooltip)
+    mean = (
+        shown.transform_filter("isValid(datum.mean)")
+        .mark_point(
+            shape="diamond", filled=True, color="white", stroke="black", strokeWidth=1, size=60
+        )
+        .encode(x=alt.X("mean:Q"), y=y, tooltip=tooltip)
+    )
     notes = (
         base.transform_filter(f"datum.{WITHHELD}")
         .mark_text(align="left", dx=3, fontStyle="italic", color=PLACEHOLDER_TEXT)
@@ -229,10 +248,13 @@ def grade_box_chart(
         )
     )
     layers: list[alt.Chart] = [whisker, box, median, mean, notes]
+    extremes = data.filter(~pl.col(WITHHELD)).select(pl.col("min").is_not_null().any()).item()
     subtitle = [
         "Graded enrollments only (n graded). Box: lower to upper quartile; black tick: median; "
-        "diamond: mean; line: min to max."
+        "diamond: mean" + ("; line: min to max." if extremes else "."),
     ]
+    if not extremes:
+        subtitle.append("Min and max are not shown: each is one student's grade.")
     if pass_mark is not None:
         layers.append(
             base.mark_rule(color=_PASS_MARK_COLOUR, strokeDash=[5, 3], strokeWidth=1.5).encode(
@@ -240,8 +262,7 @@ def grade_box_chart(
             )
         )
         subtitle.append(f"Dashed line: pass mark {pass_mark:g}.")
-    if data[WITHHELD].any():
-        subtitle.append(f"{suppressed_label}: group too small to publish.")
+    subtitle += note_lines(data)
     chart = alt.LayerChart(data=data, layer=layers).properties(
         title=alt.Title(title, subtitle=subtitle), width=480
     )

@@ -61,6 +61,7 @@ def cumulative_incidence_chart(
         frame,
         dimensions=[*groups, "event"],
         measures=["t_days", "cif", "n_at_risk", "n_events"],
+        needed=["t_days", "cif"],
         label=suppressed_label,
     )
     any_withheld = bool(data[WITHHELD].any())
@@ -113,6 +114,6 @@ def cumulative_incidence_chart(
         "are censored at the extract date."
     ]
     if any_withheld:
-        subtitle.append(f"Points with {suppressed_label} are not drawn.")
+        subtitle.append("Points hidden to protect small counts are not drawn.")
     chart: alt.Chart = curve.properties(title=alt.Title(title, subtitle=subtitle), width=480)
     return apply_theme(chart)

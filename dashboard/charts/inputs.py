@@ -1,9 +1,8 @@
 """Checks and prepares the aggregate frames charts take: row limit, columns, suppressed cells.
 
 Charts are drawn from aggregates only. A frame larger than ``MAX_ROWS`` is refused with a clear
-error instead of reaching altair's own row limit (which is never disabled here). Cells that the
-small-cell rule suppressed keep their labels but lose every value, so no suppressed number can
-reach a chart spec, whatever the frame carried.
+error instead of reaching altair's own row limit (which is never disabled here). Values that the
+small-cell rule suppressed never reach a chart spec: the row keeps its labels and gets a note.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from dashboard.charts.errors import MissingColumnsError, TooManyRowsError
 MAX_ROWS: Final = 5_000
 WITHHELD: Final = "withheld"
 NOTE: Final = "note"
+# suppress_small_cells' note for a row where only some cells were hidden.
+CELL_NOTE: Final = "small counts hidden"
 
 
 def checked_aggregate(frame: pl.DataFrame, *, chart: str, required: Iterable[str]) -> pl.DataFrame:
@@ -31,27 +32,60 @@ def checked_aggregate(frame: pl.DataFrame, *, chart: str, required: Iterable[str
 
 
 def publishable(
-    frame: pl.DataFrame, *, dimensions: Sequence[str], measures: Sequence[str], label: str
+    frame: pl.DataFrame,
+    *,
+    dimensions: Sequence[str],
+    measures: Sequence[str],
+    needed: Sequence[str] = (),
+    label: str,
 ) -> pl.DataFrame:
-    """Keep only the columns a chart draws, and withhold the values of suppressed rows.
+    """Keep only the columns a chart draws, with every suppressed value null.
 
-    Returns ``dimensions`` (labels, kept on every row), ``measures`` (nulled on suppressed rows),
-    ``withheld`` (bool: the row's values are not published) and ``note`` (``label`` on withheld
-    rows, else null). Columns the chart does not draw never reach the spec. A row is withheld
-    when its ``suppressed`` flag is true; frames without that column have no withheld rows.
+    ``suppress_small_cells`` flags a row ``suppressed`` when anything in it was hidden, and says
+    how in ``suppression_note``: "n<10" (the whole group is too small) or "small counts hidden"
+    (some cells nulled, the rest published). So:
+
+    - whole-row suppression -- ``suppressed`` with a note starting "n<", or with no
+      ``suppression_note`` column at all (a frame that only flags rows): every measure is nulled,
+      whatever the frame carried;
+    - cell suppression -- the metric already nulled the hidden cells; the others are kept.
+
+    Returns ``dimensions`` (labels, on every row), ``measures``, ``withheld`` (bool: the row is
+    suppressed and lacks one of the ``needed`` measures, so its mark is replaced by a note) and
+    ``note`` (the metric's ``suppression_note``, else ``label``, on withheld rows). Columns the
+    chart does not draw never reach the spec.
     """
-    if "suppressed" in frame.columns:
-        withheld = pl.col("suppressed").fill_null(value=False)
-    else:
-        withheld = pl.lit(value=False)
-    flagged = frame.select(*dimensions, *measures, withheld.alias(WITHHELD))
-    return flagged.with_columns(
-        *(
-            pl.when(pl.col(WITHHELD)).then(None).otherwise(pl.col(column)).alias(column)
-            for column in measures
-        ),
-        pl.when(pl.col(WITHHELD)).then(pl.lit(label)).otherwise(None).alias(NOTE),
+    has_flag = "suppressed" in frame.columns
+    has_note = "suppression_note" in frame.columns
+    flagged = pl.col("suppressed").fill_null(value=False) if has_flag else pl.lit(value=False)
+    note = pl.col("suppression_note") if has_note else pl.lit(None, dtype=pl.String)
+    whole_row = flagged & (note.is_null() | note.str.starts_with("n<")) if has_note else flagged
+    prepared = frame.select(
+        *dimensions,
+        *(pl.when(whole_row).then(None).otherwise(pl.col(c)).alias(c) for c in measures),
+        flagged.alias("_flagged"),
+        whole_row.alias("_whole_row"),
+        note.alias("_note"),
     )
+    lacking = pl.any_horizontal(pl.col(c).is_null() for c in needed) if needed else pl.lit(False)
+    withheld = pl.col("_whole_row") | (pl.col("_flagged") & lacking)
+    return prepared.with_columns(
+        withheld.alias(WITHHELD),
+        pl.when(withheld).then(pl.col("_note").fill_null(pl.lit(label))).alias(NOTE),
+    ).drop("_flagged", "_whole_row", "_note")
+
+
+def note_lines(data: pl.DataFrame, *, unit: str = "group") -> list[str]:
+    """Subtitle lines explaining the notes shown on withheld marks (one per distinct note)."""
+    if NOTE not in data.columns:
+        return []
+    lines = []
+    for note in data.get_column(NOTE).drop_nulls().unique(maintain_order=True).to_list():
+        if note.startswith("n<"):
+            lines.append(f"{note}: {unit} too small to publish.")
+        else:
+            lines.append(f"{note}: counts that are small, or would reveal one, are not shown.")
+    return lines
 
 
 def temporal_as_text(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:

@@ -40,6 +40,7 @@ def data_quality_chart(
         frame.with_columns(pl.col("label").fill_null(pl.col("check"))),
         dimensions=["check", "label"],
         measures=["count"],
+        needed=["count"],
         label=suppressed_label,
     )
     y = alt.Y("label:N", title=None, sort=label_order(data, "label"), axis=alt.Axis(labelLimit=360))

@@ -12,7 +12,13 @@ import altair as alt
 import polars as pl
 
 from dashboard.charts.errors import ChartInputError
-from dashboard.charts.inputs import WITHHELD, checked_aggregate, publishable, temporal_as_text
+from dashboard.charts.inputs import (
+    CELL_NOTE,
+    WITHHELD,
+    checked_aggregate,
+    publishable,
+    temporal_as_text,
+)
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
     COUNT_FORMAT,
@@ -33,6 +39,7 @@ EVENTS: Final = {
     "drops": ("Drops", STATUS_COLOURS["dropped"]),
 }
 ACTIVE: Final = ("Active headcount", "#000000")
+_HEIGHT: Final = 280
 _TIMELINE_COLUMNS: Final = ("cohort_uuid", "cohort_code", "month", *EVENTS, "active")
 _PLANNED_COLUMNS: Final = ("cohort_uuid", "cohort_code", "course_name", "start_date", "end_date")
 
@@ -155,7 +162,25 @@ def cohort_timeline_chart(
             )
         )
         layers.append(
-            month_base.mark_line(point=True, strokeWidth=2).encode(
+            month_base.transform_fold(list(names), as_=["event", "count"])
+            .transform_filter("!isValid(datum.count)")
+            .transform_calculate(hidden=f"'{CELL_NOTE}'")
+            .mark_point(shape="triangle-up", filled=True, size=36, color=PLACEHOLDER_STROKE)
+            .encode(
+                x=month_x,
+                xOffset=alt.XOffset("event:N", sort=names),
+                y=alt.value(_HEIGHT - 4),
+                tooltip=[
+                    alt.Tooltip("utcyearmonth(month):T", title="Month", format=MONTH_FORMAT),
+                    alt.Tooltip("event:N", title="Event"),
+                    alt.Tooltip("hidden:N", title="n (events)"),
+                ],
+            )
+        )
+        layers.append(
+            month_base.mark_line(
+                point=True, strokeWidth=2, invalid="break-paths-filter-domains"
+            ).encode(
                 x=alt.X(month_x.shorthand, bandPosition=0.5, scale=alt.Scale(type="utc")),
                 y=alt.Y(
                     "active:Q",
@@ -182,9 +207,11 @@ def cohort_timeline_chart(
     )
     if any_withheld:
         subtitle.append(f"Months with {suppressed_label} are not drawn.")
+    if months.select(pl.any_horizontal(pl.col(names).is_null()).any()).item():
+        subtitle.append("Grey triangles: counts hidden to protect small cells (never a 0).")
     chart: alt.LayerChart = (
         alt.LayerChart(layer=layers)
         .resolve_scale(y="independent")
-        .properties(title=alt.Title(title, subtitle=subtitle), width=560, height=280)
+        .properties(title=alt.Title(title, subtitle=subtitle), width=560, height=_HEIGHT)
     )
     return apply_theme(chart)

@@ -55,3 +55,28 @@ def test_tooltip_names_cohort_window_status_and_n(windows: pl.DataFrame, spec: A
     titles = chart.tooltip_titles(chart.view("bar", 1))
     for title in ("Cohort", "Course", "Window (% of normal time)", "Status", "n (cohort)"):
         assert title in titles
+
+
+def test_reasons_follow_the_metrics_notes(windows: pl.DataFrame, spec: Any) -> None:
+    # suppress_small_cells: PHY-22 too small (whole cohort), BIO-21's 100% count hidden as a
+    # small cell, BIO-23's immature windows also flagged (its small count nulled).
+    published = windows.with_columns(
+        suppression_note=pl.when(pl.col("cohort_code") == "PHY-22")
+        .then(pl.lit("n<10"))
+        .when((pl.col("cohort_code") == "BIO-21") & (pl.col("window_pct") == 100))
+        .then(pl.lit("small counts hidden"))
+        .when(pl.col("cohort_code") == "BIO-23")
+        .then(pl.lit("small counts hidden")),
+    ).with_columns(
+        suppressed=pl.col("suppression_note").is_not_null(),
+        completion_rate=pl.when(pl.col("suppression_note") == "small counts hidden")
+        .then(None)
+        .otherwise(pl.col("completion_rate")),
+    )
+    rows = spec(cohort_window_chart(published)).rows()
+    notes = {(row["cohort_code"], row["window"]): row["note"] for row in rows}
+    assert notes[("PHY-22", "150%")] == "150%: n<10"
+    assert notes[("BIO-21", "100%")] == "100%: small counts hidden"
+    assert notes[("BIO-21", "150%")] is None
+    assert notes[("BIO-23", "200%")] == "200%: in progress, matures 2027-05-01"
+    assert notes[("BIO-23", "100%")] == "100%: small counts hidden"

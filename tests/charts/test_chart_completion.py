@@ -112,18 +112,59 @@ def test_status_composition_stacks_the_three_statuses(rates: pl.DataFrame, spec:
     assert chart.marks() == ["bar", "text"]
     bar = chart.view("bar")
     fold = next(step for step in bar["transform"] if "fold" in step)
-    assert fold["fold"] == list(STATUS_ORDER)
+    assert fold["fold"] == [*STATUS_ORDER, "not shown"]
     encoding = bar["encoding"]
-    assert encoding["x"]["stack"] == "normalize"
+    assert encoding["x"]["field"] == "share"
+    assert encoding["x"]["stack"] == "zero"
     assert encoding["x"]["axis"]["format"] == ".0%"
-    assert encoding["color"]["scale"]["domain"] == list(STATUS_ORDER)
-    assert encoding["color"]["scale"]["range"] == [STATUS_COLOURS[s] for s in STATUS_ORDER]
+    assert encoding["color"]["scale"]["domain"] == [*STATUS_ORDER, "not shown"]
+    assert encoding["color"]["scale"]["range"][:3] == [STATUS_COLOURS[s] for s in STATUS_ORDER]
     assert encoding["order"]["field"] == "status_rank"
+    assert all(row["not shown"] is None for row in chart.rows())
 
 
 def test_status_composition_counts_when_not_normalized(rates: pl.DataFrame, spec: Any) -> None:
     encoding = spec(status_composition_chart(rates, by="course_name", normalize=False)).view("bar")[
         "encoding"
     ]
-    assert encoding["x"]["stack"] == "zero"
+    assert encoding["x"]["field"] == "count"
     assert encoding["x"]["title"] == "Enrollments"
+
+
+def test_cell_suppression_keeps_what_the_metric_published(rates: pl.DataFrame, spec: Any) -> None:
+    # As suppress_small_cells leaves it: Chemistry's small dropped (5) and, complementarily,
+    # enrolled are hidden, with the dropout rate; n, completed and the completion rate are shown.
+    cells = rates.with_columns(
+        suppression_note=pl.Series([None, "small counts hidden", "n<10", None]),
+        suppressed=pl.Series([False, True, True, False]),
+    ).with_columns(
+        [
+            pl.when(pl.col("course_name") == "Chemistry").then(None).otherwise(pl.col(c)).alias(c)
+            for c in (
+                "dropped",
+                "enrolled",
+                "dropout_rate",
+                "dropout_rate_ci_low",
+                "dropout_rate_ci_high",
+            )
+        ]
+    )
+    composition = spec(status_composition_chart(cells, by="course_name"))
+    chemistry = next(row for row in composition.rows() if row["course_name"] == "Chemistry")
+    assert chemistry["withheld"] is False
+    assert (chemistry["completed"], chemistry["n"], chemistry["not shown"]) == (20, 45, 25)
+    assert "Grey: not shown" in composition.subtitle()
+
+    completion = spec(completion_rate_chart(cells, by="course_name"))
+    rows = {row["course_name"]: row for row in completion.rows()}
+    assert rows["Chemistry"]["withheld"] is False
+    assert rows["Chemistry"]["completion_rate"] == pytest.approx(20 / 45)
+    assert rows["Physics"]["withheld"] is True
+    assert rows["Physics"]["n"] is None
+
+    dropout = spec(completion_rate_chart(cells, by="course_name", rate="dropout"))
+    rows = {row["course_name"]: row for row in dropout.rows()}
+    assert rows["Chemistry"]["withheld"] is True
+    assert rows["Chemistry"]["note"] == "small counts hidden"
+    assert rows["Chemistry"]["dropout_rate"] is None
+    assert "small counts hidden: counts that are small" in dropout.subtitle()

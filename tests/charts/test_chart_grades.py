@@ -67,3 +67,32 @@ def test_box_plot_overall(grade_summary: pl.DataFrame, spec: Any) -> None:
     assert chart.rows()[0]["group"] == "All graded enrollments"
     assert chart.title() == "Grades"
     assert chart.marks() == ["rule", "bar", "tick", "point", "text"]
+
+
+def test_box_plot_as_published_without_min_max(grade_summary: pl.DataFrame, spec: Any) -> None:
+    # suppress_small_cells always nulls min and max (one student's own grade).
+    published = grade_summary.with_columns(
+        min=pl.lit(None, dtype=pl.Float64),
+        max=pl.lit(None, dtype=pl.Float64),
+        suppression_note=pl.Series([None, None, "n<10"]),
+    )
+    chart = spec(grade_box_chart(published, by="course_name"))
+    assert {"filter": "isValid(datum.min) && isValid(datum.max)"} in chart.view("rule")["transform"]
+    assert "Min and max are not shown" in chart.subtitle()
+    rows = {row["course_name"]: row for row in chart.rows()}
+    assert rows["Biology"]["withheld"] is False
+    assert rows["Physics"]["withheld"] is True
+    assert rows["Physics"]["median"] is None
+
+
+def test_histogram_cell_notes_are_shortened_on_the_mark(histogram: pl.DataFrame, spec: Any) -> None:
+    published = histogram.with_columns(
+        count=pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("count")),
+        suppression_note=pl.when(pl.col("suppressed")).then(pl.lit("small counts hidden")),
+    )
+    chart = spec(grade_histogram_chart(published))
+    labelled = [row for row in chart.rows() if row["withheld"]]
+    assert len(labelled) == 8
+    assert {row["mark_note"] for row in labelled} == {"hidden"}
+    assert {row["note"] for row in labelled} == {"small counts hidden"}
+    assert chart.view("text")["encoding"]["text"]["field"] == "mark_note"

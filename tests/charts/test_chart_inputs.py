@@ -8,7 +8,13 @@ import polars as pl
 import pytest
 
 from dashboard.charts.errors import ChartInputError, MissingColumnsError, TooManyRowsError
-from dashboard.charts.inputs import MAX_ROWS, checked_aggregate, publishable, temporal_as_text
+from dashboard.charts.inputs import (
+    MAX_ROWS,
+    checked_aggregate,
+    note_lines,
+    publishable,
+    temporal_as_text,
+)
 
 
 def test_row_limit_is_inclusive() -> None:
@@ -44,6 +50,49 @@ def test_publishable_withholds_suppressed_measures_and_keeps_labels() -> None:
         {"group": "a", "n": 12, "rate": 0.5, "withheld": False, "note": None},
         {"group": "b", "n": None, "rate": None, "withheld": True, "note": "n<10"},
         {"group": "c", "n": 30, "rate": 0.1, "withheld": False, "note": None},
+    ]
+
+
+def test_cell_suppression_keeps_the_published_cells() -> None:
+    # suppress_small_cells' output: the note says whether the whole group or some cells are hidden.
+    frame = pl.DataFrame(
+        {
+            "group": ["a", "b", "c"],
+            "n": [40, None, 50],
+            "rate": [None, None, 0.3],
+            "other": [0.9, None, 0.2],
+            "suppressed": [True, True, True],
+            "suppression_note": ["small counts hidden", "n<10", "small counts hidden"],
+        }
+    )
+    out = publishable(
+        frame, dimensions=["group"], measures=["n", "rate", "other"], needed=["rate"], label="x"
+    )
+    assert out.to_dicts() == [
+        {
+            "group": "a",
+            "n": 40,
+            "rate": None,
+            "other": 0.9,
+            "withheld": True,
+            "note": "small counts hidden",
+        },
+        {"group": "b", "n": None, "rate": None, "other": None, "withheld": True, "note": "n<10"},
+        {"group": "c", "n": 50, "rate": 0.3, "other": 0.2, "withheld": False, "note": None},
+    ]
+
+
+def test_whole_row_note_nulls_values_the_frame_still_carries() -> None:
+    frame = pl.DataFrame({"g": ["a"], "n": [7], "suppressed": [True], "suppression_note": ["n<10"]})
+    out = publishable(frame, dimensions=["g"], measures=["n"], label="x")
+    assert out.to_dicts() == [{"g": "a", "n": None, "withheld": True, "note": "n<10"}]
+
+
+def test_note_lines_explain_each_note_once() -> None:
+    data = pl.DataFrame({"note": [None, "n<10", "small counts hidden", "n<10"]})
+    assert note_lines(data, unit="bin") == [
+        "n<10: bin too small to publish.",
+        "small counts hidden: counts that are small, or would reveal one, are not shown.",
     ]
 
 

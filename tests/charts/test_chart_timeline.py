@@ -13,7 +13,7 @@ from dashboard.charts.theme import STATUS_COLOURS
 
 def test_layers_and_encodings(timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any) -> None:
     chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="c-bio"))
-    assert chart.marks() == ["rect", "text", "bar", "line"]
+    assert chart.marks() == ["rect", "text", "bar", "point", "line"]
     assert chart.title() == "Cohort BIO-24 (Biology)"
     assert chart.dict["resolve"] == {"scale": {"y": "independent"}}
     window = chart.view("rect")["encoding"]
@@ -60,7 +60,7 @@ def test_cohort_without_planned_dates(
     timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
 ) -> None:
     chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="c-che"))
-    assert chart.marks() == ["bar", "line"]
+    assert chart.marks() == ["bar", "point", "line"]
     assert "no planned dates" in chart.subtitle()
 
 
@@ -86,3 +86,23 @@ def test_unknown_cohort_is_no_data(
 ) -> None:
     chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="nope"))
     assert chart.marks() == ["text"]
+
+
+def test_hidden_cells_are_marked_not_drawn_as_zero(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    # As suppress_small_cells leaves a timeline: no group size, small counts nulled per cell.
+    cells = timeline.with_columns(
+        drops=pl.lit(None, dtype=pl.Int64),
+        suppressed=pl.lit(value=True),
+        suppression_note=pl.lit("small counts hidden"),
+    )
+    chart = spec(cohort_timeline_chart(cells, planned, cohort_uuid="c-bio"))
+    rows = [row for row in chart.rows() if "month" in row]
+    assert len(rows) == 6  # cell suppression keeps every month
+    assert all(row["Drops"] is None for row in rows)
+    assert rows[0]["New enrollments"] == 60
+    hidden = chart.view("point")
+    assert {"filter": "!isValid(datum.count)"} in hidden["transform"]
+    assert "Grey triangles" in chart.subtitle()
+    assert chart.view("line")["mark"]["invalid"] == "break-paths-filter-domains"
