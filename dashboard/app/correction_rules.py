@@ -74,7 +74,7 @@ def _date(name: str, text: str, errors: dict[str, list[str]], *, required: bool)
         except ValueError:
             pass
     errors.setdefault(name, []).append(
-        f"The {_label(name)} must be a real date in the format YYYY-MM-DD."
+        f"The {_label(name)} does not match the format Y-m-d (YYYY-MM-DD, a real date)."
     )
     return None
 
@@ -87,11 +87,13 @@ def _grade(text: str, errors: dict[str, list[str]]) -> float | None:
         errors.setdefault("grade", []).append("The grade must be a number (use a dot: 7.5).")
         return None
     number = Decimal(value)
-    if not GRADE_MIN <= number <= GRADE_MAX:
-        errors.setdefault("grade", []).append("The grade must be between 0 and 10.")
-    exponent = number.normalize().as_tuple().exponent
+    if number < GRADE_MIN:
+        errors.setdefault("grade", []).append("The grade must be at least 0.")
+    if number > GRADE_MAX:
+        errors.setdefault("grade", []).append("The grade must not be greater than 10.")
+    exponent = number.as_tuple().exponent  # as typed: "7.500" has 3 decimal places
     if isinstance(exponent, int) and exponent < -2:
-        errors.setdefault("grade", []).append("The grade may have at most 2 decimal places.")
+        errors.setdefault("grade", []).append("The grade must have at most 2 decimal places.")
     return float(number) if "grade" not in errors else None
 
 
@@ -105,7 +107,9 @@ def _status(text: str, errors: dict[str, list[str]], *, required: bool) -> str |
         return None
     if value not in COMPLETION_STATUSES:
         errors.setdefault("completion_status", []).append(
-            "The completion status must be one of: " + ", ".join(COMPLETION_STATUSES) + "."
+            "The selected completion status is invalid (one of: "
+            + ", ".join(COMPLETION_STATUSES)
+            + ")."
         )
         return None
     return value

@@ -1,0 +1,98 @@
+"""The frames one dashboard view needs, loaded together through the data layer.
+
+A ``Dataset`` holds the enrollments (with the derived ``intake_year`` and ``modality`` columns),
+the reference frames, the filter choices and where/when the data was read. It is built once per
+load and shared by every page: polars frames are immutable, so sharing them is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from dashboard.app.global_filters import FilterOptions, filter_options
+from dashboard.client import DokStampError
+from dashboard.data import (
+    Extract,
+    load_certificates,
+    load_cohorts,
+    load_courses,
+    load_enrollments,
+)
+from dashboard.metrics import with_groupings
+from dashboard.settings import Settings
+
+__all__ = ["RESOURCES", "Dataset", "assemble_dataset", "load_dataset"]
+
+# The order resources are read in; the progress callback names them.
+RESOURCES = ("enrollments", "courses", "cohorts", "certificates")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything the pages show, from one load."""
+
+    enrollments: pl.DataFrame
+    courses: pl.DataFrame
+    cohorts: pl.DataFrame
+    certificates: pl.DataFrame
+    options: FilterOptions
+    fetched_at: datetime | None
+    stale: bool
+    from_cache: bool
+    errors: tuple[DokStampError, ...]
+    cache_dir: Path
+
+    @property
+    def empty(self) -> bool:
+        """Whether the tenant has no enrollments at all."""
+        return self.enrollments.is_empty()
+
+
+def assemble_dataset(
+    *, enrollments: Extract, courses: Extract, cohorts: Extract, certificates: Extract
+) -> Dataset:
+    """Join the extracts into a dataset; the oldest fetch time is the data's extract time."""
+    extracts = (enrollments, courses, cohorts, certificates)
+    fetched = [extract.fetched_at for extract in extracts if extract.fetched_at is not None]
+    frame = with_groupings(enrollments.frame, cohorts.frame)
+    return Dataset(
+        enrollments=frame,
+        courses=courses.frame,
+        cohorts=cohorts.frame,
+        certificates=certificates.frame,
+        options=filter_options(frame, cohorts.frame),
+        fetched_at=min(fetched) if fetched else None,
+        stale=any(extract.stale for extract in extracts),
+        from_cache=all(extract.from_cache for extract in extracts),
+        errors=tuple(extract.error for extract in extracts if extract.error is not None),
+        cache_dir=enrollments.cache_dir,
+    )
+
+
+def load_dataset(
+    settings: Settings, *, refresh: bool = False, progress: Progress | None = None
+) -> Dataset:
+    """Read every resource through the data layer (cache first unless ``refresh``).
+
+    ``progress(resource, pages_done, pages_total)`` is called as pages arrive.
+    """
+
+    def reporter(resource: str) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+        return lambda done, total: progress(resource, done, total)
+
+    return assemble_dataset(
+        enrollments=load_enrollments(settings, refresh=refresh, progress=reporter("enrollments")),
+        courses=load_courses(settings, refresh=refresh, progress=reporter("courses")),
+        cohorts=load_cohorts(settings, refresh=refresh, progress=reporter("cohorts")),
+        certificates=load_certificates(
+            settings, refresh=refresh, progress=reporter("certificates")
+        ),
+    )

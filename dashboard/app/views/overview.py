@@ -1,0 +1,72 @@
+"""Overview page: headline KPIs with n and change vs the previous intake year, filter vs all."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard.app.kpis import overview_kpis
+from dashboard.app.panels import chart_panel
+from dashboard.app.runtime import page_context
+from dashboard.charts import completion_rate_chart
+from dashboard.metrics import completion_rates, filter_vs_all, suppress_small_cells
+
+_DELTA_COLOURS = {
+    "enrollments": "off",
+    "active": "off",
+    "completion_rate": "normal",
+    "dropout_rate": "inverse",
+    "median_grade": "normal",
+    "median_days": "inverse",
+}
+
+context = page_context()
+st.title("Overview")
+
+if context.dataset.empty:
+    st.info("This tenant has no enrollments yet: there is nothing to summarise.")
+    st.stop()
+if context.filtered.is_empty():
+    st.info("No enrollments match the current filter. Widen it in the sidebar.")
+    st.stop()
+
+kpis = overview_kpis(context.filtered, as_of=context.as_of)
+for row_start in range(0, len(kpis), 3):
+    for column, kpi in zip(st.columns(3), kpis[row_start : row_start + 3], strict=False):
+        with column:
+            st.metric(
+                kpi.label,
+                kpi.value,
+                delta=kpi.delta,
+                delta_color=_DELTA_COLOURS[kpi.key],  # type: ignore[arg-type]
+                delta_description=kpi.delta_note,
+                help=kpi.help,
+                border=True,
+            )
+            st.caption(kpi.n_text + (f" · {kpi.interval}" if kpi.interval else ""))
+
+if context.filters.active:
+    st.subheader("Current filter beside all enrollments")
+    scoped = suppress_small_cells(
+        filter_vs_all(context.filtered, context.dataset.enrollments), row_sets=["scope"]
+    )
+    chart_panel(
+        completion_rate_chart(scoped, title="Completion rate: current filter vs all"),
+        scoped,
+        title="Completion rate filter vs all",
+        key="overview_filter_vs_all",
+        caption="Each bar has its own n: the filter's enrollments, and all enrollments.",
+    )
+
+st.subheader("Completion by intake year")
+by_year = suppress_small_cells(
+    completion_rates(context.filtered, by=["intake_year"], total=True),
+    total_row=pl.col("is_total"),
+)
+chart_panel(
+    completion_rate_chart(by_year, by="intake_year"),
+    by_year,
+    title="Completion rate by intake year",
+    key="overview_by_year",
+    caption="Recent intake years include students who may still complete.",
+)
