@@ -42,6 +42,7 @@ _LOW: Final = "completion_rate_ci_low"
 _HIGH: Final = "completion_rate_ci_high"
 _PLACEHOLDER: Final = "placeholder"
 _WINDOW: Final = "window"
+_SOURCE: Final = "normal_time_source"  # "cohort dates" | "course setting" (optional column)
 
 REQUIRED_COLUMNS: Final = (
     "cohort_code",
@@ -73,7 +74,8 @@ def cohort_window_chart(
         ``cohort_completion_windows`` output: ``[cohort_code, course_name, window_pct,
         normal_time_days, n, excluded, completed_within, completion_rate,
         completion_rate_ci_low, completion_rate_ci_high, status, matures_on]``, optionally
-        ``suppressed``. ``status`` is "shown", "in progress" or "no normal time".
+        ``normal_time_source``, ``suppressed`` and ``suppression_note``. ``status`` is "shown",
+        "in progress" or "no normal time".
     """
     frame = checked_aggregate(windows, chart="cohort_window_chart", required=REQUIRED_COLUMNS)
     if frame.is_empty():
@@ -88,7 +90,14 @@ def cohort_window_chart(
     )
     data = publishable(
         frame,
-        dimensions=["cohort_code", "course_name", _WINDOW, "status", "matures_on"],
+        dimensions=[
+            "cohort_code",
+            "course_name",
+            _WINDOW,
+            "status",
+            "matures_on",
+            *([_SOURCE] if _SOURCE in frame.columns else []),
+        ],
         measures=["n", "excluded", "completed_within", "normal_time_days", _RATE, _LOW, _HIGH],
         needed=[_RATE, _LOW, _HIGH],
         label=suppressed_label,
@@ -128,9 +137,14 @@ def cohort_window_chart(
         alt.Tooltip(f"{_LOW}:Q", title="95% interval, low", format=RATE_DETAIL_FORMAT),
         alt.Tooltip(f"{_HIGH}:Q", title="95% interval, high", format=RATE_DETAIL_FORMAT),
         alt.Tooltip("completed_within:Q", title="Completed within window", format=COUNT_FORMAT),
-        alt.Tooltip("n:Q", title="n (cohort)", format=COUNT_FORMAT),
+        alt.Tooltip("n:Q", title="n (cohort, after exclusions)", format=COUNT_FORMAT),
         alt.Tooltip("excluded:Q", title="Excluded", format=COUNT_FORMAT),
         alt.Tooltip("normal_time_days:Q", title="Normal time (days)", format=DAYS_FORMAT),
+        *(
+            [alt.Tooltip(f"{_SOURCE}:N", title="Normal time from")]
+            if _SOURCE in frame.columns
+            else []
+        ),
         alt.Tooltip("matures_on:N", title="Matures on"),
     ]
 
@@ -174,7 +188,7 @@ def cohort_window_chart(
     ).encode(x=alt.datum(0), y=y, yOffset=offset, text=alt.Text(f"{NOTE}:N"), tooltip=tooltip)
 
     subtitle = [
-        "Completed within w% of the cohort's normal time / cohort (n). "
+        "Completed within w% of the cohort's normal time / cohort after exclusions (n). "
         "Whiskers: 95% Wilson interval.",
         "Dashed grey: no rate yet (cohort still in progress), no normal time, or hidden to "
         "protect small cells — never a 0%.",

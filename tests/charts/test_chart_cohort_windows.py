@@ -53,7 +53,13 @@ def test_in_progress_windows_have_no_rate_not_zero(windows: pl.DataFrame, spec: 
 def test_tooltip_names_cohort_window_status_and_n(windows: pl.DataFrame, spec: Any) -> None:
     chart = spec(cohort_window_chart(windows))
     titles = chart.tooltip_titles(chart.view("bar", 1))
-    for title in ("Cohort", "Course", "Window (% of normal time)", "Status", "n (cohort)"):
+    for title in (
+        "Cohort",
+        "Course",
+        "Window (% of normal time)",
+        "Status",
+        "n (cohort, after exclusions)",
+    ):
         assert title in titles
 
 
