@@ -13,12 +13,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.reports.errors import ReportFilterError
 
 __all__ = ["ReportFilterError", "ReportFilters"]
-
-
-class ReportFilterError(ValueError):
-    """A filter value is malformed (not a UUID, not a known status)."""
 
 
 def _uuids(option: str, values: Iterable[str]) -> tuple[str, ...]:
