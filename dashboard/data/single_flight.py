@@ -21,6 +21,7 @@ class _Call(Generic[T]):
     done: threading.Event = field(default_factory=threading.Event)
     result: T | None = None
     error: BaseException | None = None
+    followers: int = 0
 
 
 class SingleFlight(Generic[T]):
@@ -40,6 +41,8 @@ class SingleFlight(Generic[T]):
             if running is None:
                 mine: _Call[T] = _Call()
                 self._calls[key] = mine
+            else:
+                running.followers += 1
         if running is not None:
             running.done.wait()
             if running.error is not None:
@@ -59,3 +62,9 @@ class SingleFlight(Generic[T]):
     def in_flight(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._calls
+
+    def followers(self, key: Hashable) -> int:
+        """Callers waiting on the running call for ``key`` (0 when none runs)."""
+        with self._lock:
+            running = self._calls.get(key)
+            return 0 if running is None else running.followers

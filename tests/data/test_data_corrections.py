@@ -1,0 +1,160 @@
+"""Corrections against a private sandbox: write-through, concurrent changes, the log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pytest
+
+from dashboard.client import DokStampClient, ValidationError
+from dashboard.data import ConcurrentChangeError, load_enrollments
+from dashboard.data.corrections import (
+    changed_fields,
+    create_enrollment,
+    delete_enrollments,
+    read_corrections_log,
+    update_enrollment,
+)
+from dashboard.sandbox.demo import DEMO_TENANT
+from dashboard.sandbox.runner import RunningSandbox
+from dashboard.settings import Settings
+
+CacheFiles = Callable[[Path], list[tuple[Path, bytes]]]
+STATIC_TOKEN = "corrections-static-token-5f3a9c"
+
+
+@pytest.fixture
+def demo(sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path) -> Settings:
+    running = sandbox_factory(
+        seed="demo", enrollments=300, static_tokens={STATIC_TOKEN: DEMO_TENANT}
+    )
+    return Settings.from_mapping(
+        {
+            "DOKSTAMP_API_URL": running.url,
+            "DOKSTAMP_TENANT": DEMO_TENANT,
+            "DOKSTAMP_TOKEN": STATIC_TOKEN,
+            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(tmp_path / "cache"),
+            "ENROLLMENT_OUTCOMES_CACHE_TTL": "3600",
+        }
+    )
+
+
+def an_enrolled_row(settings: Settings) -> dict[str, Any]:
+    frame = load_enrollments(settings, filters={"completion_status": "enrolled"}).frame
+    row: dict[str, Any] = frame.row(0, named=True)
+    return row
+
+
+def test_update_shows_in_every_cached_extract_without_refetch(demo: Settings) -> None:
+    everything = load_enrollments(demo)
+    row = an_enrolled_row(demo)
+    updated = update_enrollment(
+        demo,
+        row["uuid"],
+        {"completion_status": "completed", "grade": 8.5, "completed_at": "2026-06-30"},
+        opened=row,
+        actor="registrar",
+    )
+    assert updated["completion_status"] == "completed"
+
+    after = load_enrollments(demo)
+    assert after.from_cache
+    assert after.fetched_at == everything.fetched_at
+    assert after.rows == everything.rows
+    changed = after.frame.filter(pl.col("uuid") == row["uuid"]).row(0, named=True)
+    assert (changed["completion_status"], changed["grade"]) == ("completed", 8.5)
+
+    enrolled = load_enrollments(demo, filters={"completion_status": "enrolled"})
+    assert enrolled.from_cache
+    assert row["uuid"] not in enrolled.frame["uuid"].to_list()
+
+    refetched = load_enrollments(demo, refresh=True)
+    assert refetched.frame.sort("uuid").equals(after.frame.sort("uuid"))
+
+
+def test_create_and_delete_patch_the_cache(demo: Settings) -> None:
+    before = load_enrollments(demo)
+    template = before.frame.row(0, named=True)
+    course_extract = load_enrollments(demo, filters={"course_uuid": template["course_uuid"]})
+    created = create_enrollment(
+        demo,
+        {
+            "student_uuid": template["student_uuid"],
+            "course_uuid": template["course_uuid"],
+            "enrolled_at": "2026-02-01",
+        },
+        actor="registrar",
+    )
+    with_new = load_enrollments(demo)
+    assert with_new.from_cache
+    assert with_new.rows == before.rows + 1
+    assert created["uuid"] in with_new.frame["uuid"].to_list()
+    same_course = load_enrollments(demo, filters={"course_uuid": template["course_uuid"]})
+    assert same_course.rows == course_extract.rows + 1
+
+    doomed = [created["uuid"], template["uuid"]]
+    delete_enrollments(demo, doomed, actor="registrar")
+    after = load_enrollments(demo)
+    assert after.from_cache
+    assert after.rows == before.rows - 1
+    assert not set(doomed) & set(after.frame["uuid"].to_list())
+    assert load_enrollments(demo, refresh=True).rows == before.rows - 1
+
+
+def test_an_update_after_someone_else_changed_the_record_is_refused(demo: Settings) -> None:
+    row = an_enrolled_row(demo)
+    with DokStampClient(demo) as other_editor:
+        other_editor.update_enrollment(row["uuid"], {"grade": 3.25})
+    with pytest.raises(ConcurrentChangeError) as caught:
+        update_enrollment(demo, row["uuid"], {"grade": 9.0}, opened=row)
+    error = caught.value
+    assert error.fields == ("grade",)
+    assert error.current["grade"] == 3.25
+    assert error.opened["grade"] == row["grade"]
+    with DokStampClient(demo) as client:
+        assert client.get_enrollment(row["uuid"])["grade"] == 3.25  # nothing was written
+    assert read_corrections_log(demo).height == 0
+
+
+def test_the_log_records_each_write_and_holds_no_token(
+    demo: Settings, cache_files: CacheFiles
+) -> None:
+    row = an_enrolled_row(demo)
+    update_enrollment(demo, row["uuid"], {"grade": 6.0}, opened=None, actor="ana")
+    delete_enrollments(demo, [row["uuid"]], actor="ben")
+    log = read_corrections_log(demo)
+    assert log.columns == ["at", "actor", "action", "enrollment_uuid", "before", "after"]
+    assert log["action"].to_list() == ["update", "delete"]
+    assert log["actor"].to_list() == ["ana", "ben"]
+    assert log["enrollment_uuid"].to_list() == [row["uuid"], row["uuid"]]
+    assert orjson.loads(log["after"][0])["grade"] == 6.0
+    assert orjson.loads(log["before"][1])["grade"] == 6.0  # the delete saw the updated row
+    assert log["after"][1] is None
+    assert log["at"].dtype == pl.Datetime("us", "UTC")
+    assert log["at"].is_sorted()
+    files = cache_files(demo.cache_dir)
+    assert [path for path, content in files if STATIC_TOKEN.encode() in content] == []
+
+
+def test_a_refused_write_changes_nothing(demo: Settings) -> None:
+    before = load_enrollments(demo)
+    row = before.frame.row(0, named=True)
+    with pytest.raises(ValidationError) as caught:
+        update_enrollment(demo, row["uuid"], {"grade": 11}, opened=row)
+    assert "grade" in caught.value.errors
+    assert load_enrollments(demo).frame.equals(before.frame)
+    assert read_corrections_log(demo).height == 0
+
+
+def test_changed_fields_compares_rows_and_records(fakes: Any) -> None:
+    record = fakes.enrollment(1, grade="7.50")
+    row = {"uuid": record["uuid"], "grade": 7.5, "completion_status": "enrolled"}
+    assert changed_fields(row, record) == []
+    assert changed_fields(record, record) == []
+    assert changed_fields({**row, "grade": 7.0}, record) == ["grade"]
+    moved = fakes.enrollment(1, grade="7.50", cohort={"uuid": "h2", "code": "H2"})
+    assert changed_fields(record, moved) == ["cohort_uuid", "cohort_code"]
