@@ -1,5 +1,6 @@
 """Outcome metrics: pure polars functions, frame in and frame out, each with a definition."""
 
+from dashboard.metrics.cohort_windows import cohort_completion_windows
 from dashboard.metrics.definitions import DEFINITIONS, MetricDefinition, definitions_for
 from dashboard.metrics.errors import (
     InconsistentAggregateError,
@@ -9,26 +10,45 @@ from dashboard.metrics.errors import (
     MissingColumnError,
     UnknownCheckError,
 )
+from dashboard.metrics.grades import grade_histogram, grade_summary
 from dashboard.metrics.groupings import with_groupings
+from dashboard.metrics.incidence import cumulative_incidence
 from dashboard.metrics.intervals import rate_with_interval, wilson_bounds, wilson_interval
+from dashboard.metrics.layouts import SuppressionLayout, suppression_layout
+from dashboard.metrics.quality import QUALITY_CHECKS, QualityCheck, data_quality, data_quality_rows
 from dashboard.metrics.rates import completion_rates, filter_vs_all
 from dashboard.metrics.suppression import MIN_CELL, suppress_small_cells
+from dashboard.metrics.time_to_completion import time_to_completion
+from dashboard.metrics.timeline import cohort_timeline, cohort_windows_planned
 
 __all__ = [
     "DEFINITIONS",
     "MIN_CELL",
+    "QUALITY_CHECKS",
     "InconsistentAggregateError",
     "InvalidCountError",
     "InvalidOptionError",
     "MetricDefinition",
     "MetricsError",
     "MissingColumnError",
+    "QualityCheck",
+    "SuppressionLayout",
     "UnknownCheckError",
+    "cohort_completion_windows",
+    "cohort_timeline",
+    "cohort_windows_planned",
     "completion_rates",
+    "cumulative_incidence",
+    "data_quality",
+    "data_quality_rows",
     "definitions_for",
     "filter_vs_all",
+    "grade_histogram",
+    "grade_summary",
     "rate_with_interval",
     "suppress_small_cells",
+    "suppression_layout",
+    "time_to_completion",
     "wilson_bounds",
     "wilson_interval",
     "with_groupings",

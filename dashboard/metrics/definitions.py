@@ -222,7 +222,7 @@ _DEFINITIONS = (
         "publications and are not suppressed. Curves and statistics are protected through the "
         "counts they rest on.",
         source=SUPPRESSION_SOURCE + "; metrics.md §6",
-        functions=("suppress_small_cells",),
+        functions=("suppress_small_cells", "suppression_layout"),
     ),
 )
 

@@ -80,7 +80,9 @@ def suppress_small_cells(
         Counts outside the partition (excluded, n_ungraded...): hidden when small.
     statistic_columns
         Values describing a group (mean, quartiles...): hidden with their base count (a mapping
-        column -> base count; a sequence uses ``n_column``).
+        column -> base count; a sequence uses ``n_column``). Entries apply in order, and a count
+        may be listed too (e.g. ``n_at_risk`` hidden with ``n_events``, whose step it would
+        reveal).
     individual_columns
         Values that are one student's own (min, max): always nulled in a publication.
 
@@ -364,8 +366,9 @@ def _apply(
         else dict.fromkeys(statistic_columns, layout.n_column)
     )
     require_columns(frame, [*stats, *individual_columns], function="suppress_small_cells")
-    for stat, base in stats.items():
-        masks[stat] = list(base_hidden(base))
+    for stat, base in stats.items():  # in order: a later entry sees the earlier ones
+        own = masks.get(stat, [False] * height)
+        masks[stat] = [a or b for a, b in zip(own, base_hidden(base), strict=True)]
     suppressed = [any(mask[row] for mask in masks.values()) for row in range(height)]
     n_small = (
         [

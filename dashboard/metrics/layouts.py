@@ -1,0 +1,97 @@
+"""Which columns of each metric's frame are cells, totals and statistics, for suppression."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
+
+from dashboard.metrics.errors import InvalidOptionError
+from dashboard.metrics.inputs import grouping_columns
+
+
+class SuppressionLayout(TypedDict, total=False):
+    """Keyword arguments of ``suppress_small_cells`` that describe a metric's frame."""
+
+    n_column: str | None
+    count_columns: Sequence[str]
+    rate_columns: Mapping[str, str]
+    total_row: bool
+    row_sets: Sequence[str]
+    parents: Mapping[str, str]
+    remainder_cells: Sequence[str]
+    nested_over: str
+    unit_columns: Sequence[str]
+    extra_count_columns: Sequence[str]
+    statistic_columns: Mapping[str, str]
+    individual_columns: Sequence[str]
+
+
+def suppression_layout(metric: str, *, by: Sequence[str] = ()) -> SuppressionLayout:
+    """The ``suppress_small_cells`` options for the frame of a metric function.
+
+    Use as ``suppress_small_cells(frame, min_cell=10, **suppression_layout("grade_summary"))``.
+    ``by`` is the grouping the frame was built with (the histogram's bins add up per group).
+    For ``completion_rates(..., total=True)`` add ``total_row=pl.col("is_total")``.
+    """
+    keys = grouping_columns(by)
+    layouts: dict[str, SuppressionLayout] = {
+        "completion_rates": {},
+        "filter_vs_all": {},
+        "cohort_completion_windows": {
+            "count_columns": ("completed_within",),
+            "rate_columns": {"completion_rate": "completed_within"},
+            "nested_over": "window_pct",
+            "unit_columns": ("cohort_uuid",),
+            "extra_count_columns": ("excluded",),
+        },
+        "time_to_completion": {
+            "n_column": "n_completers",
+            "count_columns": (),
+            "rate_columns": {},
+            "extra_count_columns": ("n_excluded",),
+            "statistic_columns": dict.fromkeys(
+                ("median_days", "q1_days", "q3_days", "mean_days"), "n_completers"
+            ),
+        },
+        "cumulative_incidence": {
+            "n_column": None,
+            "count_columns": (),
+            "rate_columns": {},
+            "extra_count_columns": ("n_at_risk", "n_events"),
+            # The curve stops where fewer than min_cell are at risk; where a step's events are
+            # hidden, the number at risk goes too (step height x at risk = events).
+            "statistic_columns": {"cif": "n_at_risk", "n_at_risk": "n_events"},
+        },
+        "grade_histogram": {
+            "n_column": None,
+            "count_columns": ("count",),
+            "rate_columns": {},
+            "total_row": True,  # the bins add up to n graded, shown by grade_summary
+            "row_sets": tuple(keys),
+        },
+        "grade_summary": {
+            "count_columns": ("n_graded", "n_ungraded", "n_out_of_range", "below_threshold"),
+            "parents": {"below_threshold": "n_graded"},
+            "remainder_cells": ("n_graded",),
+            "rate_columns": {"below_threshold_rate": "below_threshold"},
+            "statistic_columns": dict.fromkeys(("mean", "q1", "median", "q3"), "n_graded"),
+            "individual_columns": ("min", "max"),
+        },
+        "cohort_timeline": {
+            "n_column": None,
+            "count_columns": ("new_enrollments", "completions"),
+            "rate_columns": {},
+            "extra_count_columns": ("active",),
+            "total_row": True,  # months add up to the cohort's n and completed
+            "row_sets": ("cohort_uuid",),
+        },
+        "data_quality": {
+            "n_column": None,
+            "count_columns": (),
+            "rate_columns": {},
+            "extra_count_columns": ("count",),
+        },
+    }
+    if metric not in layouts:
+        raise InvalidOptionError(f"no suppression layout for {metric!r}; known: {sorted(layouts)}")
+    return layouts[metric]

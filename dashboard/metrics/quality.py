@@ -1,0 +1,190 @@
+"""Data-quality checks of metrics.md §7: each a count, and the enrollment rows behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+import polars as pl
+
+from dashboard.metrics.errors import UnknownCheckError
+from dashboard.metrics.grades import in_range
+from dashboard.metrics.inputs import as_utc, require_columns
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    """One data-quality check: its key, a short label and what it flags."""
+
+    name: str
+    label: str
+    description: str
+
+
+_CHECKS = (
+    QualityCheck(
+        "completed_without_date",
+        "Completed without completion date",
+        "Status completed but completed_at is empty.",
+    ),
+    QualityCheck(
+        "completed_before_enrolled",
+        "Completed before enrolled",
+        "completed_at is earlier than enrolled_at.",
+    ),
+    QualityCheck(
+        "completed_in_future",
+        "Completion date in the future",
+        "completed_at is after the extract date.",
+    ),
+    QualityCheck(
+        "enrolled_in_future",
+        "Enrollment date in the future",
+        "enrolled_at is after the extract date.",
+    ),
+    QualityCheck(
+        "grade_out_of_range",
+        "Grade outside 0-10",
+        "A grade below 0, above 10, or not a number.",
+    ),
+    QualityCheck(
+        "grade_too_precise",
+        "Grade with more than 2 decimals",
+        "A grade that is not a multiple of 0.01.",
+    ),
+    QualityCheck(
+        "completed_at_not_completed",
+        "Completion date on a dropped or enrolled row",
+        "Status dropped or enrolled but completed_at is filled in.",
+    ),
+    QualityCheck(
+        "completed_without_grade",
+        "Completed without a grade",
+        "Status completed but no grade.",
+    ),
+    QualityCheck(
+        "cohort_of_other_course",
+        "Cohort of another course",
+        "The enrollment's cohort belongs to a different course than the enrollment.",
+    ),
+    QualityCheck(
+        "cohort_unknown",
+        "Cohort not in the cohort list",
+        "The enrollment names a cohort that the cohorts list does not have.",
+    ),
+    QualityCheck(
+        "duplicate_enrollment",
+        "Same student twice in a course and cohort",
+        "Every row of a student enrolled more than once in the same course and cohort (two rows "
+        "without a cohort count as the same cohort).",
+    ),
+    QualityCheck(
+        "status_missing",
+        "No completion status",
+        "completion_status is empty.",
+    ),
+)
+
+QUALITY_CHECKS: Mapping[str, QualityCheck] = MappingProxyType({c.name: c for c in _CHECKS})
+
+_NEEDED = (
+    "uuid",
+    "completion_status",
+    "grade",
+    "enrolled_at",
+    "completed_at",
+    "student_uuid",
+    "course_uuid",
+    "cohort_uuid",
+)
+
+
+def data_quality(
+    enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime
+) -> pl.DataFrame:
+    """How many enrollments fail each data-quality check (flags, not fixes; metrics.md §7).
+
+    Future dates are judged against ``as_of`` (the extract date). A row can fail several checks.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``[check, label, count, description]``, one row per check of ``QUALITY_CHECKS`` in order.
+    """
+    flags = _flags(enrollments, cohorts, as_of=as_of)
+    counts = flags.select(
+        [pl.col(name).sum().cast(pl.Int64).alias(name) for name in QUALITY_CHECKS]
+    ).row(0, named=True)
+    return pl.DataFrame(
+        {
+            "check": list(QUALITY_CHECKS),
+            "label": [c.label for c in QUALITY_CHECKS.values()],
+            "count": [counts[name] or 0 for name in QUALITY_CHECKS],
+            "description": [c.description for c in QUALITY_CHECKS.values()],
+        },
+        schema={
+            "check": pl.String,
+            "label": pl.String,
+            "count": pl.Int64,
+            "description": pl.String,
+        },
+    )
+
+
+def data_quality_rows(
+    enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, check: str, as_of: datetime
+) -> pl.DataFrame:
+    """The enrollment rows behind one check's count (student-level: for editors, not published).
+
+    Returns the rows of ``enrollments`` (all its columns, input order) that fail ``check``.
+    Raises ``UnknownCheckError`` for a check not in ``QUALITY_CHECKS``.
+    """
+    if check not in QUALITY_CHECKS:
+        raise UnknownCheckError(check, QUALITY_CHECKS)
+    flags = _flags(enrollments, cohorts, as_of=as_of)
+    return enrollments.filter(flags.get_column(check))
+
+
+def _flags(enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime) -> pl.DataFrame:
+    """One boolean column per check, aligned with the rows of ``enrollments``."""
+    require_columns(enrollments, _NEEDED, function="data_quality")
+    require_columns(cohorts, ("uuid", "course_uuid"), function="data_quality")
+    limit = pl.lit(as_utc(as_of))
+    status = pl.col("completion_status").cast(pl.String)
+    grade = pl.col("grade")
+    completed = status == "completed"
+    cohort_course = cohorts.select(
+        pl.col("uuid").alias("cohort_uuid"), pl.col("course_uuid").alias("_cohort_course")
+    ).unique("cohort_uuid", keep="first")
+    has_cohort = pl.col("cohort_uuid").is_not_null()
+    same_place = pl.struct("student_uuid", "course_uuid", "cohort_uuid")
+    checks = {
+        "completed_without_date": completed & pl.col("completed_at").is_null(),
+        "completed_before_enrolled": pl.col("completed_at") < pl.col("enrolled_at"),
+        "completed_in_future": pl.col("completed_at") > limit,
+        "enrolled_in_future": pl.col("enrolled_at") > limit,
+        "grade_out_of_range": grade.is_not_null() & ~in_range(grade),
+        "grade_too_precise": ((grade * 100) - (grade * 100).round(0)).abs() > 1e-6,
+        "completed_at_not_completed": status.is_in(["dropped", "enrolled"])
+        & pl.col("completed_at").is_not_null(),
+        "completed_without_grade": completed & grade.is_null(),
+        "cohort_of_other_course": has_cohort
+        & pl.col("_cohort_course").is_not_null()
+        & (pl.col("_cohort_course") != pl.col("course_uuid")).fill_null(True),
+        "cohort_unknown": has_cohort & ~pl.col("_known_cohort"),
+        "duplicate_enrollment": pl.col("student_uuid").is_not_null() & same_place.is_duplicated(),
+        "status_missing": status.is_null(),
+    }
+    return (
+        enrollments.select(_NEEDED)
+        .join(
+            cohort_course.with_columns(pl.lit(True).alias("_known_cohort")),
+            on="cohort_uuid",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.col("_known_cohort").fill_null(False))
+        .select([expr.fill_null(False).alias(name) for name, expr in checks.items()])
+    )

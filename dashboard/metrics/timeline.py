@@ -1,0 +1,152 @@
+"""Cohort timelines: monthly new enrollments, completions and active headcount; planned windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from dashboard.metrics.inputs import as_utc, require_columns
+
+TIMELINE_COLUMNS = (
+    "cohort_uuid",
+    "cohort_code",
+    "month",
+    "new_enrollments",
+    "completions",
+    "drops",
+    "active",
+)
+
+
+def cohort_timeline(
+    enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime
+) -> pl.DataFrame:
+    """Per cohort and calendar month (UTC): new enrollments, completions and active headcount.
+
+    ``new_enrollments`` counts ``enrolled_at`` in the month, ``completions`` completed enrollments
+    by ``completed_at``. ``drops`` is null: drops carry no date in DokStamp data. ``active`` is the
+    headcount at the end of the month: enrolled by then and not completed by then, over enrollments
+    whose exit can be placed (a drop has no date, so dropped enrollments are never counted as
+    active and past headcounts are understated by the drops that had not yet happened; completed
+    rows without a completed_at between enrollment and ``as_of`` are left out too). Events after
+    ``as_of`` are not counted. Months run without gaps from the first month of the cohort's start
+    date or first enrollment to ``as_of``'s month (or, when no one is still enrolled, to the last
+    of its end date and events).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``[cohort_uuid, cohort_code, month (Date, first of month), new_enrollments, completions,
+        drops, active]`` sorted by cohort code and month; enrollments without a cohort are left out.
+    """
+    require_columns(
+        enrollments,
+        ("completion_status", "enrolled_at", "completed_at", "cohort_uuid", "cohort_code"),
+        function="cohort_timeline",
+    )
+    require_columns(cohorts, ("uuid", "code", "start_date", "end_date"), function="cohort_timeline")
+    as_of = as_utc(as_of)
+    limit = pl.lit(as_of)
+    status = pl.col("completion_status").cast(pl.String)
+    members = enrollments.filter(pl.col("cohort_uuid").is_not_null()).select(
+        "cohort_uuid",
+        pl.col("cohort_code").alias("_member_code"),
+        pl.when(pl.col("enrolled_at") <= limit).then(pl.col("enrolled_at")).alias("_in"),
+        pl.when((status == "completed") & (pl.col("completed_at") <= limit))
+        .then(pl.col("completed_at"))
+        .alias("_done"),
+        (status == "enrolled").fill_null(False).alias("_still"),
+        (status == "completed").fill_null(False).alias("_completed"),
+    )
+    records = cohorts.select(
+        pl.col("uuid").alias("cohort_uuid"),
+        pl.col("code").alias("cohort_code"),
+        "start_date",
+        "end_date",
+    ).unique("cohort_uuid", keep="first", maintain_order=True)
+    spans = (
+        members.group_by("cohort_uuid")
+        .agg(
+            pl.col("_member_code").drop_nulls().first(),
+            pl.col("_in").min().alias("_first_in"),
+            pl.col("_in").max().alias("_last_in"),
+            pl.col("_done").max().alias("_last_done"),
+            pl.col("_still").any().alias("_any_still"),
+        )
+        .join(records, on="cohort_uuid", how="full", coalesce=True)
+        .with_columns(pl.coalesce("cohort_code", "_member_code").alias("cohort_code"))
+    )
+    last_event = pl.max_horizontal("end_date", "_last_in", "_last_done")
+    spans = spans.with_columns(
+        pl.min_horizontal("start_date", "_first_in").dt.month_start().cast(pl.Date).alias("_from"),
+        pl.when(pl.col("_any_still").fill_null(False))
+        .then(limit)
+        .otherwise(pl.min_horizontal(last_event, limit))
+        .dt.month_start()
+        .cast(pl.Date)
+        .alias("_to"),
+    ).filter(pl.col("_from").is_not_null() & (pl.col("_from") <= pl.col("_to")))
+    months = spans.select(
+        "cohort_uuid",
+        "cohort_code",
+        pl.date_ranges("_from", "_to", "1mo").alias("month"),
+    ).explode("month")
+    new = _monthly(members.filter(pl.col("_in").is_not_null()), "_in", "new_enrollments")
+    done = _monthly(members.filter(pl.col("_done").is_not_null()), "_done", "completions")
+    # Active at the end of a month = joined by then minus left by then, over enrollments whose
+    # exit is known: still enrolled, or completed at a date between enrollment and as_of.
+    placed = members.filter(
+        pl.col("_in").is_not_null()
+        & (pl.col("_still") | (pl.col("_done") >= pl.col("_in")).fill_null(False))
+    )
+    joined = _monthly(placed, "_in", "_joined")
+    left = _monthly(placed.filter(pl.col("_done").is_not_null()), "_done", "_left")
+    keys = ["cohort_uuid", "month"]
+    timeline = (
+        months.join(new, on=keys, how="left")
+        .join(done, on=keys, how="left")
+        .join(joined, on=keys, how="left")
+        .join(left, on=keys, how="left")
+        .with_columns(pl.col("new_enrollments", "completions", "_joined", "_left").fill_null(0))
+        .sort(keys)
+        .with_columns(
+            (pl.col("_joined").cum_sum() - pl.col("_left").cum_sum())
+            .over("cohort_uuid")
+            .alias("active"),
+            pl.lit(None, dtype=pl.Int64).alias("drops"),
+        )
+    )
+    return timeline.select(TIMELINE_COLUMNS).sort("cohort_code", "cohort_uuid", "month")
+
+
+def _monthly(frame: pl.DataFrame, column: str, name: str) -> pl.DataFrame:
+    """Rows of ``frame`` counted per cohort and calendar month of ``column``."""
+    return frame.group_by(
+        "cohort_uuid", pl.col(column).dt.month_start().cast(pl.Date).alias("month")
+    ).agg(pl.len().cast(pl.Int64).alias(name))
+
+
+def cohort_windows_planned(cohorts: pl.DataFrame) -> pl.DataFrame:
+    """The planned window of each cohort: ``start_date`` to ``end_date`` of its record.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``[cohort_uuid, cohort_code, course_name, start_date, end_date, course_uuid, modality]``;
+        dates are null where the cohort has none.
+    """
+    require_columns(
+        cohorts,
+        ("uuid", "code", "course_name", "start_date", "end_date", "course_uuid", "modality"),
+        function="cohort_windows_planned",
+    )
+    return cohorts.select(
+        pl.col("uuid").alias("cohort_uuid"),
+        pl.col("code").alias("cohort_code"),
+        "course_name",
+        "start_date",
+        "end_date",
+        "course_uuid",
+        pl.col("modality").cast(pl.String),
+    ).sort("cohort_code", "cohort_uuid", nulls_last=True)
