@@ -1,11 +1,125 @@
-"""`enrollment-outcomes sync` (being built; see the issues)."""
+"""`enrollment-outcomes sync`: fetch the enrollments (and reference frames) into the local cache."""
 
 from __future__ import annotations
 
+import os
+import sys
+import tomllib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import click
+
+from dashboard.client import ConfigurationError, DokStampError
+from dashboard.data import Extract, page_progress
+from dashboard.data.loading import load_extract
+from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.settings import Settings
+
+__all__ = ["EXIT_API_ERROR", "EXIT_CONFIGURATION", "describe", "secrets_table", "sync"]
+
+EXIT_API_ERROR = 1
+EXIT_CONFIGURATION = 2
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+_REFERENCES = ("courses", "cohorts", "certificates")
+
+
+def secrets_table(path: Path = SECRETS_FILE) -> Mapping[str, Any]:
+    """The ``[dokstamp]`` table of the Streamlit secrets file, or nothing if there is none."""
+    if not path.is_file():
+        return {}
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("dokstamp", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise click.ClickException(f"cannot read {path}: {error}") from error
+    return table if isinstance(table, Mapping) else {}
+
+
+def describe(resource: str, extract: Extract, *, now: datetime) -> str:
+    """One line saying what a load produced: rows, pages, seconds and where the data came from."""
+    pages = f"{extract.pages:,} page" + ("" if extract.pages == 1 else "s")
+    fetched = extract.fetched_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if extract.stale:
+        source = f"STALE: cached copy fetched {fetched}; the API failed: {extract.error}"
+    elif extract.from_cache:
+        age = int((now - extract.fetched_at).total_seconds())
+        source = f"from the cache (fetched {fetched}, {age:,} s ago)"
+    else:
+        source = "fetched from the API"
+    return f"{resource:<13}{extract.rows:>11,} rows {pages:>12} {extract.seconds:>8.2f} s  {source}"
 
 
 @click.command(name="sync")
-def sync() -> None:
-    """Not available yet in this build."""
-    raise click.ClickException("'sync' is not available yet in this build")
+@click.option("--course", "course_uuid", metavar="UUID", help="Only enrollments of this course.")
+@click.option("--cohort", "cohort_uuid", metavar="UUID", help="Only enrollments of this cohort.")
+@click.option(
+    "--status",
+    "completion_status",
+    type=click.Choice(COMPLETION_STATUSES),
+    help="Only enrollments with this completion status.",
+)
+@click.option("--student", "student_uuid", metavar="UUID", help="Only this student's enrollments.")
+@click.option("--refresh", is_flag=True, help="Fetch from the API even if the cache is fresh.")
+@click.option(
+    "--references/--no-references",
+    default=True,
+    show_default=True,
+    help="Also sync the courses, cohorts and certificates (unfiltered).",
+)
+def sync(
+    course_uuid: str | None,
+    cohort_uuid: str | None,
+    completion_status: str | None,
+    student_uuid: str | None,
+    refresh: bool,
+    references: bool,
+) -> None:
+    """Fetch enrollments from DokStamp into the local cache, with a progress bar.
+
+    Prints rows, pages, seconds and whether each extract came from the API, the cache, or (when
+    the API failed) a stale cached copy, then the cache folder. Settings come from the
+    environment and .streamlit/secrets.toml [dokstamp]. Exit status: 0 when everything is
+    current, 1 when the API failed (even if a stale copy was shown), 2 for a configuration error.
+    """
+    try:
+        settings = Settings.from_environment(os.environ, secrets=secrets_table())
+    except ConfigurationError as error:
+        click.echo(f"Configuration error: {error}", err=True)
+        sys.exit(EXIT_CONFIGURATION)
+    filters = {
+        name: value
+        for name, value in (
+            ("course_uuid", course_uuid),
+            ("cohort_uuid", cohort_uuid),
+            ("completion_status", completion_status),
+            ("student_uuid", student_uuid),
+        )
+        if value is not None
+    }
+    click.echo(f"Syncing {settings.tenant} from {settings.api_url}")
+    failed = False
+    resources = ["enrollments", *(_REFERENCES if references else ())]
+    for resource in resources:
+        try:
+            with page_progress(resource, disable=None) as progress:
+                extract = load_extract(
+                    settings,
+                    resource,
+                    filters=filters if resource == "enrollments" else None,
+                    refresh=refresh,
+                    progress=progress,
+                )
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from error
+        except DokStampError as error:
+            click.echo(f"{resource:<13}failed: {error}", err=True)
+            failed = True
+            continue
+        click.echo(describe(resource, extract, now=datetime.now(UTC)))
+        failed = failed or extract.stale
+    click.echo(f"Cache folder: {settings.cache_dir}")
+    if failed:
+        click.echo("The API could not be read completely; see the lines above.", err=True)
+        sys.exit(EXIT_API_ERROR)

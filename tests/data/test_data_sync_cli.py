@@ -1,0 +1,132 @@
+"""`enrollment-outcomes sync` against the sandbox: counts, cache hits, refresh, failures."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from dashboard.cli.sync import sync
+from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dashboard.sandbox.runner import RunningSandbox
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No settings from the developer's environment or a secrets file in the working folder."""
+    for name in list(os.environ):
+        if name.startswith(("DOKSTAMP_", "ENROLLMENT_OUTCOMES_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def run_sync(url: str, cache: Path, *args: str) -> Result:
+    env = {
+        "DOKSTAMP_API_URL": url,
+        "DOKSTAMP_TENANT": DEMO_TENANT,
+        "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+        "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "DOKSTAMP_MAX_ATTEMPTS": "1",
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache),
+    }
+    return CliRunner().invoke(sync, list(args), env=env)
+
+
+def rows_of(output: str, resource: str) -> int:
+    match = re.search(rf"^{resource}\s+([\d,]+) rows", output, re.MULTILINE)
+    assert match is not None, output
+    return int(match.group(1).replace(",", ""))
+
+
+def test_sync_fetches_then_reads_the_cache_then_refreshes(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    first = run_sync(sandbox.url, cache)
+    assert first.exit_code == 0, first.output
+    assert rows_of(first.output, "enrollments") == 2000
+    assert rows_of(first.output, "cohorts") > 0
+    assert "fetched from the API" in first.output
+    assert f"Cache folder: {cache}" in first.output
+
+    second = run_sync(sandbox.url, cache, "--no-references")
+    assert second.exit_code == 0, second.output
+    assert "enrollments" in second.output
+    assert "from the cache" in second.output
+    assert "cohorts" not in second.output
+
+    third = run_sync(sandbox.url, cache, "--refresh", "--no-references")
+    assert third.exit_code == 0, third.output
+    assert "fetched from the API" in third.output
+
+
+def test_filters_narrow_the_enrollments(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    completed = run_sync(sandbox.url, tmp_path / "c", "--status", "completed", "--no-references")
+    dropped = run_sync(sandbox.url, tmp_path / "c", "--status", "dropped", "--no-references")
+    assert completed.exit_code == 0, completed.output
+    assert 0 < rows_of(completed.output, "enrollments") < 2000
+    assert 0 < rows_of(dropped.output, "enrollments") < 2000
+    assert rows_of(completed.output, "enrollments") != rows_of(dropped.output, "enrollments")
+
+
+def test_missing_configuration_names_the_variable(tmp_path: Path) -> None:
+    result = CliRunner().invoke(sync, [], env={"DOKSTAMP_TENANT": "x"})
+    assert result.exit_code == 2
+    assert "DOKSTAMP_API_URL" in result.output
+
+
+def test_secrets_file_is_read_and_the_environment_wins(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    secrets = tmp_path / ".streamlit" / "secrets.toml"
+    secrets.parent.mkdir()
+    secrets.write_text(
+        "[dokstamp]\n"
+        f'DOKSTAMP_API_URL = "{sandbox.url}"\n'
+        f'DOKSTAMP_TENANT = "{DEMO_TENANT}"\n'
+        f'DOKSTAMP_CLIENT_ID = "{DEMO_CLIENT_ID}"\n'
+        f'DOKSTAMP_CLIENT_SECRET = "{DEMO_CLIENT_SECRET}"\n'
+        'ENROLLMENT_OUTCOMES_CACHE_DIR = "from-the-file"\n',
+        encoding="utf-8",
+    )
+    cache = tmp_path / "from-the-environment"
+    result = CliRunner().invoke(
+        sync, ["--no-references"], env={"ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache)}
+    )
+    assert result.exit_code == 0, result.output
+    assert rows_of(result.output, "enrollments") == 2000
+    assert f"Cache folder: {cache}" in result.output
+
+
+def test_unknown_status_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(sync, ["--status", "graduated"])
+    assert result.exit_code == 2
+    assert "graduated" in result.output
+
+
+def test_unreachable_api_without_cache_fails(
+    sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    running = sandbox_factory(seed="demo", enrollments=100)
+    url = running.url
+    running.stop()
+    result = run_sync(url, tmp_path / "cache", "--no-references")
+    assert result.exit_code == 1
+    assert "enrollments  failed" in result.output
+
+
+def test_api_down_after_a_sync_shows_the_stale_copy(
+    sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    running = sandbox_factory(seed="demo", enrollments=100)
+    cache = tmp_path / "cache"
+    assert run_sync(running.url, cache, "--no-references").exit_code == 0
+    running.stop()
+    result = run_sync(running.url, cache, "--refresh", "--no-references")
+    assert result.exit_code == 1
+    assert rows_of(result.output, "enrollments") == 100
+    assert "STALE" in result.output
