@@ -1,11 +1,237 @@
-"""`enrollment-outcomes export` (being built; see the issues)."""
+"""`enrollment-outcomes export`: write one report as CSV to a file (atomically) or to stdout."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
 import click
+
+from dashboard.app.startup import (
+    app_config,
+    demo_config,
+    demo_db_path,
+    demo_enrollments,
+    wants_demo,
+)
+from dashboard.client import ConfigurationError, DokStampError
+from dashboard.data import load_cohorts, load_enrollments, page_progress
+from dashboard.data.corrections import read_corrections_log
+from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.reports import (
+    REPORTS,
+    ReportError,
+    ReportFilterError,
+    ReportFilters,
+    report_csv,
+)
+from dashboard.settings import Settings, default_cache_dir
+
+__all__ = ["export", "read_secrets", "write_atomically"]
+
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+SECRETS_SECTION = "dokstamp"
+STDOUT = "-"
+
+
+def read_secrets(secrets_file: Path = SECRETS_FILE) -> dict[str, object]:
+    """The ``[dokstamp]`` table of the Streamlit secrets file, or ``{}`` when there is none."""
+    if not secrets_file.is_file():
+        return {}
+    try:
+        secrets = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise click.ClickException(f"cannot read {secrets_file}: {error}") from error
+    table = secrets.get(SECRETS_SECTION, {})
+    return dict(table) if isinstance(table, Mapping) else {}
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` via a temporary file in the same folder and a rename.
+
+    Readers see either the old file or the complete new one, never a partial file; on any error
+    the temporary file is removed and ``target`` is left as it was.
+    """
+    descriptor, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _checked_output(value: str) -> Path | None:
+    """The output path (None for stdout), refused before any data is loaded if it cannot work."""
+    if value == STDOUT:
+        return None
+    if not value.strip():
+        raise click.BadParameter("an empty path; give a file name or -", param_hint="--output")
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise click.BadParameter(f"{value!r} is a folder, not a file", param_hint="--output")
+    parent = path.parent
+    if not parent.is_dir():
+        raise click.BadParameter(
+            f"folder {str(parent)!r} does not exist (create it first)", param_hint="--output"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"folder {str(parent)!r} is not writable", param_hint="--output")
+    return path
+
+
+@contextlib.contextmanager
+def _api_errors() -> Iterator[None]:
+    try:
+        yield
+    except ConfigurationError as error:
+        raise click.ClickException(
+            f"configuration: {error}. Set it in the environment or in {SECRETS_FILE} under "
+            f"[{SECRETS_SECTION}], or use --demo for the local demo data."
+        ) from error
+    except DokStampError as error:
+        raise click.ClickException(f"DokStamp API: {error}") from error
+
+
+@contextlib.contextmanager
+def _settings(*, demo: bool) -> Iterator[Settings]:
+    """Settings from the environment and secrets file; with ``demo``, of a local demo sandbox."""
+    config = app_config(os.environ, read_secrets())
+    if not demo:
+        if wants_demo(config):
+            raise click.ClickException(
+                "DOKSTAMP_API_URL is not set (environment or "
+                f"{SECRETS_FILE} [{SECRETS_SECTION}]); use --demo for the local demo data"
+            )
+        with _api_errors():
+            yield Settings.from_mapping(config)
+        return
+    # The same persistent demo database as the dashboard, so both show the same numbers.
+    from dashboard.sandbox.runner import start_sandbox  # only the demo needs the server
+
+    cache_dir = Path(config.get("ENROLLMENT_OUTCOMES_CACHE_DIR") or default_cache_dir())
+    db_path = demo_db_path(cache_dir.expanduser())
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    enrollments = demo_enrollments(config)
+    with start_sandbox(db_path, seed="demo", enrollments=enrollments) as running, _api_errors():
+        yield Settings.from_mapping(demo_config(config, api_url=running.url))
 
 
 @click.command(name="export")
-def export() -> None:
-    """Not available yet in this build."""
-    raise click.ClickException("'export' is not available yet in this build")
+@click.argument("report", type=click.Choice(list(REPORTS)), metavar="REPORT")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    metavar="FILE|-",
+    help="File to write (replaced atomically, never left half-written), or - for stdout.",
+)
+@click.option("--course", "courses", multiple=True, metavar="UUID", help="Only this course.")
+@click.option("--cohort", "cohorts", multiple=True, metavar="UUID", help="Only this cohort.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="|".join(COMPLETION_STATUSES),
+    help="Only enrollments with this completion status.",
+)
+@click.option("--student", "students", multiple=True, metavar="UUID", help="Only this student.")
+@click.option(
+    "--min-cell",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Smallest count published in aggregate reports.",
+)
+@click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark (for Excel).")
+@click.option("--refresh", is_flag=True, help="Read the API now instead of a fresh cache.")
+@click.option(
+    "--demo", is_flag=True, help="Use the local demo sandbox (as the dashboard does without API)."
+)
+def export(
+    report: str,
+    output: str,
+    courses: tuple[str, ...],
+    cohorts: tuple[str, ...],
+    statuses: tuple[str, ...],
+    students: tuple[str, ...],
+    min_cell: int,
+    bom: bool,
+    refresh: bool,
+    demo: bool,
+) -> None:
+    """Write REPORT as CSV (UTF-8, ISO dates, formula-safe) to FILE, or to stdout with -o -."""
+    try:
+        filters = ReportFilters.parse(
+            courses=courses, cohorts=cohorts, statuses=statuses, students=students
+        )
+    except ReportFilterError as error:
+        raise click.BadParameter(str(error), param_hint="filter") from error
+    spec = REPORTS[report]
+    if filters.active and not spec.takes_filters:
+        raise click.BadParameter(f"{report} takes no filters", param_hint="filter")
+    target = _checked_output(output)
+
+    with _settings(demo=demo) as settings, _api_errors():
+        with page_progress("enrollments", file=sys.stderr, disable=None) as progress:
+            enrollments = load_enrollments(settings, refresh=refresh, progress=progress)
+        cohort_frame = load_cohorts(settings, refresh=refresh)
+        corrections = read_corrections_log(settings) if spec.needs_corrections else None
+    if enrollments.stale:
+        click.echo(
+            f"warning: the API could not be read ({enrollments.error}); using the cached data "
+            f"fetched at {enrollments.fetched_at.isoformat(timespec='seconds')}",
+            err=True,
+        )
+    try:
+        data = report_csv(
+            report,
+            enrollments=enrollments.frame,
+            cohorts=cohort_frame.frame,
+            corrections=corrections,
+            filters=filters,
+            as_of=enrollments.fetched_at,
+            min_cell=min_cell,
+            bom=bom,
+        )
+    except ReportError as error:
+        raise click.ClickException(str(error)) from error
+
+    if target is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        write_atomically(target, data)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {str(target)!r}: {error}") from error
+    rows = data.count(b"\n") - 1
+    click.echo(f"{report}: {max(rows, 0)} lines written to {target}", err=True)
+
+
+def _help_with_reports() -> str:
+    lines = [export.help or "", "", "\b", "Reports:"]
+    lines += [f"  {name:<22} {spec.description}" for name, spec in REPORTS.items()]
+    lines += [
+        "",
+        "Aggregate reports are suppressed like the dashboard: counts below --min-cell, and "
+        "whatever would reveal them, are empty with suppressed=true (never 0). Filters can be "
+        "repeated (--status completed --status dropped). Settings come from the environment and "
+        f"{SECRETS_FILE} [{SECRETS_SECTION}]; the data is read through the same cache as the "
+        "dashboard.",
+    ]
+    return "\n".join(lines)
+
+
+export.help = _help_with_reports()

@@ -1,0 +1,270 @@
+"""The registry of reports and the two calls everything uses: ``build_report`` and ``report_csv``.
+
+The CLI's ``export`` and the dashboard's download buttons call these, so a report has one
+definition: the same frames and options give the same table and the same CSV bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Literal
+
+import polars as pl
+
+from dashboard.metrics import MIN_CELL, MetricsError
+from dashboard.reports.cohort_windows import cohort_windows
+from dashboard.reports.completion import completion_by_cohort, completion_by_course
+from dashboard.reports.csv_format import frame_to_csv
+from dashboard.reports.durations import completion_curves, time_to_completion_by_course
+from dashboard.reports.errors import ReportInputError, UnknownReportError
+from dashboard.reports.filters import ReportFilters
+from dashboard.reports.grades import grade_distribution, grade_summary_by_course
+from dashboard.reports.records import corrections_log, data_quality_report, enrollment_rows
+from dashboard.reports.timeline import cohort_timeline_report
+
+__all__ = ["REPORTS", "Report", "ReportInputs", "build_report", "report_csv"]
+
+Level = Literal["aggregate", "student-level"]
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything a report may read: frames (already filtered) and options."""
+
+    enrollments: pl.DataFrame
+    cohorts: pl.DataFrame
+    corrections: pl.DataFrame | None
+    as_of: datetime
+    min_cell: int
+    pass_mark: float
+    windows: tuple[int, ...]
+    course_normal_time_days: Mapping[str, int] | None
+    exclusions: pl.DataFrame | None
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report: its name, what it shows, whether it is suppressed, and how it is built."""
+
+    name: str
+    title: str
+    description: str
+    level: Level
+    build: Callable[[ReportInputs], pl.DataFrame]
+    needs_corrections: bool = False
+    takes_filters: bool = True
+
+    @property
+    def suppressed(self) -> bool:
+        """Aggregate reports pass through small-cell suppression; student-level ones do not."""
+        return self.level == "aggregate"
+
+
+def _corrections(inputs: ReportInputs) -> pl.DataFrame:
+    if inputs.corrections is None:
+        raise ReportInputError("corrections-log needs the corrections frame (corrections=...)")
+    return corrections_log(inputs.corrections)
+
+
+_REPORTS = (
+    Report(
+        "completion-by-course",
+        "Completion by course",
+        "Completion and dropout rates per course with n and 95% Wilson intervals, then all "
+        "courses.",
+        "aggregate",
+        lambda i: completion_by_course(i.enrollments, min_cell=i.min_cell),
+    ),
+    Report(
+        "completion-by-cohort",
+        "Completion by cohort",
+        "Completion and dropout rates per cohort (course, modality, planned dates), then all.",
+        "aggregate",
+        lambda i: completion_by_cohort(i.enrollments, i.cohorts, min_cell=i.min_cell),
+    ),
+    Report(
+        "cohort-windows",
+        "Cohort completion within normal time",
+        "Share of each cohort completed within 100/150/200% of normal time; immature cohorts "
+        "are 'in progress'.",
+        "aggregate",
+        lambda i: cohort_windows(
+            i.enrollments,
+            i.cohorts,
+            as_of=i.as_of,
+            min_cell=i.min_cell,
+            windows=i.windows,
+            course_normal_time_days=i.course_normal_time_days,
+            exclusions=i.exclusions,
+        ),
+    ),
+    Report(
+        "grade-distribution",
+        "Grade distribution",
+        "Graded enrollments per 0.5-wide grade bin, per course.",
+        "aggregate",
+        lambda i: grade_distribution(i.enrollments, min_cell=i.min_cell),
+    ),
+    Report(
+        "grade-summary",
+        "Grade summary",
+        "Per course: graded and ungraded counts, quartiles, mean and the share below the pass "
+        "mark.",
+        "aggregate",
+        lambda i: grade_summary_by_course(
+            i.enrollments, min_cell=i.min_cell, pass_mark=i.pass_mark
+        ),
+    ),
+    Report(
+        "time-to-completion",
+        "Time to completion",
+        "Median and quartiles of days from enrollment to completion per course (completers only).",
+        "aggregate",
+        lambda i: time_to_completion_by_course(i.enrollments, min_cell=i.min_cell),
+    ),
+    Report(
+        "completion-curves",
+        "Cumulative incidence of completion",
+        "Share completed by days since enrollment per course (Aalen-Johansen, censored at the "
+        "extract date).",
+        "aggregate",
+        lambda i: completion_curves(i.enrollments, as_of=i.as_of, min_cell=i.min_cell),
+    ),
+    Report(
+        "cohort-timeline",
+        "Cohort timeline",
+        "Per cohort and month: new enrollments, completions and active headcount, with the "
+        "planned window.",
+        "aggregate",
+        lambda i: cohort_timeline_report(
+            i.enrollments, i.cohorts, as_of=i.as_of, min_cell=i.min_cell
+        ),
+    ),
+    Report(
+        "data-quality",
+        "Data quality",
+        "How many enrollments fail each data-quality check.",
+        "aggregate",
+        lambda i: data_quality_report(i.enrollments, i.cohorts, as_of=i.as_of, min_cell=i.min_cell),
+    ),
+    Report(
+        "corrections-log",
+        "Corrections log",
+        "Every correction made through the dashboard: when, who, what, before and after.",
+        "student-level",
+        _corrections,
+        needs_corrections=True,
+        takes_filters=False,
+    ),
+    Report(
+        "enrollments",
+        "Enrollments",
+        "The enrollment rows (student-level, not suppressed).",
+        "student-level",
+        lambda i: enrollment_rows(i.enrollments),
+    ),
+)
+
+REPORTS: Mapping[str, Report] = MappingProxyType({report.name: report for report in _REPORTS})
+
+
+def build_report(
+    name: str,
+    *,
+    enrollments: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    as_of: datetime,
+    corrections: pl.DataFrame | None = None,
+    filters: ReportFilters | None = None,
+    min_cell: int = MIN_CELL,
+    pass_mark: float = 5.0,
+    windows: Sequence[int] = (100, 150, 200),
+    course_normal_time_days: Mapping[str, int] | None = None,
+    exclusions: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The report ``name`` as a frame, exactly as it is published.
+
+    Parameters
+    ----------
+    name
+        A key of ``REPORTS``.
+    enrollments, cohorts
+        ``ENROLLMENT_SCHEMA`` and ``COHORT_SCHEMA`` frames (e.g. ``load_enrollments(...).frame``).
+    as_of
+        The data's extract date (``Extract.fetched_at``): maturity of cohorts, future dates,
+        censoring.
+    corrections
+        ``read_corrections_log(settings)``; needed by ``corrections-log`` only.
+    filters
+        Applied to the enrollment rows before anything is counted.
+    min_cell
+        Smallest count published in aggregate reports (metrics.md §6); at least 1.
+    pass_mark, windows, course_normal_time_days, exclusions
+        Passed to the grade summary and the cohort-windows metric.
+
+    Raises
+    ------
+    UnknownReportError
+        No report has this name.
+    ReportInputError
+        An input is missing or an option is out of range.
+    """
+    report = REPORTS.get(name)
+    if report is None:
+        raise UnknownReportError(f"unknown report {name!r}; reports: {', '.join(REPORTS)}")
+    if min_cell < 1:
+        raise ReportInputError(f"min_cell must be at least 1, got {min_cell}")
+    active = filters is not None and filters.active
+    if active and not report.takes_filters:
+        raise ReportInputError(f"{name} takes no filters")
+    rows = filters.apply(enrollments) if filters is not None else enrollments
+    inputs = ReportInputs(
+        enrollments=rows,
+        cohorts=cohorts,
+        corrections=corrections,
+        as_of=as_of,
+        min_cell=min_cell,
+        pass_mark=pass_mark,
+        windows=tuple(windows),
+        course_normal_time_days=course_normal_time_days,
+        exclusions=exclusions,
+    )
+    try:
+        return report.build(inputs)
+    except MetricsError as error:
+        raise ReportInputError(f"{name}: {error}") from error
+
+
+def report_csv(
+    name: str,
+    *,
+    enrollments: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    as_of: datetime,
+    corrections: pl.DataFrame | None = None,
+    filters: ReportFilters | None = None,
+    min_cell: int = MIN_CELL,
+    pass_mark: float = 5.0,
+    windows: Sequence[int] = (100, 150, 200),
+    course_normal_time_days: Mapping[str, int] | None = None,
+    exclusions: pl.DataFrame | None = None,
+    bom: bool = False,
+) -> bytes:
+    """``build_report`` formatted by ``frame_to_csv`` (UTF-8, ISO dates, formula-safe)."""
+    frame = build_report(
+        name,
+        enrollments=enrollments,
+        cohorts=cohorts,
+        as_of=as_of,
+        corrections=corrections,
+        filters=filters,
+        min_cell=min_cell,
+        pass_mark=pass_mark,
+        windows=windows,
+        course_normal_time_days=course_normal_time_days,
+        exclusions=exclusions,
+    )
+    return frame_to_csv(frame, bom=bom)
