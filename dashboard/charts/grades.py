@@ -68,11 +68,14 @@ def grade_histogram_chart(
         return no_data_chart(title=title)
     if group:
         frame = as_group_labels(frame, group)
+    # grade_histogram names each bin ("[5.0, 5.5)", the last one closed); else name it here.
+    bin_name = (
+        pl.col("bin_label")
+        if "bin_label" in frame.columns
+        else pl.format("[{}, {})", pl.col("bin_start").round(2), pl.col("bin_end").round(2))
+    )
     frame = frame.with_columns(
-        ((pl.col("bin_start") + pl.col("bin_end")) / 2).alias("bin_mid"),
-        pl.format("{} to {}", pl.col("bin_start").round(2), pl.col("bin_end").round(2)).alias(
-            "bin"
-        ),
+        ((pl.col("bin_start") + pl.col("bin_end")) / 2).alias("bin_mid"), bin_name.alias("bin")
     )
     data = publishable(
         frame,
@@ -170,11 +173,14 @@ def grade_box_chart(
     ----------
     summary
         ``grade_summary`` output: ``[by, n_graded, n_ungraded, mean, min, q1, median, q3, max,
-        below_threshold_rate]``, optionally ``suppressed``.
+        below_threshold_rate]``, optionally ``n_out_of_range``, ``pass_mark``, ``suppressed``,
+        ``suppression_note``.
     by
         Grouping column on the y axis; ``None`` for one overall box.
     pass_mark
-        Grade drawn as the threshold rule; ``None`` draws none.
+        Grade drawn as the threshold rule; ``None`` draws none. When the frame has a
+        ``pass_mark`` column (the mark its below-threshold rate was computed with), that value is
+        drawn instead, so the rule and the rate always agree.
     """
     groups = [by] if by else []
     stats = ["mean", "min", "q1", "median", "q3", "max"]
@@ -186,13 +192,17 @@ def grade_box_chart(
     title = title or (f"Grades by {column_title(by).lower()}" if by else "Grades")
     if frame.is_empty():
         return no_data_chart(title=title)
+    if pass_mark is not None and "pass_mark" in frame.columns:
+        marks = frame.get_column("pass_mark").drop_nulls().unique().to_list()
+        pass_mark = float(marks[0]) if len(marks) == 1 else pass_mark
     group = by or _GROUP
     if by is None:
         frame = frame.with_columns(pl.lit(_OVERALL).alias(_GROUP))
+    out_of_range = ["n_out_of_range"] if "n_out_of_range" in frame.columns else []
     data = publishable(
         as_group_labels(frame, group),
         dimensions=[group],
-        measures=["n_graded", "n_ungraded", *stats, "below_threshold_rate"],
+        measures=["n_graded", "n_ungraded", *out_of_range, *stats, "below_threshold_rate"],
         needed=["q1", "median", "q3"],
         label=suppressed_label,
     )
@@ -204,6 +214,11 @@ def grade_box_chart(
         alt.Tooltip(f"{group}:N", title=column_title(by) if by else "Group"),
         alt.Tooltip("n_graded:Q", title="n graded", format=COUNT_FORMAT),
         alt.Tooltip("n_ungraded:Q", title="n without grade", format=COUNT_FORMAT),
+        *(
+            [alt.Tooltip("n_out_of_range:Q", title="n grade outside 0-10", format=COUNT_FORMAT)]
+            if out_of_range
+            else []
+        ),
         alt.Tooltip("min:Q", title="Min", format=GRADE_FORMAT),
         alt.Tooltip("q1:Q", title="Lower quartile", format=GRADE_FORMAT),
         alt.Tooltip("median:Q", title="Median", format=GRADE_FORMAT),

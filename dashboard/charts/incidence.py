@@ -109,10 +109,17 @@ def cumulative_incidence_chart(
             **encoding,
         )
     )
-    subtitle = [
-        "Aalen-Johansen estimate; completion and dropout compete, students still enrolled "
-        "are censored at the extract date."
-    ]
+    if "dropped" in events:
+        method = (
+            "Aalen-Johansen estimate; completion and dropout compete, students still enrolled "
+            "are censored at the extract date."
+        )
+    else:
+        method = (
+            "Share completed by each day since enrollment. Dropped and still-enrolled students "
+            "stay at risk until censored at the extract date (drops carry no date)."
+        )
+    subtitle = [method]
     if any_withheld:
         subtitle.append("Points hidden to protect small counts are not drawn.")
     chart: alt.Chart = curve.properties(title=alt.Title(title, subtitle=subtitle), width=480)

@@ -23,11 +23,21 @@ CELL_NOTE: Final = "small counts hidden"
 
 def checked_aggregate(frame: pl.DataFrame, *, chart: str, required: Iterable[str]) -> pl.DataFrame:
     """Return ``frame`` once it is known to be a small aggregate with the ``required`` columns."""
-    if frame.height > MAX_ROWS:
-        raise TooManyRowsError(chart=chart, rows=frame.height, limit=MAX_ROWS)
+    return within_row_limit(with_columns(frame, chart=chart, required=required), chart=chart)
+
+
+def with_columns(frame: pl.DataFrame, *, chart: str, required: Iterable[str]) -> pl.DataFrame:
+    """Return ``frame`` once it is known to have the ``required`` columns."""
     missing = [column for column in required if column not in frame.columns]
     if missing:
         raise MissingColumnsError(chart=chart, missing=missing)
+    return frame
+
+
+def within_row_limit(frame: pl.DataFrame, *, chart: str) -> pl.DataFrame:
+    """Return ``frame`` once it is known to have at most ``MAX_ROWS`` rows."""
+    if frame.height > MAX_ROWS:
+        raise TooManyRowsError(chart=chart, rows=frame.height, limit=MAX_ROWS)
     return frame
 
 

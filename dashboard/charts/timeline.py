@@ -1,7 +1,8 @@
 """A cohort's timeline: its planned window beside monthly events and the active headcount.
 
 Takes ``dashboard.metrics.cohort_timeline`` (monthly new enrollments, completions, drops,
-active) and ``cohort_windows_planned`` (start and end date of each cohort), for one cohort.
+active headcount at month end) and ``cohort_windows_planned`` (start and end date of each
+cohort), and draws one cohort.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dashboard.charts.errors import ChartInputError
 from dashboard.charts.inputs import (
     CELL_NOTE,
     WITHHELD,
-    checked_aggregate,
     publishable,
     temporal_as_text,
+    with_columns,
+    within_row_limit,
 )
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
@@ -40,8 +42,10 @@ EVENTS: Final = {
 }
 ACTIVE: Final = ("Active headcount", "#000000")
 _HEIGHT: Final = 280
+_CHART: Final = "cohort_timeline_chart"
 _TIMELINE_COLUMNS: Final = ("cohort_uuid", "cohort_code", "month", *EVENTS, "active")
 _PLANNED_COLUMNS: Final = ("cohort_uuid", "cohort_code", "course_name", "start_date", "end_date")
+_UTC: Final = alt.Scale(type="utc")
 
 
 def cohort_timeline_chart(
@@ -58,39 +62,38 @@ def cohort_timeline_chart(
     ----------
     timeline
         ``cohort_timeline`` output: ``[cohort_uuid, cohort_code, month, new_enrollments,
-        completions, drops, active]``, optionally ``suppressed`` (such months are left out).
+        completions, drops, active]``, optionally ``suppressed`` / ``suppression_note``. An event
+        column that is null in every month (``drops``: DokStamp has no drop date) is left out.
     planned
         ``cohort_windows_planned`` output: ``[cohort_uuid, cohort_code, course_name,
         start_date, end_date]``.
     cohort_uuid
-        The cohort to draw. May be omitted when the frames hold a single cohort.
+        The cohort to draw. May be omitted when the frames hold a single cohort. The row limit
+        applies to that cohort's rows.
 
     Raises
     ------
     ChartInputError
         When ``cohort_uuid`` is omitted and the frames hold several cohorts.
     """
-    timeline = checked_aggregate(
-        timeline, chart="cohort_timeline_chart", required=_TIMELINE_COLUMNS
-    )
-    planned = checked_aggregate(planned, chart="cohort_timeline_chart", required=_PLANNED_COLUMNS)
+    timeline = with_columns(timeline, chart=_CHART, required=_TIMELINE_COLUMNS)
+    planned = with_columns(planned, chart=_CHART, required=_PLANNED_COLUMNS)
     if cohort_uuid is None:
         cohorts = set(timeline["cohort_uuid"].to_list()) | set(planned["cohort_uuid"].to_list())
         if len(cohorts) > 1:
             raise ChartInputError(
-                f"cohort_timeline_chart: the frames hold {len(cohorts)} cohorts; "
-                "pass cohort_uuid= to choose one"
+                f"{_CHART}: the frames hold {len(cohorts)} cohorts; pass cohort_uuid= to choose one"
             )
     else:
         timeline = timeline.filter(pl.col("cohort_uuid") == cohort_uuid)
         planned = planned.filter(pl.col("cohort_uuid") == cohort_uuid)
-
+    timeline = within_row_limit(timeline, chart=_CHART)
     window = temporal_as_text(planned.head(1), ["start_date", "end_date"])
+
     code = (window["cohort_code"].to_list() or timeline["cohort_code"].to_list() or [None])[0]
     course = (window["course_name"].to_list() or [None])[0]
-    title = title or (
-        f"Cohort {code}" + (f" ({course})" if course else "") if code else "Cohort timeline"
-    )
+    if title is None:
+        title = f"Cohort {code}" + (f" ({course})" if course else "") if code else "Cohort timeline"
     if timeline.is_empty() and window.is_empty():
         return no_data_chart(title=title)
 
@@ -104,66 +107,48 @@ def cohort_timeline_chart(
     )
     any_withheld = bool(months[WITHHELD].any())
     months = months.filter(~pl.col(WITHHELD)).sort("month")
-
-    names = [name for name, _ in EVENTS.values()]
+    undated = [
+        name
+        for name, _ in EVENTS.values()
+        if months.is_empty() or months.get_column(name).is_null().all()
+    ]
+    dated = [(name, colour) for name, colour in EVENTS.values() if name not in undated]
+    names = [name for name, _ in dated]
     colour_scale = alt.Scale(
-        domain=[*names, ACTIVE[0]], range=[colour for _, colour in EVENTS.values()] + [ACTIVE[1]]
+        domain=[*names, ACTIVE[0]], range=[colour for _, colour in dated] + [ACTIVE[1]]
     )
     month_x = alt.X(
         "utcyearmonth(month):T",
         title="Month",
         axis=alt.Axis(format=MONTH_FORMAT, labelAngle=-40),
-        scale=alt.Scale(type="utc"),
+        scale=_UTC,
     )
+    month_tooltip = alt.Tooltip("utcyearmonth(month):T", title="Month", format=MONTH_FORMAT)
+
     layers: list[alt.Chart] = []
     has_window = not window.is_empty() and window["start_date"][0] is not None
     if has_window:
-        window = window.with_columns(
-            pl.lit("Planned window").alias("label"),
-            pl.col("end_date").fill_null(pl.col("start_date")),
-        )
-        planned_base = alt.Chart(window)
-        planned_tooltip = [
-            alt.Tooltip("label:N", title="Cohort"),
-            alt.Tooltip("start_date:T", title="Planned start", format=DATE_FORMAT),
-            alt.Tooltip("end_date:T", title="Planned end", format=DATE_FORMAT),
-        ]
-        layers += [
-            planned_base.mark_rect(
-                fill=PLACEHOLDER_FILL, stroke=PLACEHOLDER_STROKE, strokeDash=[4, 3], opacity=0.8
-            ).encode(
-                x=alt.X("start_date:T", scale=alt.Scale(type="utc")),
-                x2=alt.X2("end_date:T"),
-                tooltip=planned_tooltip,
-            ),
-            planned_base.mark_text(
-                align="left", baseline="top", dx=4, dy=4, color=PLACEHOLDER_TEXT, fontStyle="italic"
-            ).encode(
-                x=alt.X("start_date:T", scale=alt.Scale(type="utc")),
-                y=alt.value(0),
-                text=alt.Text("label:N"),
-            ),
-        ]
+        layers += _planned_window(window)
+    hidden_cells = False
     if not months.is_empty():
-        month_base = alt.Chart(months)
+        events = months.select("month", "active", *names)
+        by_event = alt.Chart(events).transform_fold(list(names), as_=["event", "count"])
         layers.append(
-            month_base.transform_fold(list(names), as_=["event", "count"])
-            .mark_bar()
-            .encode(
+            by_event.mark_bar().encode(
                 x=month_x,
                 xOffset=alt.XOffset("event:N", sort=names),
                 y=alt.Y("count:Q", title="Events in the month", axis=alt.Axis(format=COUNT_FORMAT)),
                 color=alt.Color("event:N", title=None, scale=colour_scale),
                 tooltip=[
-                    alt.Tooltip("utcyearmonth(month):T", title="Month", format=MONTH_FORMAT),
+                    month_tooltip,
                     alt.Tooltip("event:N", title="Event"),
                     alt.Tooltip("count:Q", title="n (events)", format=COUNT_FORMAT),
                 ],
             )
         )
+        # A hidden count is marked where its bar would stand, so it is not read as 0.
         layers.append(
-            month_base.transform_fold(list(names), as_=["event", "count"])
-            .transform_filter("!isValid(datum.count)")
+            by_event.transform_filter("!isValid(datum.count)")
             .transform_calculate(hidden=f"'{CELL_NOTE}'")
             .mark_point(shape="triangle-up", filled=True, size=36, color=PLACEHOLDER_STROKE)
             .encode(
@@ -171,47 +156,79 @@ def cohort_timeline_chart(
                 xOffset=alt.XOffset("event:N", sort=names),
                 y=alt.value(_HEIGHT - 4),
                 tooltip=[
-                    alt.Tooltip("utcyearmonth(month):T", title="Month", format=MONTH_FORMAT),
+                    month_tooltip,
                     alt.Tooltip("event:N", title="Event"),
                     alt.Tooltip("hidden:N", title="n (events)"),
                 ],
             )
         )
+        hidden_cells = bool(
+            names and events.select(pl.any_horizontal(pl.col(names).is_null()).any()).item()
+        )
         layers.append(
-            month_base.mark_line(
-                point=True, strokeWidth=2, invalid="break-paths-filter-domains"
-            ).encode(
-                x=alt.X(month_x.shorthand, bandPosition=0.5, scale=alt.Scale(type="utc")),
+            alt.Chart(events)
+            .mark_line(point=True, strokeWidth=2, invalid="break-paths-filter-domains")
+            .encode(
+                # Headcount at the end of the month: drawn at the month's right edge.
+                x=alt.X("utcyearmonth(month):T", bandPosition=1, scale=_UTC),
                 y=alt.Y(
                     "active:Q",
-                    title="Active headcount",
+                    title="Active headcount (month end)",
                     axis=alt.Axis(format=COUNT_FORMAT, orient="right"),
                 ),
                 color=alt.ColorDatum(ACTIVE[0]),
                 tooltip=[
-                    alt.Tooltip("utcyearmonth(month):T", title="Month", format=MONTH_FORMAT),
-                    alt.Tooltip(
-                        "active:Q", title="n active (enrolled, not completed)", format=COUNT_FORMAT
-                    ),
+                    month_tooltip,
+                    alt.Tooltip("active:Q", title="n active at month end", format=COUNT_FORMAT),
                 ],
             )
         )
+
     subtitle = [
-        "Bars: new enrollments, completions and drops (where dated) per month. "
-        "Line: students active at month end (right axis)."
+        "Bars: "
+        + (", ".join(name.lower() for name in names) or "no events")
+        + " per month. Line: students enrolled and not completed at month end (right axis)."
     ]
+    if "Drops" in undated:
+        subtitle.append("Drops: no monthly counts (drops carry no date in the data).")
     subtitle.append(
         "Shaded: the cohort's planned window (start to end date)."
         if has_window
         else "This cohort has no planned dates."
     )
+    if hidden_cells:
+        subtitle.append("Grey triangles: counts hidden to protect small cells (never a 0).")
     if any_withheld:
         subtitle.append(f"Months with {suppressed_label} are not drawn.")
-    if months.select(pl.any_horizontal(pl.col(names).is_null()).any()).item():
-        subtitle.append("Grey triangles: counts hidden to protect small cells (never a 0).")
     chart: alt.LayerChart = (
         alt.LayerChart(layer=layers)
         .resolve_scale(y="independent")
         .properties(title=alt.Title(title, subtitle=subtitle), width=560, height=_HEIGHT)
     )
     return apply_theme(chart)
+
+
+def _planned_window(window: pl.DataFrame) -> list[alt.Chart]:
+    """The planned start-to-end band and its label (one cohort's row, ISO dates)."""
+    band = window.select(
+        pl.lit("Planned window").alias("label"),
+        "start_date",
+        pl.col("end_date").fill_null(pl.col("start_date")),
+    )
+    base = alt.Chart(band)
+    return [
+        base.mark_rect(
+            fill=PLACEHOLDER_FILL, stroke=PLACEHOLDER_STROKE, strokeDash=[4, 3], opacity=0.8
+        ).encode(
+            x=alt.X("start_date:T", scale=_UTC),
+            x2=alt.X2("end_date:T"),
+            tooltip=[
+                alt.Tooltip("label:N", title="Cohort"),
+                alt.Tooltip("start_date:T", title="Planned start", format=DATE_FORMAT),
+                alt.Tooltip("end_date:T", title="Planned end", format=DATE_FORMAT),
+            ],
+        ),
+        base.mark_text(
+            align="left", baseline="top", dx=4, dy=4, color=PLACEHOLDER_TEXT, fontStyle="italic"
+        ).encode(x=alt.X("start_date:T", scale=_UTC), y=alt.value(0), text=alt.Text("label:N")),
+    ]

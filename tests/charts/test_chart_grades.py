@@ -96,3 +96,26 @@ def test_histogram_cell_notes_are_shortened_on_the_mark(histogram: pl.DataFrame,
     assert {row["mark_note"] for row in labelled} == {"hidden"}
     assert {row["note"] for row in labelled} == {"small counts hidden"}
     assert chart.view("text")["encoding"]["text"]["field"] == "mark_note"
+
+
+def test_box_plot_draws_the_pass_mark_its_rate_used(grade_summary: pl.DataFrame, spec: Any) -> None:
+    chart = spec(
+        grade_box_chart(grade_summary.with_columns(pass_mark=pl.lit(6.0)), by="course_name")
+    )
+    assert chart.view("rule", 1)["encoding"]["x"] == {"datum": 6.0}
+    assert "Below 6" in chart.tooltip_titles(chart.view("bar"))
+    no_rule = spec(
+        grade_box_chart(
+            grade_summary.with_columns(pass_mark=pl.lit(6.0)), by="course_name", pass_mark=None
+        )
+    )
+    assert no_rule.marks().count("rule") == 1
+
+
+def test_histogram_uses_the_metric_bin_labels(histogram: pl.DataFrame, spec: Any) -> None:
+    labelled = histogram.with_columns(
+        bin_label=pl.format("[{}, {})", pl.col("bin_start"), pl.col("bin_end"))
+    )
+    rows = spec(grade_histogram_chart(labelled)).rows()
+    assert rows[10]["bin"] == "[5.0, 5.5)"
+    assert spec(grade_histogram_chart(histogram)).rows()[10]["bin"] == "[5.0, 5.5)"

@@ -148,7 +148,6 @@ def test_suppressed_rows_are_labelled_without_numbers_or_left_out(
             assert "n<10" in row["note"]
     else:
         assert withheld == []
-        assert all("withheld" in row for row in rows if "month" in row or "t_days" in row)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -167,6 +166,8 @@ def test_empty_frame_gives_a_no_data_chart(
 def test_more_than_max_rows_is_refused(case: str, request: pytest.FixtureRequest) -> None:
     fixture, _ = CASES[case]
     frame = request.getfixturevalue(fixture)
+    if case == "timeline":  # the limit applies to the one cohort drawn
+        frame = frame.filter(pl.col("cohort_uuid") == "c-bio")
     oversized = frame.sample(MAX_ROWS + 1, with_replacement=True, seed=1)
     with pytest.raises(TooManyRowsError, match="aggregate") as raised:
         build(case, request, oversized)

@@ -49,3 +49,12 @@ def test_all_points_suppressed_is_a_message(curves: pl.DataFrame, spec: Any) -> 
     chart = spec(cumulative_incidence_chart(hidden, group="modality"))
     assert chart.marks() == ["text"]
     assert chart.rows() == [{"message": "Every point is n<10"}]
+
+
+def test_completion_only_curves_say_drops_stay_at_risk(curves: pl.DataFrame, spec: Any) -> None:
+    # cumulative_incidence without drop dates returns the completion curve only.
+    completion = curves.filter(pl.col("event") == "completed")
+    chart = spec(cumulative_incidence_chart(completion, group="modality"))
+    assert chart.views()[0]["encoding"]["strokeDash"]["scale"]["domain"] == ["completed"]
+    assert "stay at risk" in chart.subtitle()
+    assert "Aalen-Johansen" not in chart.subtitle()

@@ -93,16 +93,46 @@ def test_hidden_cells_are_marked_not_drawn_as_zero(
 ) -> None:
     # As suppress_small_cells leaves a timeline: no group size, small counts nulled per cell.
     cells = timeline.with_columns(
-        drops=pl.lit(None, dtype=pl.Int64),
+        completions=pl.when(pl.col("completions") < 10).then(None).otherwise(pl.col("completions")),
         suppressed=pl.lit(value=True),
         suppression_note=pl.lit("small counts hidden"),
     )
     chart = spec(cohort_timeline_chart(cells, planned, cohort_uuid="c-bio"))
     rows = [row for row in chart.rows() if "month" in row]
     assert len(rows) == 6  # cell suppression keeps every month
-    assert all(row["Drops"] is None for row in rows)
+    assert [row["Completions"] for row in rows] == [None, None, 4321, None, None, 10]
     assert rows[0]["New enrollments"] == 60
     hidden = chart.view("point")
     assert {"filter": "!isValid(datum.count)"} in hidden["transform"]
     assert "Grey triangles" in chart.subtitle()
     assert chart.view("line")["mark"]["invalid"] == "break-paths-filter-domains"
+
+
+def test_undated_drops_are_left_out_and_said_so(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    # cohort_timeline: "drops is null: drops carry no date in DokStamp data".
+    undated = timeline.with_columns(drops=pl.lit(None, dtype=pl.Int64))
+    chart = spec(cohort_timeline_chart(undated, planned, cohort_uuid="c-bio"))
+    bars = chart.view("bar")
+    fold = next(step for step in bars["transform"] if "fold" in step)
+    assert fold["fold"] == ["New enrollments", "Completions"]
+    assert bars["encoding"]["color"]["scale"]["domain"] == [
+        "New enrollments",
+        "Completions",
+        "Active headcount",
+    ]
+    assert all("Drops" not in row for row in chart.rows())
+    assert "Drops: no monthly counts" in chart.subtitle()
+    assert "Grey triangles" not in chart.subtitle()
+
+
+def test_the_row_limit_counts_the_chosen_cohort_only(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    other = timeline.filter(pl.col("cohort_uuid") == "c-che").sample(
+        6_000, with_replacement=True, seed=2
+    )
+    mine = timeline.filter(pl.col("cohort_uuid") == "c-bio")
+    chart = spec(cohort_timeline_chart(pl.concat([mine, other]), planned, cohort_uuid="c-bio"))
+    assert len([row for row in chart.rows() if "month" in row]) == 5
