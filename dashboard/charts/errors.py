@@ -12,13 +12,14 @@ class ChartInputError(ValueError):
 class TooManyRowsError(ChartInputError):
     """The frame is larger than an aggregate should be: charts never take raw rows."""
 
-    def __init__(self, *, chart: str, rows: int, limit: int) -> None:
+    def __init__(self, *, chart: str, rows: int, limit: int, hint: str = "") -> None:
         self.chart = chart
         self.rows = rows
         self.limit = limit
         super().__init__(
             f"{chart}: got {rows:,} rows, more than the {limit:,} a chart accepts. Charts take "
-            "aggregates (the frames of dashboard.metrics), not enrollment rows: aggregate first."
+            "aggregates (the frames of dashboard.metrics), not enrollment rows: "
+            + (hint or "aggregate first.")
         )
 
 

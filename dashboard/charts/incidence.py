@@ -50,6 +50,10 @@ def cumulative_incidence_chart(
         curves,
         chart="cumulative_incidence_chart",
         required=[*groups, "event", "t_days", "cif", "n_at_risk", "n_events"],
+        hint=(
+            "a curve has a row per day with an event, per group: shorten it "
+            "(cumulative_incidence(max_days=...)) or draw fewer groups."
+        ),
     )
     if frame.is_empty():
         return no_data_chart(title=title)

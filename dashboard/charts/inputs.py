@@ -21,9 +21,15 @@ NOTE: Final = "note"
 CELL_NOTE: Final = "small counts hidden"
 
 
-def checked_aggregate(frame: pl.DataFrame, *, chart: str, required: Iterable[str]) -> pl.DataFrame:
-    """Return ``frame`` once it is known to be a small aggregate with the ``required`` columns."""
-    return within_row_limit(with_columns(frame, chart=chart, required=required), chart=chart)
+def checked_aggregate(
+    frame: pl.DataFrame, *, chart: str, required: Iterable[str], hint: str = ""
+) -> pl.DataFrame:
+    """Return ``frame`` once it is known to be a small aggregate with the ``required`` columns.
+
+    ``hint`` says how to make this chart's frame smaller, in the error when it is too large.
+    """
+    frame = with_columns(frame, chart=chart, required=required)
+    return within_row_limit(frame, chart=chart, hint=hint)
 
 
 def with_columns(frame: pl.DataFrame, *, chart: str, required: Iterable[str]) -> pl.DataFrame:
@@ -34,10 +40,10 @@ def with_columns(frame: pl.DataFrame, *, chart: str, required: Iterable[str]) ->
     return frame
 
 
-def within_row_limit(frame: pl.DataFrame, *, chart: str) -> pl.DataFrame:
+def within_row_limit(frame: pl.DataFrame, *, chart: str, hint: str = "") -> pl.DataFrame:
     """Return ``frame`` once it is known to have at most ``MAX_ROWS`` rows."""
     if frame.height > MAX_ROWS:
-        raise TooManyRowsError(chart=chart, rows=frame.height, limit=MAX_ROWS)
+        raise TooManyRowsError(chart=chart, rows=frame.height, limit=MAX_ROWS, hint=hint)
     return frame
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import pytest
 
-from dashboard.charts import cumulative_incidence_chart
+from dashboard.charts import TooManyRowsError, cumulative_incidence_chart
 from dashboard.charts.theme import STATUS_COLOURS
 
 
@@ -58,3 +59,9 @@ def test_completion_only_curves_say_drops_stay_at_risk(curves: pl.DataFrame, spe
     assert chart.views()[0]["encoding"]["strokeDash"]["scale"]["domain"] == ["completed"]
     assert "stay at risk" in chart.subtitle()
     assert "Aalen-Johansen" not in chart.subtitle()
+
+
+def test_too_long_curves_say_how_to_shorten_them(curves: pl.DataFrame) -> None:
+    long = curves.sample(5_001, with_replacement=True, seed=3)
+    with pytest.raises(TooManyRowsError, match="max_days"):
+        cumulative_incidence_chart(long, group="modality")
