@@ -166,7 +166,8 @@ def _flags(enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime)
         "completed_in_future": pl.col("completed_at") > limit,
         "enrolled_in_future": pl.col("enrolled_at") > limit,
         "grade_out_of_range": grade.is_not_null() & ~in_range(grade),
-        "grade_too_precise": ((grade * 100) - (grade * 100).round(0)).abs() > 1e-6,
+        "grade_too_precise": ~grade.is_nan()  # NaN compares above everything in polars
+        & (((grade * 100) - (grade * 100).round(0)).abs() > 1e-6),
         "completed_at_not_completed": status.is_in(["dropped", "enrolled"])
         & pl.col("completed_at").is_not_null(),
         "completed_without_grade": completed & grade.is_null(),
