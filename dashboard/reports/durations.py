@@ -61,6 +61,7 @@ def completion_curves(
     not published.
     """
     table = cumulative_incidence(enrollments, as_of=as_of, by=_COURSE)
-    return suppress_small_cells(
+    published = suppress_small_cells(
         table, min_cell=min_cell, **suppression_layout("cumulative_incidence", by=_COURSE)
     )
+    return published.sort("course_name", "course_uuid", "event", "t_days", nulls_last=True)
