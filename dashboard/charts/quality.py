@@ -29,16 +29,18 @@ def data_quality_chart(
     Parameters
     ----------
     summary
-        ``data_quality`` output: ``[check, label, count]``, optionally ``suppressed``.
+        ``data_quality`` output: ``[check, label, count]``, optionally ``description``,
+        ``suppressed``, ``suppression_note``.
     """
     frame = checked_aggregate(
         summary, chart="data_quality_chart", required=["check", "label", "count"]
     )
     if frame.is_empty():
         return no_data_chart(title=title)
+    described = ["description"] if "description" in frame.columns else []
     data = publishable(
         frame.with_columns(pl.col("label").fill_null(pl.col("check"))),
-        dimensions=["check", "label"],
+        dimensions=["check", "label", *described],
         measures=["count"],
         needed=["count"],
         label=suppressed_label,
@@ -47,6 +49,7 @@ def data_quality_chart(
     tooltip = [
         alt.Tooltip("label:N", title="Check"),
         alt.Tooltip("check:N", title="Check id"),
+        *[alt.Tooltip("description:N", title="What it flags") for _ in described],
         alt.Tooltip("count:Q", title="n rows flagged", format=COUNT_FORMAT),
     ]
     base = alt.Chart(data)

@@ -31,3 +31,10 @@ def test_missing_label_falls_back_to_the_check_id(quality: pl.DataFrame, spec: A
     unlabeled = quality.with_columns(label=pl.lit(None, dtype=pl.String))
     rows = spec(data_quality_chart(unlabeled)).rows()
     assert [row["label"] for row in rows] == quality["check"].to_list()
+
+
+def test_description_joins_the_tooltip(quality: pl.DataFrame, spec: Any) -> None:
+    described = quality.with_columns(description=pl.lit("What the check flags."))
+    chart = spec(data_quality_chart(described))
+    assert "What it flags" in chart.tooltip_titles(chart.view("bar"))
+    assert chart.rows()[0]["description"] == "What the check flags."
