@@ -118,8 +118,16 @@ class _Plan:
     def _after(self, key: SortKey | None) -> tuple[str, tuple[Any, ...]]:
         if key is None:
             return "", ()
-        operator = "<" if self.descending else ">"
-        return f" AND ({self.sort_expression}, t.id) {operator} (?, ?)", key
+        # (k, id) > (v, i) spelled so SQLite seeks the index on k, even an expression index
+        # (a row-value comparison on an indexed expression is not used as a range).
+        strict = "<" if self.descending else ">"
+        k = self.sort_expression
+        value, row_id = key
+        return f" AND {k} {strict}= ? AND ({k} {strict} ? OR t.id {strict} ?)", (
+            value,
+            value,
+            row_id,
+        )
 
     def keys(
         self, connection: sqlite3.Connection, *, after: SortKey | None, limit: int, offset: int

@@ -25,39 +25,46 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     token TEXT PRIMARY KEY, access_token TEXT NOT NULL, user_id INTEGER NOT NULL,
     expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS institutions (
-    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, tenant_id INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, tenant_id INTEGER NOT NULL,
     name TEXT NOT NULL, legal_name TEXT, tax_id TEXT, country TEXT NOT NULL, website TEXT,
     status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, deleted_at TEXT);
 CREATE TABLE IF NOT EXISTS courses (
-    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, tenant_id INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, tenant_id INTEGER NOT NULL,
     institution_id INTEGER NOT NULL, code TEXT, name TEXT NOT NULL, description TEXT,
     workload_hours INTEGER, area TEXT, version TEXT, status TEXT NOT NULL,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL, deleted_at TEXT);
 CREATE TABLE IF NOT EXISTS cohorts (
-    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, tenant_id INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, tenant_id INTEGER NOT NULL,
     course_id INTEGER NOT NULL, code TEXT NOT NULL, modality TEXT, start_date TEXT,
     end_date TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, deleted_at TEXT);
 CREATE TABLE IF NOT EXISTS students (
-    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, tenant_id INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, tenant_id INTEGER NOT NULL,
     name TEXT NOT NULL, email TEXT NOT NULL, date_of_birth TEXT NOT NULL, gender TEXT,
     social_name TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, deleted_at TEXT);
 CREATE TABLE IF NOT EXISTS enrollments (
-    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, tenant_id INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, tenant_id INTEGER NOT NULL,
     student_id INTEGER NOT NULL, course_id INTEGER NOT NULL, cohort_id INTEGER,
     completion_status TEXT NOT NULL, grade REAL, enrolled_at TEXT NOT NULL, completed_at TEXT,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL, deleted_at TEXT);
 CREATE TABLE IF NOT EXISTS certificates (
-    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, tenant_id INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, tenant_id INTEGER NOT NULL,
     institution_id INTEGER NOT NULL, course_id INTEGER NOT NULL, student_id INTEGER NOT NULL,
     cohort_id INTEGER, enrollment_id INTEGER, status TEXT NOT NULL, issued_at TEXT,
     revoked_at TEXT, revocation_reason TEXT,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL, deleted_at TEXT);
 """
 
+# uuid uniqueness is an index built after the bulk seed (inserting into it row by row is slow).
 # Every list query filters on tenant and `deleted_at IS NULL` and orders by (sort key, id): these
 # partial indexes let a page seek straight to its first row instead of scanning the table.
 # The expression indexes (ifnull) must match the sort expressions in `resources.py` exactly.
 INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS ux_institutions_uuid ON institutions(uuid);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_courses_uuid ON courses(uuid);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_cohorts_uuid ON cohorts(uuid);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_students_uuid ON students(uuid);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_enrollments_uuid ON enrollments(uuid);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_certificates_uuid ON certificates(uuid);
 CREATE INDEX IF NOT EXISTS ix_institutions_live ON institutions(tenant_id, id)
     WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS ix_courses_live ON courses(tenant_id, id) WHERE deleted_at IS NULL;
@@ -66,8 +73,6 @@ CREATE INDEX IF NOT EXISTS ix_cohorts_course ON cohorts(tenant_id, course_id, id
     WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS ix_students_live ON students(tenant_id, id) WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS ix_students_email ON students(tenant_id, email, id)
-    WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS ix_students_name ON students(tenant_id, name, id)
     WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS ix_enrollments_live ON enrollments(tenant_id, id)
     WHERE deleted_at IS NULL;
