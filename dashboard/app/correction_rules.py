@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +20,12 @@ from dashboard.data.schema import COMPLETION_STATUSES
 __all__ = [
     "EDITABLE_FIELDS",
     "FormCheck",
+    "check_cohort_course",
     "check_create",
     "check_update",
+    "current_values",
+    "enrolled_date",
+    "form_values",
     "merge_errors",
 ]
 
@@ -202,3 +206,55 @@ def merge_errors(
         target = base if base in fields else "__all__"
         placed.setdefault(target, []).extend(str(message) for message in messages)
     return placed
+
+
+def _date_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def form_values(row: Mapping[str, Any]) -> dict[str, str]:
+    """The edit form's initial text per field, from an enrollment frame row."""
+    grade = row.get("grade")
+    return {
+        "completion_status": str(row.get("completion_status") or ""),
+        "grade": "" if grade is None else f"{float(grade):g}",
+        "completed_at": _date_text(row.get("completed_at")),
+        "cohort_uuid": str(row.get("cohort_uuid") or ""),
+    }
+
+
+def current_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The editable fields of an enrollment frame row in payload form (for ``check_update``)."""
+    grade = row.get("grade")
+    completed = _date_text(row.get("completed_at"))
+    return {
+        "completion_status": str(row.get("completion_status") or "") or None,
+        "grade": None if grade is None else float(grade),
+        "completed_at": completed or None,
+        "cohort_uuid": row.get("cohort_uuid") or None,
+    }
+
+
+def enrolled_date(row: Mapping[str, Any]) -> date | None:
+    """The enrolment date of a frame row (for the completed-at rule)."""
+    text = _date_text(row.get("enrolled_at"))
+    return date.fromisoformat(text) if text else None
+
+
+def check_cohort_course(
+    payload: Mapping[str, Any], *, course_uuid: str | None, cohort_courses: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """Refuse a cohort of another course (the API accepts it; the data-quality page flags it)."""
+    cohort = payload.get("cohort_uuid")
+    if not cohort or course_uuid is None:
+        return {}
+    owner = cohort_courses.get(str(cohort))
+    if owner is not None and owner != course_uuid:
+        return {"cohort_uuid": ["The selected cohort belongs to another course."]}
+    return {}

@@ -18,9 +18,17 @@ import polars as pl
 
 from dashboard.metrics import MIN_CELL, completion_rates, suppress_small_cells
 
-__all__ = ["Kpi", "KpiComparison", "comparison_years", "overview_kpis"]
+__all__ = ["KPI_CHANGE_DEFINITION", "Kpi", "KpiComparison", "comparison_years", "overview_kpis"]
 
 SUPPRESSED = "n<10"
+KPI_CHANGE_DEFINITION = (
+    "Each headline figure covers the enrollments in the current filter. Its change compares the "
+    "same figure for the latest intake year in the filter (up to the extract date) with the "
+    "intake year before it, each computed on its own enrollments: counts as a difference, rates "
+    "in percentage points, the median grade in grade points and the median time in days. The "
+    "change is left out when either year's figure is suppressed or a year has no enrollments. "
+    "Recent intake years have had less time to complete."
+)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dashboard.charts import ChartSpec
 from dashboard.reports import frame_to_csv
 from dashboard.reports.csv_format import CSV_MIME
 
-__all__ = ["chart_panel", "csv_file_name", "row_extract", "table_download"]
+__all__ = ["chart_panel", "csv_file_name", "row_extract", "table_download", "table_panel"]
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^a-z0-9]+")
 
@@ -58,6 +58,12 @@ def chart_panel(
     with table_column:
         st.dataframe(table, hide_index=True, key=f"table_{key}", height="auto")
         table_download(table, title=title, key=key)
+
+
+def table_panel(table: pl.DataFrame, *, title: str, key: str) -> None:
+    """A published table without a chart, with its CSV download."""
+    st.dataframe(table, hide_index=True, key=f"table_{key}")
+    table_download(table, title=title, key=key)
 
 
 def row_extract(rows: pl.DataFrame, *, title: str, key: str, editing: bool) -> None:

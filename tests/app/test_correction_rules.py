@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from dashboard.app.correction_rules import check_create, check_update, merge_errors
+from dashboard.app.correction_rules import (
+    check_cohort_course,
+    check_create,
+    check_update,
+    current_values,
+    enrolled_date,
+    form_values,
+    merge_errors,
+)
 
 STUDENT = "3f1e8b4a-6c2d-4e9f-8a7b-1c2d3e4f5a6b"
 COURSE = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
@@ -139,3 +147,44 @@ def test_server_errors_are_placed_beside_known_fields() -> None:
         "grade": ["The grade must not be greater than 10."],
         "__all__": ["Invalid."],
     }
+
+
+def test_form_values_and_current_values_from_a_frame_row() -> None:
+    row = {
+        "completion_status": "completed",
+        "grade": 8.5,
+        "completed_at": datetime(2025, 6, 30, tzinfo=UTC),
+        "enrolled_at": datetime(2024, 2, 1, tzinfo=UTC),
+        "cohort_uuid": COHORT,
+    }
+    assert form_values(row) == {
+        "completion_status": "completed",
+        "grade": "8.5",
+        "completed_at": "2025-06-30",
+        "cohort_uuid": COHORT,
+    }
+    assert current_values(row) == {
+        "completion_status": "completed",
+        "grade": 8.5,
+        "completed_at": "2025-06-30",
+        "cohort_uuid": COHORT,
+    }
+    assert enrolled_date(row) == date(2024, 2, 1)
+    # Unchanged form -> nothing to save; the round trip is exact.
+    assert not check_update(
+        form_values(row), current=current_values(row), enrolled_at=enrolled_date(row)
+    ).ok
+
+
+def test_cohort_of_another_course_is_refused() -> None:
+    owners = {COHORT: COURSE}
+    assert (
+        check_cohort_course({"cohort_uuid": COHORT}, course_uuid=COURSE, cohort_courses=owners)
+        == {}
+    )
+    assert "cohort_uuid" in check_cohort_course(
+        {"cohort_uuid": COHORT}, course_uuid=STUDENT, cohort_courses=owners
+    )
+    assert (
+        check_cohort_course({"cohort_uuid": None}, course_uuid=COURSE, cohort_courses=owners) == {}
+    )

@@ -1,10 +1,103 @@
-"""cohorts page (being built)."""
+"""Cohorts page: every cohort's rates, and one cohort in detail (planned window vs what happened,
+active headcount, completion within normal time, grades)."""
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
+from dashboard.app import page_params
+from dashboard.app.panels import chart_panel, row_extract, table_panel
+from dashboard.app.published import completion_table, grade_summary_table
 from dashboard.app.runtime import page_context
+from dashboard.charts import cohort_timeline_chart, cohort_window_chart, status_composition_chart
+from dashboard.metrics import (
+    cohort_timeline,
+    cohort_windows_planned,
+    suppress_small_cells,
+    suppression_layout,
+)
+from dashboard.reports.cohort_windows import cohort_windows
+from dashboard.reports.completion import completion_by_cohort
 
 context = page_context()
-st.title("cohorts")
+st.title("Cohorts")
+cohorts = context.dataset.cohorts
+in_cohorts = context.filtered.filter(pl.col("cohort_uuid").is_not_null())
+if in_cohorts.is_empty():
+    st.info("No enrollment in the current filter belongs to a cohort (or the tenant has none).")
+    st.stop()
+
+sizes = in_cohorts.group_by("cohort_uuid", "cohort_code").len().sort("len", "cohort_code")
+codes = dict(zip(sizes["cohort_uuid"].to_list(), sizes["cohort_code"].to_list(), strict=True))
+options = sorted(codes, key=lambda uuid: (codes[uuid] or "", uuid))
+largest = sizes.get_column("cohort_uuid")[-1]
+chosen = page_params.choice(
+    "Cohort in detail",
+    options,
+    param="cohort_view",
+    default=largest,
+    format_func=lambda uuid: codes.get(uuid) or uuid,
+    help="Defaults to the cohort with the most enrollments in the current filter.",
+)
+cohort_uuid = chosen or largest
+record = cohorts.filter(pl.col("uuid") == cohort_uuid)  # the cohort's own row (or none)
+members = in_cohorts.filter(pl.col("cohort_uuid") == cohort_uuid)
+
+st.subheader("Cohort detail")
+if record.height:
+    info = record.row(0, named=True)
+    start = info["start_date"].date().isoformat() if info["start_date"] else "no start date"
+    end = info["end_date"].date().isoformat() if info["end_date"] else "no end date"
+    st.text(
+        f"Cohort {info['code'] or cohort_uuid} · course {info['course_name'] or '(unknown)'} · "
+        f"modality {info['modality'] or '(not set)'} · planned {start} to {end}"
+    )
+else:
+    st.text(f"Cohort {codes.get(cohort_uuid) or cohort_uuid} (not in the cohort list)")
+
+timeline = suppress_small_cells(
+    cohort_timeline(members, record, as_of=context.as_of), **suppression_layout("cohort_timeline")
+)
+planned = cohort_windows_planned(record)
+chart_panel(
+    cohort_timeline_chart(timeline, planned, cohort_uuid=cohort_uuid),
+    timeline,
+    title="Cohort timeline",
+    key="cohort_timeline",
+    caption="Bars: new enrollments and completions per month; line: active headcount at month "
+    "end; band: the planned window. Drops carry no date in DokStamp, so they are not placed.",
+)
+
+status = completion_table(members, by=["cohort_code"])
+chart_panel(
+    status_composition_chart(status.filter(~pl.col("is_total")), by="cohort_code"),
+    status,
+    title="Cohort status",
+    key="cohort_status",
+)
+
+windows = cohort_windows(members, record, as_of=context.as_of)
+chart_panel(
+    cohort_window_chart(windows),
+    windows,
+    title="Cohort completion within normal time",
+    key="cohort_windows",
+)
+
+st.subheader("Grades in this cohort")
+table_panel(grade_summary_table(members), title="Cohort grade summary", key="cohort_grades")
+
+row_extract(
+    members.drop("intake_year", "modality", strict=False),
+    title="Enrollments of this cohort",
+    key="cohort_rows",
+    editing=context.source.editing,
+)
+
+st.subheader("All cohorts in the filter")
+table_panel(
+    completion_by_cohort(in_cohorts, cohorts),
+    title="Completion by cohort",
+    key="cohort_all",
+)

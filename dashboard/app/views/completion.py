@@ -1,10 +1,119 @@
-"""completion page (being built)."""
+"""Completion page: rates by group with intervals, status composition, cohort completion within
+100/150/200% of normal time, cumulative-incidence curves and time to completion."""
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
+from dashboard.app import page_params
+from dashboard.app.panels import chart_panel, table_panel
+from dashboard.app.published import completion_table, incidence_table, time_to_completion_table
 from dashboard.app.runtime import page_context
+from dashboard.charts import (
+    cohort_window_chart,
+    completion_rate_chart,
+    cumulative_incidence_chart,
+    status_composition_chart,
+)
+from dashboard.reports.cohort_windows import cohort_windows
+
+# Group-by choices: the label column drawn, and the columns grouped by (uuid first, so two
+# courses or cohorts with the same name stay apart).
+GROUPINGS = {
+    "course": ("course_name", ["course_uuid", "course_name"]),
+    "cohort": ("cohort_code", ["cohort_uuid", "cohort_code"]),
+    "intake_year": ("intake_year", ["intake_year"]),
+    "modality": ("modality", ["modality"]),
+}
+GROUP_LABELS = {
+    "course": "Course",
+    "cohort": "Cohort",
+    "intake_year": "Intake year",
+    "modality": "Modality",
+}
+MAX_CHART_GROUPS = 40
 
 context = page_context()
-st.title("completion")
+st.title("Completion")
+st.caption(
+    "Completion rate = completed / n and dropout rate = dropped / n, where n counts every "
+    "enrollment of the group whatever its status. Whiskers are 95% Wilson intervals; groups "
+    "under 10 enrollments are not published (n<10)."
+)
+if context.filtered.is_empty():
+    st.info("No enrollments match the current filter (or the tenant has none yet).")
+    st.stop()
+
+grouping = page_params.choice(
+    "Group by",
+    list(GROUPINGS),
+    param="group",
+    default="course",
+    format_func=lambda key: GROUP_LABELS[key],
+)
+label_column, by = GROUPINGS[grouping or "course"]
+rates = completion_table(context.filtered, by=by)
+groups = rates.filter(~pl.col("is_total")).height
+if groups > MAX_CHART_GROUPS:
+    st.info(
+        f"{groups} groups are too many to chart legibly: the table lists them all. "
+        "Narrow the filter (e.g. one course) to chart them."
+    )
+    table_panel(rates, title="Completion rates", key="completion_rates")
+else:
+    chart_panel(
+        completion_rate_chart(rates, by=label_column),
+        rates,
+        title=f"Completion rate by {GROUP_LABELS[grouping or 'course'].lower()}",
+        key="completion_rates",
+    )
+    chart_panel(
+        status_composition_chart(rates, by=label_column),
+        rates,
+        title=f"Enrollment status by {GROUP_LABELS[grouping or 'course'].lower()}",
+        key="completion_status",
+        caption="Share of each group's enrollments by status now (the table is the same).",
+    )
+
+st.subheader("Cohort completion within normal time")
+st.caption(
+    "Share of each cohort's enrollments completed within 100%, 150% and 200% of the cohort's "
+    "normal time (end date - start date). A window is shown only once it has passed at the "
+    "extract date; younger cohorts are marked 'in progress', never shown with a low rate."
+)
+windows = cohort_windows(context.filtered, context.dataset.cohorts, as_of=context.as_of)
+cohort_count = windows.get_column("cohort_uuid").n_unique()
+if cohort_count > MAX_CHART_GROUPS:
+    st.info(
+        f"{cohort_count} cohorts are too many to chart legibly: the table lists them all. "
+        "Filter to a course or a few cohorts to chart them."
+    )
+    table_panel(windows, title="Cohort completion within normal time", key="completion_windows")
+else:
+    chart_panel(
+        cohort_window_chart(windows),
+        windows,
+        title="Cohort completion within normal time",
+        key="completion_windows",
+    )
+
+st.subheader("Cumulative incidence since enrollment")
+curves = incidence_table(context.filtered, as_of=context.as_of)
+chart_panel(
+    cumulative_incidence_chart(curves),
+    curves,
+    title="Cumulative incidence of completion",
+    key="completion_incidence",
+    caption="Completion and dropout compete; students still enrolled are censored at the "
+    "extract date. DokStamp records no drop date, so dropout has no curve of its own "
+    "(see Definitions).",
+)
+
+st.subheader("Time to completion (completers only)")
+durations = time_to_completion_table(context.filtered, by=by if grouping != "cohort" else [])
+st.caption(
+    "Days from enrollment to completion over those who completed: it ignores everyone still "
+    "enrolled and favours fast finishers; the curves above are the honest picture."
+)
+table_panel(durations, title="Time to completion", key="completion_durations")

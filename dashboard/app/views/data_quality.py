@@ -1,10 +1,62 @@
-"""data_quality page (being built)."""
+"""Data quality page: each check with its count; editors see the rows, open the correction form."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.app.correction_forms import OPEN
+from dashboard.app.panels import chart_panel, row_extract
 from dashboard.app.runtime import page_context
+from dashboard.charts import data_quality_chart
+from dashboard.metrics import QUALITY_CHECKS, data_quality_rows
+from dashboard.reports.records import data_quality_report
 
 context = page_context()
-st.title("data_quality")
+st.title("Data quality")
+st.caption(
+    "Flags, not fixes: each check counts the enrollments (in the current filter) that fail it. "
+    "Future dates are judged against the extract date. A row can fail several checks."
+)
+
+summary = data_quality_report(context.filtered, context.dataset.cohorts, as_of=context.as_of)
+chart_panel(
+    data_quality_chart(summary),
+    summary,
+    title="Data quality checks",
+    key="quality_summary",
+    caption="Counts under 10 are shown as n<10 here; editors see the rows below.",
+)
+
+if not context.source.editing:
+    st.info("The rows behind each check are shown to editors only.")
+    st.stop()
+
+st.subheader("Rows behind a check (editors only)")
+check = st.selectbox(
+    "Check",
+    list(QUALITY_CHECKS),
+    format_func=lambda name: QUALITY_CHECKS[name].label,
+    key="quality_check",
+)
+st.caption(QUALITY_CHECKS[check].description)
+rows = data_quality_rows(
+    context.filtered, context.dataset.cohorts, check=check, as_of=context.as_of
+).drop("intake_year", "modality", strict=False)
+row_extract(rows, title=QUALITY_CHECKS[check].label, key="quality_rows", editing=True)
+if rows.is_empty():
+    st.success("No enrollment in the current filter fails this check.")
+    st.stop()
+
+labels = {
+    uuid: f"{name or '(no name)'} · {course or '?'} · {uuid}"
+    for uuid, name, course in rows.select("uuid", "student_name", "course_name").iter_rows()
+}
+target = st.selectbox(
+    "Enrollment to correct",
+    list(labels),
+    format_func=lambda uuid: labels[uuid],
+    key="quality_target",
+)
+if st.button("Open in the correction form", key="quality_open", icon=":material/edit:"):
+    st.session_state[OPEN] = target
+    st.switch_page("views/corrections.py", query_params={"enrollment": target})

@@ -1,10 +1,95 @@
-"""grades page (being built)."""
+"""Grades page: histogram with the pass mark, box plots per group, quartiles, below-threshold."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.app import page_params
+from dashboard.app.panels import chart_panel
+from dashboard.app.published import grade_histogram_table, grade_summary_table
 from dashboard.app.runtime import page_context
+from dashboard.charts import grade_box_chart, grade_histogram_chart
+
+GROUPINGS = {
+    "course": ("course_name", ["course_uuid", "course_name"]),
+    "cohort": ("cohort_code", ["cohort_uuid", "cohort_code"]),
+    "intake_year": ("intake_year", ["intake_year"]),
+    "modality": ("modality", ["modality"]),
+}
+GROUP_LABELS = {
+    "course": "Course",
+    "cohort": "Cohort",
+    "intake_year": "Intake year",
+    "modality": "Modality",
+}
+MAX_BOXES = 40
 
 context = page_context()
-st.title("grades")
+st.title("Grades")
+st.caption(
+    "Grades on the 0-10 scale, over enrollments that have one (the tables give n graded and n "
+    "without a grade). Minimum and maximum are one student's grade each, so they are not shown."
+)
+if context.filtered.is_empty():
+    st.info("No enrollments match the current filter (or the tenant has none yet).")
+    st.stop()
+
+settings_column, group_column = st.columns(2)
+with settings_column:
+    pass_mark = page_params.number(
+        "Pass mark",
+        param="pass_mark",
+        default=5.0,
+        minimum=0.0,
+        maximum=10.0,
+        step=0.5,
+        help="Graded enrollments strictly below this grade count as below threshold.",
+    )
+with group_column:
+    grouping = page_params.choice(
+        "Box plots by",
+        list(GROUPINGS),
+        param="grades_by",
+        default="course",
+        format_func=lambda key: GROUP_LABELS[key],
+    )
+
+histogram = grade_histogram_table(context.filtered)
+chart_panel(
+    grade_histogram_chart(histogram, pass_mark=pass_mark),
+    histogram,
+    title="Grade distribution",
+    key="grades_histogram",
+    caption="Bins of 0.5, closed on the left; the last bin includes 10. Dashed: the pass mark.",
+)
+
+st.subheader("Summary and below-threshold rate")
+overall = grade_summary_table(context.filtered, pass_mark=pass_mark)
+st.dataframe(overall, hide_index=True, key="grades_overall")
+st.caption(
+    f"Below threshold = graded enrollments under {pass_mark:g} / n graded, with a 95% Wilson "
+    "interval (the DFW idea)."
+)
+
+label_column, by = GROUPINGS[grouping or "course"]
+summary = grade_summary_table(context.filtered, by=by, pass_mark=pass_mark)
+title = f"Grades by {GROUP_LABELS[grouping or 'course'].lower()}"
+if summary.height > MAX_BOXES:
+    st.info(
+        f"{summary.height} groups are too many to chart legibly: the table lists them all. "
+        "Narrow the filter to chart them."
+    )
+    chart_panel(
+        grade_box_chart(overall, pass_mark=pass_mark, title="Grades (all in the filter)"),
+        summary,
+        title=title,
+        key="grades_summary",
+    )
+else:
+    chart_panel(
+        grade_box_chart(summary, by=label_column, pass_mark=pass_mark, title=title),
+        summary,
+        title=title,
+        key="grades_summary",
+        caption="Box: quartiles; tick: median; point: mean.",
+    )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboard.app.kpis import overview_kpis
 from dashboard.app.panels import chart_panel
+from dashboard.app.published import completion_table, filter_vs_all_table
 from dashboard.app.runtime import page_context
 from dashboard.charts import completion_rate_chart
-from dashboard.metrics import completion_rates, filter_vs_all, suppress_small_cells
 
 _DELTA_COLOURS = {
     "enrollments": "off",
@@ -47,9 +46,7 @@ for row_start in range(0, len(kpis), 3):
 
 if context.filters.active:
     st.subheader("Current filter beside all enrollments")
-    scoped = suppress_small_cells(
-        filter_vs_all(context.filtered, context.dataset.enrollments), row_sets=["scope"]
-    )
+    scoped = filter_vs_all_table(context.filtered, context.dataset.enrollments)
     chart_panel(
         completion_rate_chart(scoped, title="Completion rate: current filter vs all"),
         scoped,
@@ -59,10 +56,7 @@ if context.filters.active:
     )
 
 st.subheader("Completion by intake year")
-by_year = suppress_small_cells(
-    completion_rates(context.filtered, by=["intake_year"], total=True),
-    total_row=pl.col("is_total"),
-)
+by_year = completion_table(context.filtered, by=["intake_year"])
 chart_panel(
     completion_rate_chart(by_year, by="intake_year"),
     by_year,

@@ -1,0 +1,106 @@
+"""The published (suppressed) aggregates the pages draw and tabulate, for any grouping.
+
+Each function is a metric from ``dashboard.metrics`` passed through ``suppress_small_cells``
+with that metric's own layout (``suppression_layout``), so every chart mark, table cell and CSV
+of the app follows the one small-cell rule. Values that describe one student (min, max) are
+dropped. The fixed per-course tables of ``dashboard.reports`` are used as they are elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import polars as pl
+
+from dashboard.metrics import (
+    MIN_CELL,
+    completion_rates,
+    cumulative_incidence,
+    filter_vs_all,
+    grade_histogram,
+    grade_summary,
+    suppress_small_cells,
+    suppression_layout,
+    time_to_completion,
+)
+
+__all__ = [
+    "completion_table",
+    "filter_vs_all_table",
+    "grade_histogram_table",
+    "grade_summary_table",
+    "incidence_table",
+    "time_to_completion_table",
+]
+
+
+def completion_table(
+    enrollments: pl.DataFrame, *, by: Sequence[str], min_cell: int = MIN_CELL
+) -> pl.DataFrame:
+    """Completion and dropout rates per group, then the overall row (``is_total``), suppressed
+    together so no hidden cell can be recovered from the total."""
+    table = completion_rates(enrollments, by=by, total=True)
+    return suppress_small_cells(table, min_cell=min_cell, total_row=pl.col("is_total"))
+
+
+def filter_vs_all_table(
+    filtered: pl.DataFrame, all_: pl.DataFrame, *, min_cell: int = MIN_CELL
+) -> pl.DataFrame:
+    """The filter's overall rates beside all enrollments' (``scope``), each its own row set."""
+    table = filter_vs_all(filtered, all_)
+    # Its layout is completion_rates' (the defaults); each scope adds up on its own.
+    return suppress_small_cells(table, min_cell=min_cell, row_sets=["scope"])
+
+
+def incidence_table(
+    enrollments: pl.DataFrame,
+    *,
+    as_of: datetime,
+    by: Sequence[str] = (),
+    min_cell: int = MIN_CELL,
+) -> pl.DataFrame:
+    """Cumulative incidence of completion (and dropout where dated) since enrollment."""
+    table = cumulative_incidence(enrollments, as_of=as_of, by=by)
+    return suppress_small_cells(
+        table, min_cell=min_cell, **suppression_layout("cumulative_incidence", by=by)
+    )
+
+
+def time_to_completion_table(
+    enrollments: pl.DataFrame, *, by: Sequence[str] = (), min_cell: int = MIN_CELL
+) -> pl.DataFrame:
+    """Median and quartiles of days to completion per group (completers only)."""
+    table = time_to_completion(enrollments, by=by)
+    return suppress_small_cells(
+        table, min_cell=min_cell, **suppression_layout("time_to_completion", by=by)
+    )
+
+
+def grade_histogram_table(
+    enrollments: pl.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    bin_width: float = 0.5,
+    min_cell: int = MIN_CELL,
+) -> pl.DataFrame:
+    """Graded enrollments per fixed 0-10 bin (every bin listed), per group."""
+    table = grade_histogram(enrollments, by=by, bin_width=bin_width)
+    return suppress_small_cells(
+        table, min_cell=min_cell, **suppression_layout("grade_histogram", by=by)
+    )
+
+
+def grade_summary_table(
+    enrollments: pl.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    pass_mark: float = 5.0,
+    min_cell: int = MIN_CELL,
+) -> pl.DataFrame:
+    """Graded/ungraded counts, quartiles, mean and below-pass-mark rate per group (min and max
+    are always empty: each is one student's grade)."""
+    table = grade_summary(enrollments, by=by, pass_mark=pass_mark)
+    return suppress_small_cells(
+        table, min_cell=min_cell, **suppression_layout("grade_summary", by=by)
+    )
