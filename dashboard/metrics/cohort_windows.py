@@ -100,7 +100,7 @@ def cohort_completion_windows(
         ((pl.col("completed_at") - pl.col("enrolled_at")).dt.total_microseconds() / _DAY_US).alias(
             "_days_to_complete"
         ),
-        (pl.col("completion_status").cast(pl.String) == "completed").alias("_completed"),
+        (pl.col("completion_status") == "completed").alias("_completed"),
     )
     cohort_rows = _cohort_records(members, cohorts, course_normal_time_days or {})
     grid = cohort_rows.join(
@@ -108,37 +108,52 @@ def cohort_completion_windows(
     ).with_columns(
         (pl.col("normal_time_days") * pl.col("window_pct") / 100.0).alias("_window_days")
     )
-    counted = (
-        grid.join(members, on="cohort_uuid", how="left")
-        .group_by("cohort_uuid", "window_pct")
-        .agg(
-            (pl.col("uuid").is_not_null() & ~pl.col("_excluded").fill_null(False))
-            .sum()
-            .cast(pl.Int64)
-            .alias("n"),
-            (pl.col("uuid").is_not_null() & pl.col("_excluded").fill_null(False))
-            .sum()
-            .cast(pl.Int64)
-            .alias("excluded"),
+    # One pass over the members: per cohort, n, excluded and the completers within each window.
+    counted_wide = (
+        members.join(
+            cohort_rows.select("cohort_uuid", "normal_time_days"), on="cohort_uuid", how="left"
+        )
+        .with_columns(
             (
-                ~pl.col("_excluded").fill_null(True)
+                ~pl.col("_excluded")
                 & pl.col("_completed").fill_null(False)
                 & (pl.col("_days_to_complete") >= 0)
-                & (pl.col("_days_to_complete") <= pl.col("_window_days"))
-            )
-            .sum()
-            .cast(pl.Int64)
-            .alias("_within"),
+            ).alias("_completer")
         )
+        .group_by("cohort_uuid")
+        .agg(
+            (~pl.col("_excluded")).sum().cast(pl.Int64).alias("n"),
+            pl.col("_excluded").sum().cast(pl.Int64).alias("excluded"),
+            *[
+                (
+                    pl.col("_completer")
+                    & (pl.col("_days_to_complete") <= pl.col("normal_time_days") * w / 100.0)
+                )
+                .sum()
+                .cast(pl.Int64)
+                .alias(f"_within_{w}")
+                for w in window_list
+            ],
+        )
+    )
+    counted = counted_wide.unpivot(
+        index=["cohort_uuid", "n", "excluded"], variable_name="_window", value_name="_within"
+    ).select(
+        "cohort_uuid",
+        pl.col("_window").str.strip_prefix("_within_").cast(pl.Int64).alias("window_pct"),
+        "n",
+        "excluded",
+        "_within",
     )
     window_span = pl.duration(
         microseconds=(pl.col("_window_days") * _DAY_US).round().cast(pl.Int64)
     )
     result = grid.join(counted, on=["cohort_uuid", "window_pct"], how="left").with_columns(
+        pl.col("n", "excluded", "_within").fill_null(0),
         pl.when(pl.col("normal_time_days").is_not_null())
         .then(pl.col("_maturity_start") + window_span)
         .cast(UtcDatetime)
-        .alias("matures_on")
+        .alias("matures_on"),
     )
     status = (
         pl.when(pl.col("normal_time_days").is_null())

@@ -121,7 +121,7 @@ def _subjects(
     def days(end: pl.Expr) -> pl.Expr:
         return (end - since).dt.total_microseconds() // _DAY_US
 
-    status = pl.col("completion_status").cast(pl.String)
+    status = pl.col("completion_status")
     follow_up = days(pl.lit(as_of))
     completed_ok = (
         (status == "completed")

@@ -152,7 +152,7 @@ def _flags(enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime)
     require_columns(enrollments, _NEEDED, function="data_quality")
     require_columns(cohorts, ("uuid", "course_uuid"), function="data_quality")
     limit = pl.lit(as_utc(as_of))
-    status = pl.col("completion_status").cast(pl.String)
+    status = pl.col("completion_status")
     grade = pl.col("grade")
     completed = status == "completed"
     cohort_course = cohorts.select(

@@ -42,7 +42,7 @@ def completion_rates(
     """
     keys = grouping_columns(by)
     require_columns(enrollments, [*keys, "completion_status"], function="completion_rates")
-    status = pl.col("completion_status").cast(pl.String)
+    status = pl.col("completion_status")
     counts = [
         pl.len().cast(pl.Int64).alias("n"),
         *[(status == s).sum().cast(pl.Int64).alias(s) for s in STATUS_COUNTS],

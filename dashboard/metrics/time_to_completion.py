@@ -35,9 +35,7 @@ def time_to_completion(enrollments: pl.DataFrame, *, by: Sequence[str] = ()) -> 
         ((pl.col("completed_at") - pl.col("enrolled_at")).dt.total_microseconds() / _DAY_US).alias(
             "_days"
         ),
-        (pl.col("completion_status").cast(pl.String) == "completed")
-        .fill_null(False)
-        .alias("_done"),
+        (pl.col("completion_status") == "completed").fill_null(False).alias("_done"),
     )
     valid = pl.col("_done") & (pl.col("_days") >= 0).fill_null(False)
     days = pl.col("_days").filter(valid)

@@ -48,7 +48,7 @@ def cohort_timeline(
     require_columns(cohorts, ("uuid", "code", "start_date", "end_date"), function="cohort_timeline")
     as_of = as_utc(as_of)
     limit = pl.lit(as_of)
-    status = pl.col("completion_status").cast(pl.String)
+    status = pl.col("completion_status")
     members = enrollments.filter(pl.col("cohort_uuid").is_not_null()).select(
         "cohort_uuid",
         pl.col("cohort_code").alias("_member_code"),

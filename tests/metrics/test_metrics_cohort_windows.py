@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.metrics import (
     InvalidOptionError,
@@ -145,6 +147,7 @@ def test_cohort_without_enrollments_has_n_zero(cohorts, enrollments) -> None:
         enrollments([]), cohorts([{"start_date": START, "end_date": at(10)}]), as_of=at(100)
     )
     assert got.get_column("n").to_list() == [0, 0, 0]
+    assert got.get_column("completed_within").to_list() == [0, 0, 0]
     assert got.get_column("completion_rate").to_list() == [None, None, None]
     assert got.get_column("status").to_list() == ["shown"] * 3
 
@@ -185,4 +188,58 @@ def test_bad_options_raise(ten_day_cohort) -> None:
     with pytest.raises(MissingColumnError):
         cohort_completion_windows(
             members, cohort, as_of=at(1), exclusions=pl.DataFrame({"uuid": ["e0"]})
+        )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["h0", "h1"]),
+            st.sampled_from(["completed", "dropped", "enrolled"]),
+            st.integers(0, 5),  # enrolled on day
+            st.integers(-2, 30),  # days to completion
+            st.booleans(),  # excluded
+        ),
+        max_size=25,
+    )
+)
+def test_matches_a_plain_python_count(rows) -> None:
+    from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA
+
+    records = [
+        {"uuid": f"e{i}", "completion_status": status, "grade": None, "enrolled_at": at(start),
+         "completed_at": at(start + took) if status == "completed" else None,
+         "student_uuid": f"s{i}", "student_name": "x", "course_uuid": "c1",
+         "course_name": "C", "cohort_uuid": cohort, "cohort_code": cohort.upper()}
+        for i, (cohort, status, start, took, _) in enumerate(rows)
+    ]  # fmt: skip
+    members = pl.DataFrame(records, schema=ENROLLMENT_SCHEMA)
+    cohort_records = pl.DataFrame(
+        [{"uuid": "h0", "code": "H0", "modality": "m", "start_date": START, "end_date": at(10),
+          "course_uuid": "c1", "course_name": "C"},
+         {"uuid": "h1", "code": "H1", "modality": "m", "start_date": START, "end_date": at(4),
+          "course_uuid": "c1", "course_name": "C"}],
+        schema=COHORT_SCHEMA,
+    )  # fmt: skip
+    excluded = [f"e{i}" for i, row in enumerate(rows) if row[4]]
+    got = cohort_completion_windows(
+        members,
+        cohort_records,
+        as_of=at(1000),
+        exclusions=pl.DataFrame(
+            {"enrollment_uuid": excluded, "reason": ["r"] * len(excluded)},
+            schema={"enrollment_uuid": pl.String, "reason": pl.String},
+        ),
+    )
+    normal = {"h0": 10, "h1": 4}
+    for row in got.iter_rows(named=True):
+        cohort, w = row["cohort_uuid"], row["window_pct"]
+        mine = [r for r in rows if r[0] == cohort]
+        kept = [r for r in mine if not r[4]]
+        within = [r for r in kept if r[1] == "completed" and 0 <= r[3] <= normal[cohort] * w / 100]
+        assert (row["n"], row["excluded"], row["completed_within"]) == (
+            len(kept),
+            len(mine) - len(kept),
+            len(within),
         )
