@@ -1,0 +1,384 @@
+"""Sync benchmark: naive paging vs our load_enrollments, cold and warm, against a slow sandbox.
+
+For each size N the sandbox (``dashboard.sandbox.runner.start_sandbox``, demo seed, N
+enrollments, 20 ms added to every response) runs in its own process, as a remote API would; each
+measurement runs in a fresh child process so its peak memory (``ru_maxrss``) is its own:
+
+- baseline: sequential pages of 100 with httpx, ``json.loads`` and ``pl.from_dicts``;
+- ours, cold: ``load_enrollments(settings, refresh=True)`` (page size 1000 asked for,
+  8 pages at a time), once with the sandbox's default per_page cap of 100 and once with a larger
+  cap (``--caps``);
+- ours, warm: ``load_enrollments(settings)`` answered from the cache folder.
+
+Usage: ``python bench/sync_bench.py [--sizes 10000,100000] [--caps 100,1000]``; results go to
+``bench/results_sync.md`` (rows are merged by size, so sizes can be run separately).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import platform
+import re
+import resource
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results_sync.md"
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+DEFAULT_CAPS = (100, 1000)
+WARM_RUNS = 5
+
+
+# -- the sandbox, in its own process ----------------------------------------------------------
+
+
+def _serve(
+    db_path: str, enrollments: int, latency_ms: int, cap: int, nodelay: bool, pipe: Connection
+) -> None:
+    sys.path.insert(0, str(ROOT))
+    from dashboard.sandbox import runner
+    from dashboard.sandbox.runner import SandboxOptions, start_sandbox
+
+    if nodelay:
+        # Without TCP_NODELAY every keep-alive response stalls ~40 ms (Nagle + delayed ACK),
+        # which no production API server does; sockets accepted from the listener inherit it.
+        plain_bind = runner.bind_socket
+
+        def bind_nodelay(host: str, port: int) -> socket.socket:
+            sock = plain_bind(host, port)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+
+        runner.bind_socket = bind_nodelay
+
+    started = time.perf_counter()
+    options = SandboxOptions(latency_ms=latency_ms, max_per_page=cap)
+    running = start_sandbox(Path(db_path), seed="demo", enrollments=enrollments, options=options)
+    pipe.send((running.url, time.perf_counter() - started))
+    pipe.recv()  # any message: stop
+    running.stop()
+
+
+class SandboxProcess:
+    def __init__(
+        self, db_path: Path, enrollments: int, latency_ms: int, cap: int, *, nodelay: bool
+    ) -> None:
+        context = mp.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve,
+            args=(str(db_path), enrollments, latency_ms, cap, nodelay, child),
+            daemon=True,
+        )
+        self._process.start()
+        self.url, self.start_seconds = self._pipe.recv()
+
+    def stop(self) -> None:
+        self._pipe.send("stop")
+        self._process.join(timeout=60)
+
+
+# -- measurements, each in a fresh child process ----------------------------------------------
+
+
+@dataclass
+class Measurement:
+    seconds: float
+    rows: int
+    pages: int
+    peak_rss_mb: float
+    extra: dict[str, Any]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _token(url: str) -> str:
+    import httpx
+
+    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    response = httpx.post(
+        f"{url}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+        },
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def _baseline(url: str, _cache: str) -> Measurement:
+    """The naive client: one page of 100 after the other, json, pl.from_dicts."""
+    import httpx
+    import polars as pl
+
+    from dashboard.sandbox.demo import DEMO_TENANT
+
+    started = time.perf_counter()
+    headers = {
+        "Authorization": f"Bearer {_token(url)}",
+        "X-Tenant": DEMO_TENANT,
+        "Accept": "application/json",
+    }
+    records: list[dict[str, Any]] = []
+    pages = 0
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        page = 1
+        while True:
+            response = client.get("/enrollments", params={"page": page, "per_page": 100})
+            response.raise_for_status()
+            body = json.loads(response.content)
+            records.extend(body["data"])
+            pages += 1
+            meta = body["meta"]
+            if page >= math.ceil(meta["total"] / meta["per_page"]):
+                break
+            page += 1
+    frame = pl.from_dicts(records)
+    seconds = time.perf_counter() - started
+    return Measurement(seconds, frame.height, pages, _peak_rss_mb(), {})
+
+
+def _settings(url: str, cache: str) -> Any:
+    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+    from dashboard.settings import Settings
+
+    return Settings.from_mapping(
+        {
+            "DOKSTAMP_API_URL": url,
+            "DOKSTAMP_TENANT": DEMO_TENANT,
+            "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+            "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "ENROLLMENT_OUTCOMES_CACHE_DIR": cache,
+            "ENROLLMENT_OUTCOMES_CACHE_TTL": "86400",
+        }
+    )
+
+
+def _ours_cold(url: str, cache: str) -> Measurement:
+    from dashboard.data import load_enrollments
+
+    settings = _settings(url, cache)
+    started = time.perf_counter()
+    extract = load_enrollments(settings, refresh=True)
+    seconds = time.perf_counter() - started
+    assert not extract.from_cache, extract
+    assert not extract.stale, extract
+    return Measurement(seconds, extract.rows, extract.pages, _peak_rss_mb(), {})
+
+
+def _ours_warm(url: str, cache: str) -> Measurement:
+    from dashboard.data import load_enrollments
+
+    settings = _settings(url, cache)
+    timings = []
+    rows = pages = 0
+    for _ in range(WARM_RUNS):
+        started = time.perf_counter()
+        extract = load_enrollments(settings)
+        timings.append(time.perf_counter() - started)
+        assert extract.from_cache, extract
+        assert not extract.stale, extract
+        rows, pages = extract.rows, extract.pages
+    return Measurement(
+        statistics.median(timings),
+        rows,
+        pages,
+        _peak_rss_mb(),
+        {"first": timings[0], "min": min(timings)},
+    )
+
+
+_KINDS = {"baseline": _baseline, "cold": _ours_cold, "warm": _ours_warm}
+
+
+def _measure_child(kind: str, url: str, cache: str, pipe: Connection) -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        pipe.send(asdict(_KINDS[kind](url, cache)))
+    except BaseException as error:
+        pipe.send({"error": f"{type(error).__name__}: {error}"})
+        raise
+
+
+def measure(kind: str, url: str, cache: Path) -> Measurement:
+    context = mp.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=_measure_child, args=(kind, url, str(cache), child))
+    process.start()
+    result = parent.recv()
+    process.join(timeout=600)
+    if "error" in result:
+        raise RuntimeError(f"{kind} failed: {result['error']}")
+    return Measurement(**result)
+
+
+# -- the run and the report -------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def run_size(
+    size: int,
+    *,
+    caps: tuple[int, ...],
+    latency_ms: int,
+    workdir: Path,
+    baseline: bool,
+    nodelay: bool,
+) -> dict[str, Any]:
+    db_path = workdir / f"sandbox-{size}.db"
+    row: dict[str, Any] = {
+        "size": size,
+        "latency_ms": latency_ms,
+        "tcp_nodelay": nodelay,
+        "load_average_at_start": os.getloadavg()[0],
+    }
+    for index, cap in enumerate(caps):
+        server = SandboxProcess(db_path, size, latency_ms, cap, nodelay=nodelay)
+        try:
+            if index == 0:
+                row["sandbox_start_seconds"] = server.start_seconds
+                if baseline:
+                    base = measure("baseline", server.url, workdir / "unused")
+                    row["baseline"] = asdict(base)
+                    print(f"  baseline: {base.seconds:.2f} s", flush=True)
+            cache = workdir / f"cache-{size}-{cap}"
+            cold = measure("cold", server.url, cache)
+            print(f"  ours cold (cap {cap}): {cold.seconds:.2f} s, {cold.pages} pages", flush=True)
+            warm = measure("warm", server.url, cache)
+            print(f"  ours warm (cap {cap}): {warm.seconds:.3f} s", flush=True)
+            row[f"cold_{cap}"] = asdict(cold)
+            row[f"warm_{cap}"] = asdict(warm)
+        finally:
+            server.stop()
+    return row
+
+
+def _ratio(baseline: dict[str, Any] | None, ours: dict[str, Any]) -> str:
+    if baseline is None:
+        return "n/a"
+    return f"{baseline['seconds'] / ours['seconds']:.1f}x"
+
+
+def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) -> str:
+    lines = [
+        "# Sync benchmark (`bench/sync_bench.py`)",
+        "",
+        header,
+        "",
+        "Sandbox in its own process (demo seed, 20 ms added to every response, TCP_NODELAY set "
+        "on its socket unless the JSON says otherwise: see the notes); every "
+        "measurement in a fresh process. *Baseline*: sequential pages of 100 with httpx, "
+        "`json.loads`, `pl.from_dicts` (no flattening, no datetime parsing). *Ours cold*: "
+        "`load_enrollments(settings, refresh=True)` asking per_page=1000, 8 pages in flight, "
+        "building the typed frame and writing the cache. *Ours warm*: `load_enrollments(settings)` "
+        f"from the cache folder (median of {WARM_RUNS} in one process). Speed-up = baseline "
+        "seconds / ours. Peak memory = the measuring process's max RSS (Python + polars + data).",
+        "",
+        "| enrollments | sandbox per_page cap | baseline s | ours cold s | speed-up | pages "
+        "| ours warm s | baseline peak MB | ours cold peak MB | ours warm peak MB | load avg |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in sorted(rows, key=lambda r: r["size"]):
+        base = row.get("baseline")
+        for cap in caps:
+            cold, warm = row.get(f"cold_{cap}"), row.get(f"warm_{cap}")
+            if cold is None or warm is None:
+                continue
+            base_seconds = "n/a" if base is None else f"{base['seconds']:.2f}"
+            base_peak = "n/a" if base is None else f"{base['peak_rss_mb']:.0f}"
+            lines.append(
+                f"| {row['size']:,} | {cap} | {base_seconds} | {cold['seconds']:.2f} | "
+                f"{_ratio(base, cold)} | {cold['pages']:,} | {warm['seconds']:.3f} | "
+                f"{base_peak} | {cold['peak_rss_mb']:.0f} | {warm['peak_rss_mb']:.0f} | "
+                f"{row.get('load_average_at_start', float('nan')):.1f} |"
+            )
+    lines += ["", "Raw numbers (JSON, one object per size):", "", "```json"]
+    lines += [json.dumps(row, sort_keys=True) for row in sorted(rows, key=lambda r: r["size"])]
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def _previous_rows(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    block = re.search(r"```json\n(.*?)```", text, re.DOTALL)
+    if block is None:
+        return []
+    return [json.loads(line) for line in block.group(1).splitlines() if line.strip()]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="comma-separated"
+    )
+    parser.add_argument("--caps", default=",".join(map(str, DEFAULT_CAPS)), help="per_page caps")
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep sandbox dbs here")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--sandbox-as-is",
+        action="store_true",
+        help="do not set TCP_NODELAY on the sandbox's socket (every response then stalls ~40 ms)",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    caps = tuple(int(c) for c in args.caps.split(",") if c)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sync-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    header = (
+        f"Machine: {machine()}. Run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} "
+        "(sizes run on other dates keep their own numbers below; see the JSON)."
+    )
+    rows = {row["size"]: row for row in _previous_rows(args.output)}
+    for size in sizes:
+        print(f"{size:,} enrollments", flush=True)
+        row = run_size(
+            size,
+            caps=caps,
+            latency_ms=args.latency_ms,
+            workdir=workdir,
+            baseline=not args.no_baseline,
+            nodelay=not args.sandbox_as_is,
+        )
+        row["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
+        row["machine"] = machine()
+        rows[size] = row
+        args.output.write_text(render(list(rows.values()), caps=caps, header=header), "utf-8")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
