@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from dashboard.charts.inputs import NOTE, WITHHELD, checked_aggregate, publishable
+from dashboard.charts.inputs import NOTE, WITHHELD, checked_aggregate, note_lines, publishable
 from dashboard.charts.labels import label_order
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
@@ -52,10 +52,17 @@ def data_quality_chart(
         *[alt.Tooltip("description:N", title="What it flags") for _ in described],
         alt.Tooltip("count:Q", title="n rows flagged", format=COUNT_FORMAT),
     ]
+    top = max(1, int(data.select(pl.col("count").max()).item() or 0))
     base = alt.Chart(data)
     shown = base.transform_filter(f"!datum.{WITHHELD}")
     bars = shown.mark_bar(height={"band": 0.7}).encode(
-        x=alt.X("count:Q", title="Rows flagged", axis=alt.Axis(format=COUNT_FORMAT)),
+        x=alt.X(
+            "count:Q",
+            title="Rows flagged",
+            axis=alt.Axis(format=COUNT_FORMAT, tickMinStep=1, tickCount=min(top, 10)),
+            # Counts start at 0, and the axis keeps a width when every count is 0 or hidden.
+            scale=alt.Scale(domainMin=0, domainMax=top),
+        ),
         y=y,
         color=alt.condition(
             "datum.count > 0", alt.value(OKABE_ITO["vermillion"]), alt.value(PLACEHOLDER_STROKE)
@@ -79,7 +86,8 @@ def data_quality_chart(
         title=alt.Title(
             title,
             subtitle=[
-                "Rows each check flags. Flags, not fixes: editors can open the rows behind a count."
+                "Rows each check flags. Flags, not fixes: editors can open the rows behind each.",
+                *note_lines(data, unit="count"),
             ],
         ),
         width=480,
