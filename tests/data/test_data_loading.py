@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from dashboard.data import (
     load_cohorts,
     load_enrollments,
 )
+from dashboard.data.corrections_log import Correction, append_corrections
 from dashboard.data.loading import _FLIGHTS, cache_key, frames_dir
 from dashboard.data.schema import ENROLLMENT_SCHEMA
 from dashboard.sandbox.demo import (
@@ -269,3 +271,40 @@ def test_frame_builder_used_for_the_cache_matches_direct_build(tmp_path: Path, f
     )
     assert extract.frame.sort("uuid").equals(enrollment_frame(data).sort("uuid"))
     assert extract.frame["grade"].dtype == pl.Float64
+
+
+def test_a_write_during_the_sync_is_replayed_onto_the_fetched_frame(
+    tmp_path: Path, fakes: Any
+) -> None:
+    data = records(fakes, 12)
+    api = fakes.FakeEnrollmentsApi(data)
+    api.gate = threading.Event()
+    settings = fakes.make_settings(tmp_path)
+    key = cache_key(settings, "enrollments")
+    results: list[Any] = []
+    loader = threading.Thread(
+        target=lambda: results.append(
+            load_enrollments(settings, transport=httpx.MockTransport(api))
+        )
+    )
+    loader.start()
+    while not _FLIGHTS.in_flight((str(tmp_path.resolve()), key.text)):
+        threading.Event().wait(0.001)
+    # Meanwhile a correction is accepted by the API and logged (the pages read so far predate it).
+    changed = {**data[3], "completion_status": "dropped"}
+    append_corrections(
+        tmp_path,
+        api_url=key.api_url,
+        tenant=key.tenant,
+        corrections=[
+            Correction(datetime.now(UTC), "ana", "update", data[3]["uuid"], data[3], changed)
+        ],
+    )
+    api.gate.set()
+    loader.join(timeout=30)
+    (extract,) = results
+    row = extract.frame.filter(pl.col("uuid") == data[3]["uuid"]).row(0, named=True)
+    assert row["completion_status"] == "dropped"
+    cached = load_enrollments(settings, transport=httpx.MockTransport(api))
+    assert cached.from_cache
+    assert cached.frame.equals(extract.frame)
