@@ -48,6 +48,8 @@ logger = logging.getLogger("dashboard.client")
 
 Progress = Callable[[int, int], None]
 
+# Uuids per batch-destroy request (the sandbox accepts up to 1000; the real limit is unknown).
+BATCH_CHUNK = 500
 # Whole-listing attempts when the pages do not add up (rows added or deleted meanwhile).
 SYNC_ATTEMPTS = 3
 # The real API's default order is undocumented: ask for a stable one so that pages fetched
@@ -78,6 +80,21 @@ def _where(filters: Mapping[str, str] | None) -> dict[str, str]:
         key = field if field.startswith("where[") else f"where[{field}]"
         params[key] = "null" if value is None else str(value)
     return params
+
+
+def _was_deleted(error: DokStampError) -> bool:
+    return error.status == 404
+
+
+def _were_deleted(count: int) -> Callable[[DokStampError], bool]:
+    """A batch resend refused because every uuid is gone (404, or 422 naming each of them)."""
+
+    def check(error: DokStampError) -> bool:
+        if error.status == 404:
+            return True
+        return error.status == 422 and all(f"uuids.{i}" in error.errors for i in range(count))
+
+    return check
 
 
 def _day(value: object) -> date | None:
@@ -324,17 +341,25 @@ class DokStampClient:
 
     def delete_enrollment(self, uuid: str) -> None:
         """Delete (soft-delete) one enrollment."""
-        self._request("DELETE", f"/enrollments/{_segment(uuid)}", gone_ok=True)
+        self._request("DELETE", f"/enrollments/{_segment(uuid)}", already_done=_was_deleted)
 
     def batch_delete_enrollments(self, uuids: Sequence[str]) -> None:
-        """Delete several enrollments in one request (``DELETE /enrollments/batch/destroy``)."""
+        """Delete several enrollments (``DELETE /enrollments/batch/destroy``).
+
+        Sent in chunks of at most 500 uuids; each chunk is all-or-nothing on the server, the
+        whole call is not when it needs several chunks.
+        """
         if isinstance(uuids, str):
             raise TypeError("uuids must be a sequence of uuid strings, not one string")
-        if not uuids:
-            return
-        self._request(
-            "DELETE", "/enrollments/batch/destroy", json={"uuids": list(uuids)}, gone_ok=True
-        )
+        listed = list(uuids)
+        for start in range(0, len(listed), BATCH_CHUNK):
+            chunk = listed[start : start + BATCH_CHUNK]
+            self._request(
+                "DELETE",
+                "/enrollments/batch/destroy",
+                json={"uuids": chunk},
+                already_done=_were_deleted(len(chunk)),
+            )
 
     # -- internals: listings -------------------------------------------------------------------
 
@@ -476,14 +501,14 @@ class DokStampClient:
         form: Mapping[str, str] | None = None,
         authenticated: bool = True,
         replay_safe: bool = True,
-        gone_ok: bool = False,
+        already_done: Callable[[DokStampError], bool] | None = None,
         budget: RetryBudget | None = None,
     ) -> httpx.Response:
         """Send with auth, pacing and retries; returns a 2xx response or raises a DokStampError.
 
         ``replay_safe=False`` (creates): a failure after the request may have reached the server
-        raises ``_UncertainWrite`` instead of resending. ``gone_ok``: a 404 on a resend that
-        follows such a failure means the first send did its job (deletes).
+        raises ``_UncertainWrite`` instead of resending. ``already_done(error)``: on a resend that
+        follows such a failure, says whether a 4xx means the first send did the job (deletes).
         """
         budget = budget if budget is not None else self._budget()
         headers: dict[str, str] = {}
@@ -530,7 +555,7 @@ class DokStampClient:
                 logger.info("%s %s: token refused; renewing it once", method, path)
                 self._auth.renew(token)
                 continue
-            if status == 404 and gone_ok and uncertain:
+            if uncertain and status < 500 and already_done is not None and already_done(failure):
                 return response
             if status != 429 and status < 500:
                 raise failure

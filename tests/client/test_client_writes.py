@@ -69,8 +69,19 @@ class EnrollmentStore:
             api = self.fakes.FakeListApi(list(self.rows.values()))
             return api(request)
         if path == "/enrollments/batch/destroy" and request.method == "DELETE":
-            for key in orjson.loads(request.content)["uuids"]:
-                self.rows.pop(key, None)
+            keys = orjson.loads(request.content)["uuids"]
+            invalid = {
+                f"uuids.{i}": [f"The selected uuids.{i} is invalid."]
+                for i, key in enumerate(keys)
+                if key not in self.rows
+            }
+            if invalid:  # all or nothing, as the sandbox does
+                message = "The given data was invalid."
+                return self.fakes.json_response(422, {"message": message, "errors": invalid})
+            for key in keys:
+                del self.rows[key]
+            if self.fail_delete:
+                raise self.fail_delete.pop(0)("answer lost", request=request)
             return httpx.Response(204)
         key = path.rsplit("/", 1)[-1]
         if key not in self.rows:
@@ -140,6 +151,42 @@ def test_batch_delete_sends_the_uuids_as_json(make_client, store) -> None:
     assert request.headers["Content-Type"] == "application/json"
     assert orjson.loads(request.content) == {"uuids": [first["uuid"], second["uuid"]]}
     assert store.rows == {}
+
+
+def test_batch_delete_goes_in_chunks(make_client, store) -> None:
+    client = make_client(store)
+    store.rows = {str(uuid.UUID(int=n)): {} for n in range(1, 1201)}
+
+    client.batch_delete_enrollments(list(store.rows))
+
+    sizes = [len(orjson.loads(r.content)["uuids"]) for r in store.requests]
+    assert sizes == [500, 500, 200]
+    assert store.rows == {}
+
+
+def test_a_batch_delete_whose_answer_was_lost_counts_as_done(make_client, store) -> None:
+    client = make_client(store)
+    first = client.create_enrollment(PAYLOAD)
+    second = client.create_enrollment({**PAYLOAD, "enrolled_at": "2025-02-04"})
+    store.fail_delete = [httpx.ReadTimeout]
+
+    # The resend is refused because both are gone: that is the outcome asked for.
+    client.batch_delete_enrollments([first["uuid"], second["uuid"]])
+
+    assert store.count("DELETE") == 2
+    assert store.rows == {}
+
+
+def test_a_batch_delete_naming_a_missing_uuid_is_refused(make_client, store) -> None:
+    client = make_client(store)
+    created = client.create_enrollment(PAYLOAD)
+    missing = str(uuid.uuid4())
+
+    with pytest.raises(ValidationError) as caught:
+        client.batch_delete_enrollments([created["uuid"], missing])
+
+    assert list(caught.value.errors) == ["uuids.1"]
+    assert created["uuid"] in store.rows
 
 
 def test_batch_delete_of_nothing_sends_nothing(make_client, store) -> None:
