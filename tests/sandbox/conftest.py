@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from dashboard.sandbox import demo
-from dashboard.sandbox.runner import RunningSandbox
+from dashboard.sandbox.runner import RunningSandbox, start_sandbox
 
 WRITER_TOKEN = "writer-token"
 ClientMaker = Callable[..., httpx.Client]
@@ -141,8 +141,7 @@ class Dataset:
     completed: dict[str, Any]
 
 
-@pytest.fixture
-def dataset(build: Builder) -> Dataset:
+def _build_dataset(build: Builder) -> Dataset:
     course = build.course()
     cohort = build.cohort(course["uuid"], "BT-2024-EVE")
     student = build.student()
@@ -157,3 +156,24 @@ def dataset(build: Builder) -> Dataset:
         completed_at="2025-01-31",
     )
     return Dataset(course, cohort, student, enrolled, completed)
+
+
+@pytest.fixture
+def dataset(build: Builder) -> Dataset:
+    return _build_dataset(build)
+
+
+@pytest.fixture(scope="module")
+def module_writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """Like `writer`, but one private sandbox per test module (for tests that add rows only)."""
+    db_path = tmp_path_factory.mktemp("sandbox-module") / "sandbox.db"
+    tokens = {WRITER_TOKEN: demo.DEMO_TENANT}
+    running = start_sandbox(db_path, seed="empty", static_tokens=tokens)
+    with running, _api_client(running.url, token=WRITER_TOKEN, tenant=demo.DEMO_TENANT) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def module_dataset(module_writer: httpx.Client) -> Dataset:
+    """A Dataset in the module's sandbox (tests must leave its rows as they found them)."""
+    return _build_dataset(Builder(module_writer))
