@@ -24,6 +24,7 @@ class Quantity:
     value: int
     fixed: bool = False  # shown elsewhere (an outside total, a known offset): cannot be hidden
     protected: bool = True  # False for known offsets that are not about students' outcomes
+    published: bool = True  # False for a count no row shows but that must not be derivable
 
 
 class _RowSpace:
@@ -113,7 +114,9 @@ def protect(
 ) -> set[int]:
     """Indices of ``quantities`` to hide (primary: value < min_cell; then complementary)."""
     hidden = {
-        i for i, q in enumerate(quantities) if q.protected and not q.fixed and q.value < min_cell
+        i
+        for i, q in enumerate(quantities)
+        if q.published and q.protected and not q.fixed and q.value < min_cell
     }
     protected_atoms = set(atom_values)
     for q in quantities:
@@ -139,15 +142,17 @@ def _protect_component(
     atoms = sorted({a for i in members for a in quantities[i].atoms})
     small_atoms = [a for a in atoms if a in protected_atoms and atom_values[a] < min_cell]
     while True:
-        shown = [i for i in members if i not in hidden]
+        shown = [i for i in members if i not in hidden and quantities[i].published]
         space = _RowSpace()
         for i in shown:
             space.add(quantities[i].atoms, i)
         suspects: list[frozenset[int]] = [frozenset([a]) for a in small_atoms]
         suspects += [
             quantities[i].atoms
-            for i in sorted(hidden)
-            if quantities[i].protected and quantities[i].value < min_cell
+            for i in members
+            if (i in hidden or not quantities[i].published)
+            and quantities[i].protected
+            and quantities[i].value < min_cell
         ]
         suspects += _rests_of_shown_totals(
             quantities, shown, atom_values, protected_atoms, min_cell

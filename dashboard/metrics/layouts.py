@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
+import polars as pl
+
 from dashboard.metrics.errors import InvalidOptionError
 from dashboard.metrics.inputs import grouping_columns
 
@@ -15,8 +17,9 @@ class SuppressionLayout(TypedDict, total=False):
     n_column: str | None
     count_columns: Sequence[str]
     rate_columns: Mapping[str, str]
-    total_row: bool
+    total_row: pl.Expr | bool
     row_sets: Sequence[str]
+    total_includes_unlisted: bool
     parents: Mapping[str, str]
     remainder_cells: Sequence[str]
     nested_over: str
@@ -30,13 +33,19 @@ def suppression_layout(metric: str, *, by: Sequence[str] = ()) -> SuppressionLay
     """The ``suppress_small_cells`` options for the frame of a metric function.
 
     Use as ``suppress_small_cells(frame, min_cell=10, **suppression_layout("grade_summary"))``.
-    ``by`` is the grouping the frame was built with (the histogram's bins add up per group).
+    ``by`` is the grouping the frame was built with (histogram bins add up per group; filter and
+    all rows pair up per group).
     For ``completion_rates(..., total=True)`` add ``total_row=pl.col("is_total")``.
     """
     keys = grouping_columns(by)
     layouts: dict[str, SuppressionLayout] = {
         "completion_rates": {},
-        "filter_vs_all": {},
+        "filter_vs_all": {
+            # "all" = "filter" + the rest: without this, all minus filter could show a small rest
+            "total_row": pl.col("scope") == "all",
+            "row_sets": tuple(keys),
+            "total_includes_unlisted": True,
+        },
         "cohort_completion_windows": {
             "count_columns": ("completed_within",),
             "rate_columns": {"completion_rate": "completed_within"},

@@ -26,6 +26,7 @@ def suppress_small_cells(
     rate_columns: Mapping[str, str] | Sequence[str] = RATE_COUNTS,
     total_row: pl.Expr | bool = False,
     row_sets: Sequence[str] = (),
+    total_includes_unlisted: bool = False,
     parents: Mapping[str, str] | None = None,
     remainder_cells: Sequence[str] = (),
     nested_over: str | None = None,
@@ -64,8 +65,11 @@ def suppress_small_cells(
         total shown elsewhere (e.g. the overall n beside a chart). An expression: it marks the total
         row(s) of the frame, one per row set, whose counts are the sums of the other rows'.
     row_sets
-        Columns splitting the rows into sets with their own totals (e.g. ``scope``, or the groups of
-        a histogram).
+        Columns splitting the rows into sets with their own totals (e.g. the groups of a
+        histogram, or the grouping of ``filter_vs_all``).
+    total_includes_unlisted
+        The total row also counts units that are not rows of the frame (the "all" row beside a
+        "filter" row): what it has beyond its rows is a cell of its own, protected like the rest.
     parents
         Count column -> the count column it is a part of (default ``n_column``).
     remainder_cells
@@ -105,6 +109,7 @@ def suppress_small_cells(
         extra_count_columns=extra_count_columns,
         total_row=total_row,
         row_sets=row_sets,
+        total_includes_unlisted=total_includes_unlisted,
     )
     hidden_cells = layout.hidden_cells(min_cell=min_cell)
     return _apply(
@@ -145,6 +150,7 @@ class _Layout:
         extra_count_columns: Sequence[str],
         total_row: pl.Expr | bool,
         row_sets: Sequence[str],
+        total_includes_unlisted: bool,
     ) -> _Layout:
         columns = [*([n_column] if n_column else []), *count_columns, *extra_count_columns]
         require_columns(
@@ -172,7 +178,14 @@ class _Layout:
                 if not is_total[row]:
                     layout._add_row(row, values, remainder_cells)
         if total_row is not False:
-            layout._add_totals(values, is_total, set_keys, external=total_row is True)
+            layout._add_totals(
+                values,
+                is_total,
+                set_keys,
+                external=total_row is True,
+                unlisted=total_includes_unlisted,
+                remainder_cells=remainder_cells,
+            )
         return layout
 
     def _atom(self, value: int) -> int:
@@ -181,14 +194,32 @@ class _Layout:
         return atom
 
     def _publish(
-        self, atoms: frozenset[int], value: int, *, fixed: bool = False, offset: bool = False
+        self,
+        atoms: frozenset[int],
+        value: int,
+        *,
+        fixed: bool = False,
+        offset: bool = False,
+        published: bool = True,
     ) -> int:
-        self.quantities.append(Quantity(atoms, value, fixed=fixed or offset, protected=not offset))
+        quantity = Quantity(
+            atoms, value, fixed=fixed or offset, protected=not offset, published=published
+        )
+        self.quantities.append(quantity)
         return len(self.quantities) - 1
 
     def _add_row(
-        self, row: int, values: dict[str, list[Any]], remainder_cells: Sequence[str]
-    ) -> None:
+        self,
+        row: int,
+        values: dict[str, list[Any]],
+        remainder_cells: Sequence[str],
+        *,
+        publish: bool = True,
+    ) -> dict[str, frozenset[int]]:
+        """Atoms of a row's counts; ``publish=False`` for a row that is not shown (the rest of
+        a total beyond its listed rows)."""
+        found: dict[str, frozenset[int]] = {}
+
         def atoms_of(column: str) -> frozenset[int] | None:
             value = values[column][row]
             if value is None:
@@ -211,16 +242,19 @@ class _Layout:
                 offset = self._atom(rest)
                 self._publish(frozenset([offset]), rest, offset=True)
                 atoms.add(offset)
-            quantity = self._publish(frozenset(atoms), value)
-            self.cells[(row, column)] = quantity
-            return frozenset(atoms)
+            found[column] = frozenset(atoms)
+            quantity = self._publish(found[column], value, published=publish)
+            if publish:
+                self.cells[(row, column)] = quantity
+            return found[column]
 
         for root in [c for c, p in self.parents.items() if p is None]:
             atoms_of(root)
-        for extra in self.extra_count_columns:
+        for extra in self.extra_count_columns if publish else ():
             value = values[extra][row]
             if value is not None:
                 self.cells[(row, extra)] = self._publish(frozenset([self._atom(value)]), value)
+        return found
 
     def _add_nested(
         self, values: dict[str, list[Any]], nested_over: str, unit_columns: Sequence[str]
@@ -270,6 +304,8 @@ class _Layout:
         set_keys: list[tuple[Any, ...]],
         *,
         external: bool,
+        unlisted: bool,
+        remainder_cells: Sequence[str],
     ) -> None:
         members: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         totals: dict[tuple[Any, ...], list[int]] = defaultdict(list)
@@ -280,6 +316,11 @@ class _Layout:
                 raise InconsistentAggregateError(
                     f"row set {key!r} has {len(totals[key])} total rows, expected 1"
                 )
+            rest = (
+                self._unlisted_rest(values, members[key], totals[key][0], remainder_cells)
+                if unlisted and not external
+                else {}
+            )
             for column in self.parents:
                 atoms: set[int] = set()
                 total = 0
@@ -288,6 +329,9 @@ class _Layout:
                     if quantity is not None:
                         atoms |= self.quantities[quantity].atoms
                         total += self.quantities[quantity].value
+                if column in rest:
+                    atoms |= rest[column]
+                    total += sum(self.atom_values[a] for a in rest[column])
                 if external:
                     if atoms:
                         self._publish(frozenset(atoms), total, fixed=True)
@@ -309,6 +353,25 @@ class _Layout:
                         self.cells[(row, extra)] = self._publish(
                             frozenset([self._atom(value)]), value
                         )
+
+    def _unlisted_rest(
+        self,
+        values: dict[str, list[Any]],
+        members: list[int],
+        total_row: int,
+        remainder_cells: Sequence[str],
+    ) -> dict[str, frozenset[int]]:
+        """Atoms of the units a total counts beyond its listed rows (e.g. "all" minus "filter")."""
+        virtual = len(next(iter(values.values())))
+        for column, column_values in values.items():
+            shown = column_values[total_row]
+            listed = sum(column_values[row] or 0 for row in members)
+            if shown is not None and shown < listed:
+                raise InconsistentAggregateError(
+                    f"total row {total_row}: {column}={shown} is less than its rows' {listed}"
+                )
+            column_values.append(None if shown is None else shown - listed)
+        return self._add_row(virtual, values, remainder_cells, publish=False)
 
     def hidden_cells(self, *, min_cell: int) -> set[tuple[int, str]]:
         hidden = protect(self.quantities, self.atom_values, min_cell=min_cell)

@@ -97,7 +97,7 @@ def test_filter_vs_all(data) -> None:
     frame = filter_vs_all(
         enrollments.filter(pl.col("course_uuid") == "c0"), enrollments, by=["cohort_code"]
     )
-    check(frame, "filter_vs_all")
+    check(frame, "filter_vs_all", by=["cohort_code"])
 
 
 def test_cohort_windows(data) -> None:

@@ -13,7 +13,9 @@ from dashboard.metrics import (
     InconsistentAggregateError,
     InvalidOptionError,
     completion_rates,
+    filter_vs_all,
     suppress_small_cells,
+    suppression_layout,
 )
 
 STATUSES = ("completed", "dropped", "enrolled")
@@ -112,6 +114,25 @@ def test_row_sets_have_their_own_totals() -> None:
         row_sets=("course",),
     )  # fmt: skip
     assert got.get_column("count").to_list() == [12, 30, 12, 30]
+
+
+def test_all_beside_filter_protects_the_small_rest(enrollments) -> None:
+    everyone = enrollments(
+        [{"course_name": "A", "completion_status": "completed"}] * 60
+        + [{"course_name": "A", "completion_status": "dropped"}] * 20
+        + [{"course_name": "A", "completion_status": "enrolled"}] * 15
+        + [{"course_name": "B", "completion_status": "completed"}] * 3
+        + [{"course_name": "B", "completion_status": "dropped"}] * 2
+    )
+    frame = filter_vs_all(everyone.filter(pl.col("course_name") == "A"), everyone)
+    naive = suppress_small_cells(frame)
+    assert naive.get_column("completed").to_list() == [60, 63]  # 63 - 60: B's 3 completers
+    got = suppress_small_cells(frame, **suppression_layout("filter_vs_all"))
+    rows = got.rows(named=True)
+    for status in STATUSES:
+        f, a = rows[0][status], rows[1][status]
+        assert f is None or a is None, status  # never both, or all - filter shows the rest
+    assert rows[0]["n"] is None or rows[1]["n"] is None
 
 
 def test_remainder_cell_is_protected() -> None:
@@ -338,3 +359,41 @@ def test_bins_with_outside_total_never_show_or_leak_small_counts(counts, with_to
     if with_total and sum(counts) >= 10:
         assert len(hidden) != 1
         assert not hidden or sum(hidden) >= 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.tuples(*[st.integers(0, 40)] * 3), st.tuples(*[st.integers(0, 15)] * 3))
+def test_filter_beside_all_never_leaks_the_rest(inside, outside) -> None:
+    rows = [("in", *inside), ("out", *outside)]
+    frame = table(rows)
+    everyone = frame.select(pl.col("completed", "dropped", "enrolled", "n").sum())
+    stacked = pl.concat(
+        [
+            frame.filter(pl.col("g") == "in").select(
+                pl.lit("filter").alias("scope"), "n", "completed", "dropped", "enrolled"
+            ),
+            everyone.select(pl.lit("all").alias("scope"), "n", "completed", "dropped", "enrolled"),
+        ]
+    ).with_columns(
+        completion_rate=pl.col("completed") / pl.col("n"),
+        dropout_rate=pl.col("dropped") / pl.col("n"),
+    )
+    got = suppress_small_cells(stacked, **suppression_layout("filter_vs_all")).rows(named=True)
+    # atoms: inside cells 0..2, outside cells 3..5
+    shown: list[list[int]] = []
+    for j, status in enumerate(STATUSES):
+        if got[0][status] is not None:
+            shown.append([1 if k == j else 0 for k in range(6)])
+        if got[1][status] is not None:
+            shown.append([1 if k in (j, j + 3) else 0 for k in range(6)])
+    if got[0]["n"] is not None:
+        shown.append([1, 1, 1, 0, 0, 0])
+    if got[1]["n"] is not None:
+        shown.append([1] * 6)
+    for j in range(3):
+        if outside[j] < 10:
+            assert not _recoverable(shown, [1 if k == j + 3 else 0 for k in range(6)])
+        if inside[j] < 10:
+            assert not _recoverable(shown, [1 if k == j else 0 for k in range(6)])
+    if sum(outside) < 10:
+        assert not _recoverable(shown, [0, 0, 0, 1, 1, 1])
