@@ -100,6 +100,18 @@ def test_by_group_and_max_days(five) -> None:
     assert got.get_column("t_days").max() <= 20
 
 
+def test_steps_group_times(five) -> None:
+    got = cumulative_incidence(five, as_of=AS_OF, step_days=7)
+    # A at day 10 -> step 7 (all 5 at risk); B at 30 -> step 28: A, D (10 -> 7) and C (20 -> 14)
+    # have left, so B and E remain.
+    assert got.select("t_days", "n_at_risk", "n_events").rows() == [
+        (0, 5, 0), (7, 5, 1), (28, 2, 1), (98, 1, 0),
+    ]  # fmt: skip
+    assert got.get_column("cif").to_list() == pytest.approx([0.0, 0.2, 0.6, 0.6])
+    with pytest.raises(InvalidOptionError):
+        cumulative_incidence(five, as_of=AS_OF, step_days=0)
+
+
 def test_unplaceable_rows_are_left_out(enrollments) -> None:
     frame = enrollments(
         [
