@@ -87,7 +87,7 @@ def load_enrollments(
         Where the API and the cache folder are (``dashboard.settings.Settings``).
     filters
         Equality filters on ``completion_status``, ``course_uuid``, ``cohort_uuid``,
-        ``student_uuid`` (or ``uuid``); ``"null"`` or None matches a null. Sent to the API as
+        ``student_uuid``; ``"null"`` or None matches a null. Sent to the API as
         ``where[field]=value``.
     refresh
         Fetch from the API even when the cached extract is fresh.

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.data.cache_keys import CacheKey, canonical_api_url, canonical_filters
+from dashboard.data.cache_keys import (
+    FILTERABLE,
+    CacheKey,
+    canonical_api_url,
+    canonical_filters,
+)
+from dashboard.data.loading import SCHEMAS
 from dashboard.data.schema import SCHEMA_VERSION
 
 
@@ -56,10 +62,18 @@ def test_text_round_trips_and_foreign_keys_are_ignored() -> None:
 def test_unknown_or_empty_filters_are_refused() -> None:
     with pytest.raises(ValueError, match="cannot filter enrollments on 'grade'"):
         canonical_filters("enrollments", {"grade": "8"})
+    with pytest.raises(ValueError, match="cannot filter enrollments on 'student_name'"):
+        canonical_filters("enrollments", {"student_name": "Maria"})
     with pytest.raises(ValueError, match="empty value"):
         canonical_filters("enrollments", {"course_uuid": " "})
     with pytest.raises(ValueError, match="unknown resource"):
         canonical_filters("students", {})
+
+
+def test_every_filter_is_a_column_of_its_frame() -> None:
+    assert set(FILTERABLE) == set(SCHEMAS)
+    for resource, fields in FILTERABLE.items():
+        assert fields <= set(SCHEMAS[resource].names())
 
 
 def test_same_source_ignores_resource_and_filters() -> None:
