@@ -7,6 +7,7 @@ pages from before it; before caching, it replays the writes logged since it star
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,12 +17,15 @@ import polars as pl
 
 from dashboard.data.cache_keys import CacheKey
 from dashboard.data.corrections_log import corrections_since
+from dashboard.data.errors import MalformedRecordError
 from dashboard.data.frame_cache import FrameCache
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.patching import apply_write
 from dashboard.data.schema import ENROLLMENT_SCHEMA
 
 __all__ = ["REPLAY_MARGIN", "cached_enrollment_rows", "patch_cached_enrollments", "replay_writes"]
+
+logger = logging.getLogger("dashboard.data")
 
 # Writes logged this long before a sync started are replayed too (harmless: replay is
 # idempotent), covering clocks that disagree slightly between processes.
@@ -66,7 +70,11 @@ def replay_writes(
     for correction in corrections:
         written = None
         if correction.action != "delete" and correction.after is not None:
-            written = enrollment_frame([correction.after])
+            try:
+                written = enrollment_frame([correction.after])
+            except MalformedRecordError as error:
+                # Drop the row rather than fail a good sync; the next sync reads it again.
+                logger.warning("cannot replay %s: %s", correction.enrollment_uuid, error)
         frame, _ = apply_write(
             frame,
             filters=key.filter_map,

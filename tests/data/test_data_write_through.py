@@ -109,3 +109,18 @@ def test_cached_rows_are_found_across_extracts(tmp_path: Path, fakes: Any) -> No
     found = cached_enrollment_rows(tmp_path, key(), wanted)
     assert sorted(found) == sorted(wanted[:2])
     assert found[wanted[1]]["student_name"] == "Student 2"
+
+
+def test_an_unreadable_logged_record_drops_the_row_instead_of_failing(
+    tmp_path: Path, fakes: Any
+) -> None:
+    records = [fakes.enrollment(n) for n in range(2)]
+    broken = {**records[0], "completion_status": "graduated"}
+    append_corrections(
+        tmp_path,
+        api_url=API,
+        tenant="t",
+        corrections=[Correction(FETCHED, None, "update", records[0]["uuid"], records[0], broken)],
+    )
+    result = replay_writes(enrollment_frame(records), log_dir=tmp_path, key=key(), since=FETCHED)
+    assert result["uuid"].to_list() == [records[1]["uuid"]]
