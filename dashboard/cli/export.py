@@ -91,6 +91,18 @@ def _checked_output(value: str) -> Path | None:
     return path
 
 
+def _write_stdout(data: bytes) -> None:
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`... -o - | head`): silence the interpreter's own flush at
+        # exit, as the Python docs advise, and exit like other tools on EPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None
+
+
 @contextlib.contextmanager
 def _api_errors() -> Iterator[None]:
     try:
@@ -209,8 +221,7 @@ def export(
         raise click.ClickException(str(error)) from error
 
     if target is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        _write_stdout(data)
         return
     try:
         write_atomically(target, data)

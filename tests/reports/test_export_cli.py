@@ -6,6 +6,8 @@ import csv
 import io
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -13,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from dashboard.cli import main
-from dashboard.cli.export import write_atomically
+from dashboard.cli.export import _write_stdout, write_atomically
 from dashboard.reports import report_csv
 
 from .conftest import FORMULA_NAME, ReportData
@@ -187,3 +189,41 @@ def test_demo_flag_uses_a_local_demo_sandbox(workdir: Path) -> None:
     total = frame.filter(pl.col("is_total"))["n"].item()
     assert total == 300
     assert (workdir.parent / "demo-cache" / "demo-sandbox" / "sandbox.sqlite3").is_file()
+
+
+def test_console_script_end_to_end(report_data: ReportData, workdir: Path) -> None:
+    script = Path(sys.executable).parent / "enrollment-outcomes"
+    env = {**os.environ, **report_data.env}
+    done = subprocess.run(
+        [str(script), "export", "completion-by-cohort", "--output", "-", "--min-cell", "1"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    frame = pl.read_csv(done.stdout)
+    assert frame.filter(pl.col("cohort_code") == "ALG-2020")["n"].item() == 40
+    failed = subprocess.run(
+        [str(script), "export", "enrollments", "--output", "nowhere/x.csv"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert failed.returncode == 2
+    assert b"does not exist" in failed.stderr
+    assert b"Traceback" not in failed.stderr
+
+
+def test_a_reader_that_stops_early_is_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    stream = io.TextIOWrapper(io.FileIO(write_end, "w"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", stream)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            _write_stdout(b"x" * 200_000)
+        assert stopped.value.code == 1
+    finally:
+        stream.close()
