@@ -406,6 +406,8 @@ def _apply(
     def base_hidden(column: str | None) -> list[bool]:
         if column is None:
             return row_hidden
+        if column not in masks:
+            raise InvalidOptionError(f"{column!r} is not a count column of this layout")
         return masks[column]
 
     if isinstance(rate_columns, Mapping):
@@ -413,7 +415,7 @@ def _apply(
             require_columns(frame, (rate, count), function="suppress_small_cells")
             denominator = layout.parents.get(count, layout.n_column)
             masks[rate] = [
-                a or b for a, b in zip(masks[count], base_hidden(denominator), strict=True)
+                a or b for a, b in zip(base_hidden(count), base_hidden(denominator), strict=True)
             ]
     else:
         require_columns(frame, rate_columns, function="suppress_small_cells")

@@ -397,3 +397,15 @@ def test_filter_beside_all_never_leaks_the_rest(inside, outside) -> None:
             assert not _recoverable(shown, [1 if k == j else 0 for k in range(6)])
     if sum(outside) < 10:
         assert not _recoverable(shown, [0, 0, 0, 1, 1, 1])
+
+
+def test_roles_must_name_count_columns() -> None:
+    frame = table([("A", 50, 20, 30)])
+    with pytest.raises(InvalidOptionError):
+        suppress_small_cells(
+            frame, count_columns=("completed",), rate_columns={"dropout_rate": "dropped"}
+        )
+    with pytest.raises(InvalidOptionError):
+        suppress_small_cells(frame, statistic_columns={"completion_rate": "g"})
+    with pytest.raises(InvalidOptionError):
+        suppress_small_cells(frame, parents={"completed": "nowhere"})
