@@ -547,6 +547,15 @@ class DokStampClient:
                 continue
             self._pacer.release(response.headers)
             status = response.status_code
+            if 300 <= status < 400:
+                location = response.headers.get("Location", "elsewhere")
+                raise DokStampError(
+                    f"the API answered with a redirect to {location}, which is not followed "
+                    "(it would carry the token); check DOKSTAMP_API_URL",
+                    status=status,
+                    method=method,
+                    url=path,
+                )
             if status < 400:
                 return response
             failure = error_from_response(response)

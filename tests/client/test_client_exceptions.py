@@ -176,3 +176,19 @@ def test_rate_limited_error_keeps_the_retry_after_hint(make_client, fakes) -> No
         client.get_enrollment(UUID)
 
     assert caught.value.retry_after == 120.0
+
+
+def test_a_redirect_is_reported_not_followed(make_client) -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(301, headers={"Location": "http://elsewhere.test/enrollments/x"})
+
+    client = make_client(handler)
+
+    with pytest.raises(DokStampError, match=r"redirect to http://elsewhere\.test") as caught:
+        client.get_enrollment(UUID)
+
+    assert caught.value.status == 301
+    assert len(calls) == 1
