@@ -12,6 +12,7 @@ import re
 import polars as pl
 import streamlit as st
 
+from dashboard.app.published import reader_order
 from dashboard.charts import ChartSpec
 from dashboard.reports import frame_to_csv
 from dashboard.reports.csv_format import CSV_MIME
@@ -50,6 +51,7 @@ def chart_panel(
     caption: str | None = None,
 ) -> None:
     """Chart on the left; its numbers table and the table's CSV download on the right."""
+    table = reader_order(table)
     chart_column, table_column = st.columns([3, 2], gap="medium")
     with chart_column:
         st.altair_chart(chart, theme=None, key=f"chart_{key}", alt=title)
@@ -62,6 +64,7 @@ def chart_panel(
 
 def table_panel(table: pl.DataFrame, *, title: str, key: str) -> None:
     """A published table without a chart, with its CSV download."""
+    table = reader_order(table)
     st.dataframe(table, hide_index=True, key=f"table_{key}")
     table_download(table, title=title, key=key)
 

@@ -31,6 +31,7 @@ __all__ = [
     "grade_histogram_table",
     "grade_summary_table",
     "incidence_table",
+    "reader_order",
     "time_to_completion_table",
 ]
 
@@ -40,6 +41,9 @@ def completion_table(
 ) -> pl.DataFrame:
     """Completion and dropout rates per group, then the overall row (``is_total``), suppressed
     together so no hidden cell can be recovered from the total."""
+    if not by:  # the one overall row is the total: there are no parts to add up
+        overall = completion_rates(enrollments, by=(), total=True)
+        return suppress_small_cells(overall, min_cell=min_cell)
     table = completion_rates(enrollments, by=by, total=True)
     return suppress_small_cells(table, min_cell=min_cell, total_row=pl.col("is_total"))
 
@@ -104,3 +108,14 @@ def grade_summary_table(
     return suppress_small_cells(
         table, min_cell=min_cell, **suppression_layout("grade_summary", by=by)
     )
+
+
+def reader_order(table: pl.DataFrame) -> pl.DataFrame:
+    """The same table with identifier columns (``*_uuid``) moved to the end, labels first.
+
+    Tables and their CSV downloads use this one order, so the download is the table on screen.
+    """
+    ids = [column for column in table.columns if column.endswith("_uuid") or column == "uuid"]
+    if not ids:
+        return table
+    return table.select(pl.exclude(ids), *ids)

@@ -130,10 +130,11 @@ def certificate_coverage_chart(coverage: pl.DataFrame, *, by: str) -> ChartSpec:
     groups = coverage.filter(~pl.col("is_total"))
     if groups.is_empty():
         return no_data_chart(title=title)
-    shown = groups.filter(~pl.col("suppressed")).select(
+    drawable = pl.all_horizontal(pl.col(column).is_not_null() for column in _COUNTS)
+    shown = groups.filter(drawable).select(
         pl.col(by).cast(pl.String).fill_null("(none)").alias("group"), *_COUNTS, "n"
     )
-    hidden = groups.filter(pl.col("suppressed")).height
+    hidden = groups.height - shown.height
     subtitle = ["Completed enrollments only; issued (or expired) certificates."]
     if hidden:
         subtitle.append(f"{hidden} group(s) not shown: small cells (n<{MIN_CELL}).")

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.app import page_params
+from dashboard.app.cohort_choice import default_cohort
 from dashboard.app.panels import chart_panel, row_extract, table_panel
 from dashboard.app.published import completion_table, grade_summary_table
 from dashboard.app.runtime import page_context
@@ -28,17 +29,17 @@ if in_cohorts.is_empty():
     st.info("No enrollment in the current filter belongs to a cohort (or the tenant has none).")
     st.stop()
 
-sizes = in_cohorts.group_by("cohort_uuid", "cohort_code").len().sort("len", "cohort_code")
+sizes = in_cohorts.group_by("cohort_uuid", "cohort_code").len()
 codes = dict(zip(sizes["cohort_uuid"].to_list(), sizes["cohort_code"].to_list(), strict=True))
 options = sorted(codes, key=lambda uuid: (codes[uuid] or "", uuid))
-largest = sizes.get_column("cohort_uuid")[-1]
+largest = default_cohort(sizes, cohorts, as_of=context.as_of)
 chosen = page_params.choice(
     "Cohort in detail",
     options,
     param="cohort_view",
     default=largest,
     format_func=lambda uuid: codes.get(uuid) or uuid,
-    help="Defaults to the cohort with the most enrollments in the current filter.",
+    help="Defaults to the largest cohort in the filter whose planned end has passed.",
 )
 cohort_uuid = chosen or largest
 record = cohorts.filter(pl.col("uuid") == cohort_uuid)  # the cohort's own row (or none)
@@ -69,9 +70,9 @@ chart_panel(
     "end; band: the planned window. Drops carry no date in DokStamp, so they are not placed.",
 )
 
-status = completion_table(members, by=["cohort_code"])
+status = completion_table(members, by=[])
 chart_panel(
-    status_composition_chart(status.filter(~pl.col("is_total")), by="cohort_code"),
+    status_composition_chart(status),
     status,
     title="Cohort status",
     key="cohort_status",

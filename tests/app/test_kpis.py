@@ -1,0 +1,89 @@
+"""Overview KPIs: values with n, change vs the previous intake year, small cells withheld."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+
+from dashboard.app.kpis import comparison_years, overview_kpis
+from dashboard.data.schema import ENROLLMENT_SCHEMA
+
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _frame(rows: list[tuple[int, str, float | None, int]]) -> pl.DataFrame:
+    """(intake year, status, grade, days to complete)."""
+    enrolled = [datetime(year, 3, 1, tzinfo=UTC) for year, *_ in rows]
+    data = {
+        "uuid": [f"e{i}" for i in range(len(rows))],
+        "completion_status": [row[1] for row in rows],
+        "grade": [row[2] for row in rows],
+        "enrolled_at": enrolled,
+        "completed_at": [
+            start + timedelta(days=row[3]) if row[1] == "completed" else None
+            for start, row in zip(enrolled, rows, strict=True)
+        ],
+        "student_uuid": [f"s{i}" for i in range(len(rows))],
+        "student_name": ["x"] * len(rows),
+        "course_uuid": ["c"] * len(rows),
+        "course_name": ["C"] * len(rows),
+        "cohort_uuid": [None] * len(rows),
+        "cohort_code": [None] * len(rows),
+    }
+    frame = pl.DataFrame(data, schema=ENROLLMENT_SCHEMA)
+    return frame.with_columns(intake_year=pl.col("enrolled_at").dt.year().cast(pl.Int32))
+
+
+Y2024 = (
+    [(2024, "completed", 8.0, 300)] * 30
+    + [(2024, "dropped", 4.0, 0)] * 10
+    + [(2024, "enrolled", None, 0)] * 10
+)
+Y2025 = (
+    [(2025, "completed", 7.0, 200)] * 20
+    + [(2025, "dropped", 5.0, 0)] * 20
+    + [(2025, "enrolled", None, 0)] * 20
+)
+
+
+def _by_key(frame: pl.DataFrame) -> dict[str, object]:
+    return {kpi.key: kpi for kpi in overview_kpis(frame, as_of=AS_OF)}
+
+
+def test_values_n_and_changes() -> None:
+    kpis = _by_key(_frame(Y2024 + Y2025))
+    enrollments = kpis["enrollments"]
+    assert enrollments.value == "110"  # type: ignore[attr-defined]
+    assert enrollments.delta == "+10"  # type: ignore[attr-defined]
+    assert enrollments.delta_note == "2025 vs 2024 intake"  # type: ignore[attr-defined]
+    completion = kpis["completion_rate"]
+    assert completion.value == "45.5%"  # type: ignore[attr-defined]
+    assert completion.n_text == "n = 110 enrollments"  # type: ignore[attr-defined]
+    assert completion.interval.startswith("95% CI ")  # type: ignore[attr-defined]
+    # 2025: 20/60 = 33.3%, 2024: 30/50 = 60%: -26.7 points.
+    assert completion.delta == "-26.7 pp"  # type: ignore[attr-defined]
+    assert kpis["median_grade"].n_text == "n = 80 graded"  # type: ignore[attr-defined]
+    assert kpis["median_days"].value == "300 days"  # type: ignore[attr-defined]
+    assert kpis["median_days"].delta == "-100 days"  # type: ignore[attr-defined]
+
+
+def test_small_selection_is_withheld() -> None:
+    kpis = _by_key(_frame([(2025, "completed", 9.0, 100)] * 4))
+    assert kpis["enrollments"].value == "n<10"  # type: ignore[attr-defined]
+    assert kpis["completion_rate"].value == "n<10"  # type: ignore[attr-defined]
+    assert kpis["median_grade"].value == "n<10"  # type: ignore[attr-defined]
+    assert kpis["completion_rate"].delta is None  # type: ignore[attr-defined]
+
+
+def test_no_change_without_the_previous_year() -> None:
+    kpis = _by_key(_frame(Y2025))
+    assert kpis["enrollments"].delta is None  # type: ignore[attr-defined]
+    assert kpis["enrollments"].delta_note is None  # type: ignore[attr-defined]
+
+
+def test_future_intake_years_are_not_compared() -> None:
+    frame = _frame(Y2024 + Y2025 + [(2027, "enrolled", None, 0)] * 12)
+    years = comparison_years(frame, as_of=AS_OF)
+    assert years is not None
+    assert (years.latest, years.previous) == (2025, 2024)

@@ -1,0 +1,101 @@
+"""Published aggregates: every table passes the small-cell rule; identifiers go last."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+
+from dashboard.app.published import (
+    completion_table,
+    filter_vs_all_table,
+    grade_histogram_table,
+    grade_summary_table,
+    incidence_table,
+    reader_order,
+    time_to_completion_table,
+)
+from dashboard.data.schema import ENROLLMENT_SCHEMA
+
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _enrollments(rows: list[tuple[str, str, float | None, int]]) -> pl.DataFrame:
+    """(course, status, grade, days to completion) -> an enrollment frame with groupings."""
+    start = datetime(2022, 2, 1, tzinfo=UTC)
+    data = {
+        "uuid": [f"e{i}" for i in range(len(rows))],
+        "completion_status": [row[1] for row in rows],
+        "grade": [row[2] for row in rows],
+        "enrolled_at": [start] * len(rows),
+        "completed_at": [
+            start + timedelta(days=row[3]) if row[1] == "completed" else None for row in rows
+        ],
+        "student_uuid": [f"s{i}" for i in range(len(rows))],
+        "student_name": [f"Student {i}" for i in range(len(rows))],
+        "course_uuid": [f"c-{row[0]}" for row in rows],
+        "course_name": [row[0] for row in rows],
+        "cohort_uuid": [None] * len(rows),
+        "cohort_code": [None] * len(rows),
+    }
+    frame = pl.DataFrame(data, schema=ENROLLMENT_SCHEMA)
+    return frame.with_columns(
+        pl.col("enrolled_at").dt.year().cast(pl.Int32).alias("intake_year"),
+        pl.lit(None, dtype=pl.String).alias("modality"),
+    )
+
+
+BIG = [("Big", "completed", 7.0, 400)] * 30 + [("Big", "dropped", 4.0, 0)] * 20
+SMALL = [("Small", "completed", 8.0, 300)] * 3 + [("Small", "enrolled", None, 0)] * 2
+
+
+def test_small_group_is_not_published() -> None:
+    table = completion_table(_enrollments(BIG + SMALL), by=["course_name"])
+    small = table.filter(pl.col("course_name") == "Small").row(0, named=True)
+    assert small["suppressed"] is True
+    assert small["n"] is None
+    assert small["completion_rate"] is None
+    total = table.filter(pl.col("is_total")).row(0, named=True)
+    assert total["n"] == 55
+
+
+def test_large_group_is_published_with_interval() -> None:
+    table = completion_table(_enrollments(BIG), by=[])
+    row = table.row(0, named=True)
+    assert row["n"] == 50
+    assert row["completion_rate"] == 0.6
+    assert row["completion_rate_ci_low"] < 0.6 < row["completion_rate_ci_high"]
+
+
+def test_filter_vs_all_has_both_scopes() -> None:
+    everyone = _enrollments(BIG + SMALL)
+    table = filter_vs_all_table(everyone.filter(pl.col("course_name") == "Big"), everyone)
+    assert table.get_column("scope").to_list() == ["filter", "all"]
+    assert table.get_column("n").to_list() == [50, 55]
+
+
+def test_grade_tables_never_publish_single_students() -> None:
+    frame = _enrollments(BIG + SMALL)
+    summary = grade_summary_table(frame, by=["course_name"])
+    assert summary.get_column("min").is_null().all()
+    assert summary.get_column("max").is_null().all()
+    histogram = grade_histogram_table(frame)
+    counts = histogram.get_column("count").drop_nulls()
+    assert (counts >= 10).all()
+
+
+def test_time_and_incidence_tables_follow_the_rule() -> None:
+    frame = _enrollments(BIG + SMALL)
+    durations = time_to_completion_table(frame, by=["course_name"])
+    small = durations.filter(pl.col("course_name") == "Small").row(0, named=True)
+    assert small["median_days"] is None
+    curves = incidence_table(frame, as_of=AS_OF)
+    published = curves.filter(pl.col("n_at_risk").is_not_null())
+    assert (published.get_column("n_at_risk") >= 10).all()
+
+
+def test_reader_order_moves_identifiers_last() -> None:
+    table = pl.DataFrame({"uuid": ["x"], "course_uuid": ["c"], "course_name": ["A"], "n": [1]})
+    assert reader_order(table).columns == ["course_name", "n", "uuid", "course_uuid"]
+    plain = pl.DataFrame({"n": [1]})
+    assert reader_order(plain).columns == ["n"]
