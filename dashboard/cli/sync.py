@@ -98,7 +98,11 @@ def sync(
         )
         if value is not None
     }
-    click.echo(f"Syncing {settings.tenant} from {settings.api_url}")
+    shown = ", ".join(f"{name}={value}" for name, value in filters.items())
+    click.echo(
+        f"Syncing {settings.tenant} from {settings.api_url}"
+        + (f" (enrollments where {shown})" if shown else "")
+    )
     failed = False
     resources = ["enrollments", *(_REFERENCES if references else ())]
     for resource in resources:

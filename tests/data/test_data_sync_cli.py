@@ -68,6 +68,7 @@ def test_filters_narrow_the_enrollments(sandbox: RunningSandbox, tmp_path: Path)
     completed = run_sync(sandbox.url, tmp_path / "c", "--status", "completed", "--no-references")
     dropped = run_sync(sandbox.url, tmp_path / "c", "--status", "dropped", "--no-references")
     assert completed.exit_code == 0, completed.output
+    assert "enrollments where completion_status=completed" in completed.output
     assert 0 < rows_of(completed.output, "enrollments") < 2000
     assert 0 < rows_of(dropped.output, "enrollments") < 2000
     assert rows_of(completed.output, "enrollments") != rows_of(dropped.output, "enrollments")
