@@ -17,51 +17,51 @@ UtcDatetime = pl.Datetime("us", "UTC")
 
 ENROLLMENT_SCHEMA = pl.Schema(
     {
-        "uuid": pl.String,
+        "uuid": pl.String(),
         "completion_status": CompletionStatus,
-        "grade": pl.Float64,
+        "grade": pl.Float64(),
         "enrolled_at": UtcDatetime,
         "completed_at": UtcDatetime,
-        "student_uuid": pl.String,
-        "student_name": pl.String,
-        "course_uuid": pl.String,
-        "course_name": pl.String,
-        "cohort_uuid": pl.String,
-        "cohort_code": pl.String,
+        "student_uuid": pl.String(),
+        "student_name": pl.String(),
+        "course_uuid": pl.String(),
+        "course_name": pl.String(),
+        "cohort_uuid": pl.String(),
+        "cohort_code": pl.String(),
     }
 )
 
 COURSE_SCHEMA = pl.Schema(
     {
-        "uuid": pl.String,
-        "code": pl.String,
-        "name": pl.String,
-        "status": pl.String,
-        "workload_hours": pl.Int64,
+        "uuid": pl.String(),
+        "code": pl.String(),
+        "name": pl.String(),
+        "status": pl.String(),
+        "workload_hours": pl.Int64(),
     }
 )
 
 COHORT_SCHEMA = pl.Schema(
     {
-        "uuid": pl.String,
-        "code": pl.String,
-        "modality": pl.String,
+        "uuid": pl.String(),
+        "code": pl.String(),
+        "modality": pl.String(),
         "start_date": UtcDatetime,
         "end_date": UtcDatetime,
-        "course_uuid": pl.String,
-        "course_name": pl.String,
+        "course_uuid": pl.String(),
+        "course_name": pl.String(),
     }
 )
 
 CERTIFICATE_SCHEMA = pl.Schema(
     {
-        "uuid": pl.String,
-        "status": pl.String,
+        "uuid": pl.String(),
+        "status": pl.String(),
         "issued_at": UtcDatetime,
-        "student_uuid": pl.String,
-        "course_uuid": pl.String,
-        "cohort_uuid": pl.String,
-        "enrollment_uuid": pl.String,
+        "student_uuid": pl.String(),
+        "course_uuid": pl.String(),
+        "cohort_uuid": pl.String(),
+        "enrollment_uuid": pl.String(),
     }
 )
 
