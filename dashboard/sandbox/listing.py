@@ -115,31 +115,54 @@ class _Plan:
         direction = "DESC" if self.descending else "ASC"
         return f"{self.sort_expression} {direction}, t.id {direction}"
 
-    def _after(self, key: SortKey | None) -> tuple[str, tuple[Any, ...]]:
-        if key is None:
-            return "", ()
-        # (k, id) > (v, i) spelled so SQLite seeks the index on k, even an expression index
-        # (a row-value comparison on an indexed expression is not used as a range).
-        strict = "<" if self.descending else ">"
-        k = self.sort_expression
-        value, row_id = key
-        return f" AND {k} {strict}= ? AND ({k} {strict} ? OR t.id {strict} ?)", (
-            value,
-            value,
-            row_id,
+    def _select(
+        self,
+        connection: sqlite3.Connection,
+        extra: str,
+        params: tuple[Any, ...],
+        limit: int,
+        offset: int,
+        *,
+        ties_only: bool = False,
+    ) -> list[SortKey]:
+        # Within one tie the sort key is constant: ordering by id alone lets SQLite read the
+        # index in order (with the key in ORDER BY it sorts every tie in a temp b-tree).
+        order = f"t.id {'DESC' if self.descending else 'ASC'}" if ties_only else self._order()
+        sql = (
+            f"SELECT {self.sort_expression} AS k, t.id FROM {self.table} t"  # noqa: S608
+            f" WHERE {self.conditions}{extra} ORDER BY {order} LIMIT ? OFFSET ?"
         )
+        rows = connection.execute(sql, (*self.params, *params, limit, offset)).fetchall()
+        return [(row[0], row[1]) for row in rows]
 
     def keys(
         self, connection: sqlite3.Connection, *, after: SortKey | None, limit: int, offset: int
     ) -> list[SortKey]:
-        """(sort value, id) of up to `limit` rows, `offset` rows past the row keyed `after`."""
-        seek, seek_params = self._after(after)
-        sql = (
-            f"SELECT {self.sort_expression} AS k, t.id FROM {self.table} t"  # noqa: S608
-            f" WHERE {self.conditions}{seek} ORDER BY {self._order()} LIMIT ? OFFSET ?"
-        )
-        rows = connection.execute(sql, (*self.params, *seek_params, limit, offset)).fetchall()
-        return [(row[0], row[1]) for row in rows]
+        """(sort value, id) of up to `limit` rows, `offset` rows past the row keyed `after`.
+
+        The rows after (v, i) are read as two index ranges, in order: the rest of v's ties
+        (k = v, id beyond i) and then the rows with k beyond v. One combined condition would
+        make SQLite walk every tie of v, and a sort key can have hundreds of thousands of ties
+        (every NULL grade, every "completed").
+        """
+        if after is None:
+            return self._select(connection, "", (), limit, offset)
+        strict = "<" if self.descending else ">"
+        k = self.sort_expression
+        value, row_id = after
+        ties = f" AND {k} = ? AND t.id {strict} ?"
+        rows = self._select(connection, ties, (value, row_id), limit, offset, ties_only=True)
+        if len(rows) == limit:
+            return rows
+        if rows:
+            skip = 0
+        else:
+            # Every remaining tie was skipped by `offset`: skip the rest past them.
+            sql = f"SELECT count(*) FROM {self.table} t WHERE {self.conditions}{ties}"  # noqa: S608
+            tied = int(connection.execute(sql, (*self.params, value, row_id)).fetchone()[0])
+            skip = offset - tied
+        beyond = f" AND {k} {strict} ?"
+        return rows + self._select(connection, beyond, (value,), limit - len(rows), skip)
 
     def count(self, connection: sqlite3.Connection) -> int:
         sql = f"SELECT count(*) FROM {self.table} t WHERE {self.conditions}"  # noqa: S608

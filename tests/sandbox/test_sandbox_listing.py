@@ -234,7 +234,7 @@ def test_parse_list_query_is_lenient() -> None:
     )
 
 
-@pytest.mark.parametrize("sort_column", [None, "grade", "completed_at"])
+@pytest.mark.parametrize("sort_column", [None, "grade", "completed_at", "completion_status"])
 def test_deep_pages_seek_from_remembered_boundaries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort_column
 ) -> None:
