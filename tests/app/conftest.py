@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dashboard.sandbox.runner import RunningSandbox
+from dashboard.settings import Settings
 
 ENTRY = Path(__file__).resolve().parents[2] / "dashboard" / "app" / "main.py"
 RUN_TIMEOUT = 60.0
@@ -32,7 +36,7 @@ def sandbox_env(sandbox: RunningSandbox, cache_dir: Path, *, editing: bool) -> d
 
 @pytest.fixture
 def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
-    """``app_factory(sandbox, editing=..., query_params=...)`` -> an AppTest after its first run.
+    """``app_factory(sandbox, editing=, query_params=, page=)`` -> an AppTest after its first run.
 
     The configuration goes through the environment, as in production; every DOKSTAMP_* or
     ENROLLMENT_OUTCOMES_* variable of the outer environment is removed first, and the secrets
@@ -48,6 +52,7 @@ def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
         editing: bool = True,
         query_params: dict[str, str | list[str]] | None = None,
         cache_dir: Path | None = None,
+        page: str | None = None,
     ) -> AppTest:
         env = sandbox_env(sandbox, cache_dir or tmp_path / "cache", editing=editing)
         for name, value in env.items():
@@ -56,6 +61,65 @@ def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
         at.secrets["dokstamp"] = {}
         for param, values in (query_params or {}).items():
             at.query_params[param] = values
+        if page is not None:  # open the app on this page, as a shared link would
+            at.switch_page(page)
         return at.run()
 
     return make
+
+
+def sandbox_settings(sandbox: RunningSandbox, cache_dir: Path) -> Settings:
+    """Settings for talking to ``sandbox`` directly from a test (as another user would)."""
+    return Settings.from_mapping(sandbox_env(sandbox, cache_dir, editing=True))
+
+
+def api_token(sandbox: RunningSandbox) -> str:
+    """A bearer token of the demo tenant's service client."""
+    response = httpx.post(
+        f"{sandbox.url}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def api_request(
+    sandbox: RunningSandbox, method: str, path: str, *, json: Any = None
+) -> httpx.Response:
+    """One raw API call as the demo tenant (for what the client has no method for)."""
+    return httpx.request(
+        method,
+        f"{sandbox.url}{path}",
+        json=json,
+        headers={
+            "Authorization": f"Bearer {api_token(sandbox)}",
+            "X-Tenant": DEMO_TENANT,
+            "Accept": "application/json",
+        },
+        timeout=10,
+    )
+
+
+def plain(markdown: str) -> str:
+    """Text of an escaped Markdown string as a reader sees it (backslash escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+class AppTestTools:
+    """The helpers above, handed to tests as a fixture (conftest modules are not importable)."""
+
+    sandbox_settings = staticmethod(sandbox_settings)
+    api_request = staticmethod(api_request)
+    plain = staticmethod(plain)
+
+
+@pytest.fixture
+def tools() -> AppTestTools:
+    """Helpers for AppTest tests: direct API calls, settings, plain text of Markdown."""
+    return AppTestTools()

@@ -1,0 +1,82 @@
+"""Global filters in AppTest: they change the numbers, and the URL reproduces the view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard.sandbox.runner import RunningSandbox
+
+AppFactory = Callable[..., AppTest]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return str(next(m.value for m in at.metric if m.label == label))
+
+
+def _count(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def test_filter_changes_the_numbers_and_the_url(
+    sandbox: RunningSandbox, app_factory: AppFactory
+) -> None:
+    at = app_factory(sandbox)
+    everyone = _count(_metric(at, "Enrollments"))
+    assert at.query_params == {}
+    rate_everyone = _metric(at, "Completion rate")
+    at.multiselect(key="filter_status").set_value(["completed", "dropped"]).run()
+    assert not at.exception, at.exception
+    finished = _count(_metric(at, "Enrollments"))
+    assert 0 < finished < everyone
+    assert _metric(at, "Completion rate") != rate_everyone
+    # No one is still enrolled in this filter: a zero count is withheld, never shown as 0.
+    assert _metric(at, "Active (enrolled)") == "n<10"
+    assert at.query_params["status"] == ["completed", "dropped"]
+    texts = " ".join(text.value for text in at.text)
+    assert f"Filtered: n = {finished:,}" in texts
+    assert f"All: n = {everyone:,}" in texts
+    # The filter is shown beside "all" on the page too.
+    assert any("filter vs all" in str(chart.proto.spec) for chart in at.get("vega_lite_chart"))
+
+
+def test_the_url_reproduces_the_view(sandbox: RunningSandbox, app_factory: AppFactory) -> None:
+    first = app_factory(sandbox)
+    course = first.multiselect(key="filter_course").options[0]
+    first.multiselect(key="filter_course").set_value([course])
+    first.multiselect(key="filter_status").set_value(["dropped", "enrolled"]).run()
+    shared = dict(first.query_params)
+    assert set(shared) == {"course", "status"}
+
+    second = app_factory(sandbox, query_params=shared)
+    assert not second.exception, second.exception
+    assert second.multiselect(key="filter_status").value == ["dropped", "enrolled"]
+    assert len(second.multiselect(key="filter_course").value) == 1
+    for label in ("Enrollments", "Completion rate", "Dropout rate", "Median grade"):
+        assert _metric(second, label) == _metric(first, label), label
+
+
+def test_filters_survive_a_page_switch(sandbox: RunningSandbox, app_factory: AppFactory) -> None:
+    at = app_factory(sandbox, query_params={"status": "completed"})
+    at.switch_page("views/grades.py").run()
+    assert at.multiselect(key="filter_status").value == ["completed"]
+    assert at.query_params["status"] == "completed"
+
+
+def test_bad_url_values_are_ignored(sandbox: RunningSandbox, app_factory: AppFactory) -> None:
+    at = app_factory(
+        sandbox, query_params={"status": ["graduated"], "intake": "nope", "course": "42"}
+    )
+    assert not at.exception, at.exception
+    assert at.multiselect(key="filter_status").value == []
+    assert "status" not in at.query_params
+
+
+def test_page_choice_is_in_the_url(sandbox: RunningSandbox, app_factory: AppFactory) -> None:
+    at = app_factory(sandbox)
+    at.switch_page("views/grades.py").run()
+    at.number_input(key="param_pass_mark").set_value(6.5).run()
+    assert at.query_params["pass_mark"] == "6.5"
+    again = app_factory(sandbox, query_params={"pass_mark": "6.5"}, page="views/grades.py")
+    assert again.number_input(key="param_pass_mark").value == 6.5
