@@ -62,10 +62,18 @@ def grade_value(value: float | None, options: SandboxOptions) -> float | str | N
 
 
 def _summary(row: sqlite3.Row, prefix: str, label: str) -> JsonObject | None:
-    uuid = row[f"{prefix}_uuid"]
+    uuid = row[_COLUMN_NAMES[prefix, "uuid"]]
     if uuid is None:
         return None
-    return {"uuid": uuid, label: row[f"{prefix}_{label}"]}
+    return {"uuid": uuid, label: row[_COLUMN_NAMES[prefix, label]]}
+
+
+# Summary column names, built once (formatting them per row showed up in profiles).
+_COLUMN_NAMES = {
+    (prefix, part): f"{prefix}_{part}"
+    for prefix in ("institution", "course", "student", "cohort", "enrollment")
+    for part in ("uuid", "name", "code")
+}
 
 
 def _render_institution(row: sqlite3.Row, options: SandboxOptions) -> JsonObject:
@@ -301,5 +309,5 @@ def fetch_rows(
     if not ids:
         return []
     sql = resource.select.format(ids=",".join("?" * len(ids)))
-    by_id = {row["id"]: row for row in connection.execute(sql, ids)}
+    by_id = {row[0]: row for row in connection.execute(sql, ids)}  # t.* starts with id
     return [by_id[row_id] for row_id in ids if row_id in by_id]

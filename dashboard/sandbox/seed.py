@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gc
 import itertools
 import random
 import sqlite3
@@ -548,12 +549,20 @@ def seed_tenant(
         institution_id=institution_id,
         next_ids=_next_ids(connection),
     )
-    generator.courses_and_cohorts()
-    generator.enrollments()
-    if spec.with_problems:
-        generator.problems()
-    generator.certificates()
-    _insert(connection, generator.out)
+    # Millions of new lists and tuples would trigger the cyclic garbage collector over and over
+    # (none of them can form a cycle): pause it while generating.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        generator.courses_and_cohorts()
+        generator.enrollments()
+        if spec.with_problems:
+            generator.problems()
+        generator.certificates()
+        _insert(connection, generator.out)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _insert(connection: sqlite3.Connection, out: _Generated) -> None:
