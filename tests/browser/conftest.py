@@ -1,0 +1,156 @@
+"""Browser-test fixtures: Debian's Chromium for pytest-playwright, and the dashboard served by
+`streamlit run` (a subprocess on a free loopback port) against a private demo sandbox."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dashboard.sandbox.runner import RunningSandbox
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--headless",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY = ROOT / "dashboard" / "app" / "main.py"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+START_TIMEOUT = 60.0
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing in CI: install Debian's chromium (see .ci/run)")
+    pytest.skip(f"{CHROMIUM} is absent and CI is not set: the browser test needs Debian's chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(pytestconfig: pytest.Config) -> dict[str, Any]:
+    """pytest-playwright's launch options: Debian's Chromium with the flags that work here."""
+    _require_chromium()
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A large viewport (so screenshots hold a whole page) and downloads accepted."""
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1440, "height": 2400},
+        "accept_downloads": True,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class DashboardServer:
+    """A running `streamlit run` of the dashboard."""
+
+    url: str
+    sandbox: RunningSandbox
+    log: Path
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(
+        f"streamlit did not start in {START_TIMEOUT:.0f}s:\n{log.read_text()[-3000:]}"
+    )
+
+
+@pytest.fixture
+def dashboard(
+    sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
+) -> Iterator[DashboardServer]:
+    """The dashboard on a free port, reading a private demo sandbox, editing on."""
+    sandbox = sandbox_factory(seed="demo", enrollments=400)
+    port = _free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DOKSTAMP_", "ENROLLMENT_OUTCOMES_"))
+    }
+    env.update(
+        {
+            "DOKSTAMP_API_URL": sandbox.url,
+            "DOKSTAMP_TENANT": DEMO_TENANT,
+            "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+            "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(tmp_path / "cache"),
+            "ENROLLMENT_OUTCOMES_EDITING": "true",
+        }
+    )
+    log = tmp_path / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ENTRY),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process, log)
+        yield DashboardServer(url=url, sandbox=sandbox, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    """The folder page screenshots are saved to (a CI artifact)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
