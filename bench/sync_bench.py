@@ -289,6 +289,24 @@ def _ratio(baseline: dict[str, Any] | None, ours: dict[str, Any]) -> str:
     return f"{baseline['seconds'] / ours['seconds']:.1f}x"
 
 
+NOTES = (
+    "Notes:",
+    "",
+    "- The machine is shared with other work: *load avg* is the 1-minute load average (2 cores) "
+    "when that size started. A loaded machine slows both columns, the sandbox most.",
+    "- The sandbox is one Python process. With 8 requests in flight our sync is bound by the "
+    "sandbox's CPU per request and per record, not by the 20 ms latency; at its default cap of "
+    "100 rows per page it serves 10x more requests than at 1000, hence the two rows per size.",
+    "- TCP_NODELAY: the sandbox's listening socket does not set it, so every keep-alive response "
+    "waits ~40 ms for a delayed ACK (Nagle). The benchmark sets it, as production servers do; "
+    "`--sandbox-as-is` measures without it.",
+    "- A cold sync's peak memory is dominated by the decoded JSON records that "
+    "`DokStampClient.list_all` returns (about 2 KB per enrollment), as in the baseline; the "
+    "typed frame is a few hundred MB per million rows and its cached Parquet about 63 MB.",
+    "- 10,000 rows: fixed costs (client set-up, token request, first page, cache write) dominate.",
+)
+
+
 def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) -> str:
     lines = [
         "# Sync benchmark (`bench/sync_bench.py`)",
@@ -322,6 +340,7 @@ def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) ->
                 f"{base_peak} | {cold['peak_rss_mb']:.0f} | {warm['peak_rss_mb']:.0f} | "
                 f"{row.get('load_average_at_start', float('nan')):.1f} |"
             )
+    lines += ["", *NOTES]
     lines += ["", "Raw numbers (JSON, one object per size):", "", "```json"]
     lines += [json.dumps(row, sort_keys=True) for row in sorted(rows, key=lambda r: r["size"])]
     lines += ["```", ""]
