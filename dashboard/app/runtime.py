@@ -119,9 +119,14 @@ def current_source() -> AppSource:
     return _source(tuple(sorted(read_config().items())))
 
 
+# A dataset just read by a refresh, handed to the next cached load instead of re-reading it.
+_refreshed: dict[ConfigKey, Dataset] = {}
+
+
 @st.cache_resource(show_spinner="Loading enrollments…", ttl=_DATASET_SECONDS)
 def _dataset(key: ConfigKey) -> Dataset:
-    return load_dataset(_source(key).settings)
+    refreshed = _refreshed.pop(key, None)
+    return refreshed if refreshed is not None else load_dataset(_source(key).settings)
 
 
 def current_dataset(source: AppSource) -> Dataset:
@@ -132,6 +137,7 @@ def current_dataset(source: AppSource) -> Dataset:
 def refresh_dataset(source: AppSource, *, progress: Callable[[str, int, int], None]) -> Dataset:
     """Read everything from the API now, then make every session use the new data."""
     dataset = load_dataset(source.settings, refresh=True, progress=progress)
+    _refreshed[source.key] = dataset
     _dataset.clear()
     return dataset
 
