@@ -256,16 +256,17 @@ def _add_resource_routes(
         query = parse_list_query(
             request.query_params.multi_items(), resource=resource, options=options
         )
-        page = await run(
-            list_page,
-            db,
-            resource,
-            tenant_id=principal.tenant_id,
-            query=query,
-            url=base_url(request),
-            options=options,
-        )
-        return _json(page)
+        url = base_url(request)
+
+        def read_page() -> bytes:
+            # Encoding in the worker thread too keeps large pages off the event loop.
+            page = list_page(
+                db, resource, tenant_id=principal.tenant_id, query=query, url=url, options=options
+            )
+            return orjson.dumps(page)
+
+        content = await run(read_page)
+        return Response(content, media_type="application/json")
 
     async def get_one(request: Request, uuid: str) -> Response:
         principal = await tenant(request)

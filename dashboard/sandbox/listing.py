@@ -20,6 +20,7 @@ DEFAULT_PER_PAGE = 15
 CHECKPOINT_STEP = 1000
 _WHERE_KEY = re.compile(r"^where\[([^\[\]]+)\]$")
 _MISSING_ID = -1
+_HUGE = 10**15
 
 SortKey = tuple[Any, int]
 
@@ -39,9 +40,9 @@ def _positive_int(text: str | None) -> int | None:
     if text is None:
         return None
     text = text.strip()
-    if not text.isdigit() or len(text) > 15:
+    if not text.isascii() or not text.isdigit():
         return None
-    value = int(text)
+    value = int(text) if len(text) <= 15 else _HUGE  # huge numbers are just "very large"
     return value if value >= 1 else None
 
 
