@@ -50,7 +50,8 @@ row_extract(
 )
 orphans = certificates_without_completion(context.dataset.enrollments, certificates)
 if context.filters.active:
-    orphans = orphans.filter(pl.col("enrollment_uuid").is_in(context.filtered.get_column("uuid")))
+    in_filter = context.filtered.get_column("uuid").implode()
+    orphans = orphans.filter(pl.col("enrollment_uuid").is_in(in_filter))
 row_extract(
     orphans,
     title="Issued certificates whose enrollment is not completed",
