@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from dashboard.sandbox import listing
@@ -265,3 +267,18 @@ def test_deep_pages_seek_from_remembered_boundaries(
         body = list_page(db, ENROLLMENTS, tenant_id=1, query=query, url="u", options=options)
         assert [r["uuid"] for r in body["data"]] == expected[(page - 1) * 10 : page * 10]
     db.close()
+
+
+def test_concurrent_page_requests_get_consistent_pages(api, sandbox) -> None:
+    """Sixteen clients paging at once (as a sync does) get exactly the sequential pages."""
+    expected = [row["uuid"] for row in _all(api, per_page=50, **{"sort[column]": "enrolled_at"})]
+    headers = dict(api.headers)
+
+    def fetch(page: int) -> list[str]:
+        with httpx.Client(base_url=sandbox.url, headers=headers) as client:
+            params = {"per_page": 50, "page": page, "sort[column]": "enrolled_at"}
+            return [row["uuid"] for row in client.get("/enrollments", params=params).json()["data"]]
+
+    with ThreadPoolExecutor(16) as pool:
+        pages = list(pool.map(fetch, range(40, 0, -1)))
+    assert [uuid for page in reversed(pages) for uuid in page] == expected
