@@ -85,7 +85,8 @@ def body_schema(rules: tuple[FieldRule, ...], *, partial: bool) -> dict[str, Any
     schema: dict[str, Any] = {
         "type": "object",
         "properties": {
-            rule.name: {**_field_schema(rule), "nullable": not rule.required} for rule in rules
+            rule.name: {**_field_schema(rule), "nullable": rule.nullable and not rule.required}
+            for rule in rules
         },
     }
     required = [rule.name for rule in rules if rule.required]

@@ -40,6 +40,7 @@ class FieldRule:
     default: Any = None
     unique: bool = False
     after_or_equal: str | None = None
+    nullable: bool = True
 
     @property
     def words(self) -> str:
@@ -196,7 +197,8 @@ def validate(
             continue
         value = body[rule.name]
         if _is_blank(value):
-            if rule.required:
+            # A field with a default (e.g. completion_status) can be left out, not set to null.
+            if rule.required or not rule.nullable:
                 errors[rule.name] = [f"The {rule.words} field is required."]
             else:
                 clean[rule.stored_as] = None
@@ -273,7 +275,9 @@ WRITE_RULES: Mapping[str, tuple[FieldRule, ...]] = {
         ),
         FieldRule("cohort_uuid", "reference", column="cohort_id", reference="cohorts"),
         FieldRule("enrolled_at", "date", required=True),
-        FieldRule("completion_status", "choice", choices=_STATUSES, default="enrolled"),
+        FieldRule(
+            "completion_status", "choice", choices=_STATUSES, default="enrolled", nullable=False
+        ),
         FieldRule("grade", "decimal", minimum=Decimal(0), maximum=Decimal(10), decimals=2),
         FieldRule("completed_at", "date", after_or_equal="enrolled_at"),
     ),
@@ -291,7 +295,13 @@ WRITE_RULES: Mapping[str, tuple[FieldRule, ...]] = {
         FieldRule("workload_hours", "integer", minimum=Decimal(0)),
         FieldRule("area", "string"),
         FieldRule("version", "string"),
-        FieldRule("status", "choice", choices=("draft", "active", "archived"), default="draft"),
+        FieldRule(
+            "status",
+            "choice",
+            choices=("draft", "active", "archived"),
+            default="draft",
+            nullable=False,
+        ),
     ),
     "cohorts": (
         FieldRule(
@@ -325,7 +335,7 @@ WRITE_RULES: Mapping[str, tuple[FieldRule, ...]] = {
         ),
         FieldRule("cohort_uuid", "reference", column="cohort_id", reference="cohorts"),
         FieldRule("enrollment_uuid", "reference", column="enrollment_id", reference="enrollments"),
-        FieldRule("status", "choice", choices=("draft", "issued"), default="draft"),
+        FieldRule("status", "choice", choices=("draft", "issued"), default="draft", nullable=False),
         FieldRule("issued_at", "datetime"),
     ),
 }

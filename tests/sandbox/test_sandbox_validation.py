@@ -275,3 +275,53 @@ def test_cohort_dates_accept_datetimes_and_keep_their_order(module_writer, modul
     assert reversed_dates.json()["errors"] == {
         "end_date": ["The end date must be a date after or equal to start date."]
     }
+
+
+def _field_cases():
+    from dashboard.sandbox.validation import WRITE_RULES
+
+    return [(resource, rule.name) for resource, rules in WRITE_RULES.items() for rule in rules]
+
+
+@pytest.mark.parametrize(("resource", "field"), _field_cases())
+@pytest.mark.parametrize("value", [None, "", 12345678901234567890, {"a": 1}, ["x"], True])
+def test_no_value_of_any_field_is_a_server_error(
+    module_writer, module_dataset, resource, field, value
+) -> None:
+    """Null, blank, huge, object, list and boolean values: 2xx or 422, never 5xx."""
+    created = module_writer.post(f"/{resource}", json={field: value})
+    assert created.status_code == 422
+    target = {
+        "enrollments": module_dataset.completed["uuid"],
+        "courses": module_dataset.course["uuid"],
+        "cohorts": module_dataset.cohort["uuid"],
+        "students": module_dataset.student["uuid"],
+    }.get(resource)
+    if target is None:
+        return
+    before = module_writer.get(f"/{resource}/{target}").json()["data"]
+    patched = module_writer.patch(f"/{resource}/{target}", json={field: value})
+    assert patched.status_code in (200, 422), patched.text
+    if patched.status_code == 200:  # put it back for the next cases
+        restore = {field: value_of(before, field)}
+        assert module_writer.patch(f"/{resource}/{target}", json=restore).status_code == 200
+
+
+def value_of(data, field):
+    """The request value that restores `field` from a response object."""
+    if field.endswith("_uuid"):
+        related = data.get(field.removesuffix("_uuid"))
+        return related["uuid"] if related else None
+    value = data[field]
+    if (
+        isinstance(value, str)
+        and value.endswith("T00:00:00.000000Z")
+        and field
+        in {
+            "enrolled_at",
+            "completed_at",
+            "date_of_birth",
+        }
+    ):
+        return value[:10]
+    return value
