@@ -255,3 +255,54 @@ def test_create_enrollment_with_pickers(
     at.switch_page(OVERVIEW).run()
     total = next(m.value for m in at.metric if m.label == "Enrollments")
     assert int(total.replace(",", "")) == frame.height + 1
+
+
+def test_data_quality_rows_open_in_the_correction_form(
+    writable: RunningSandbox, app_factory: AppFactory
+) -> None:
+    at = app_factory(writable)
+    at.switch_page("views/data_quality.py").run()
+    checks = at.selectbox(key="quality_check").options
+    for label in checks:
+        at.selectbox(key="quality_check").select(label).run()
+        if at.selectbox(key="quality_target") is not None and not any(
+            "No enrollment in the current filter fails" in s.value for s in at.success
+        ):
+            break
+    else:
+        raise AssertionError("the demo data should have at least one data-quality finding")
+    target = at.selectbox(key="quality_target").value
+    next(b for b in at.button if b.label == "Open in the correction form").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Corrections"
+    assert at.text_input(key=f"corr_{target}_grade") is not None
+
+
+def test_names_are_shown_as_text(
+    writable: RunningSandbox, app_factory: AppFactory, tools: Any, tmp_path: Path
+) -> None:
+    name = "**Bold** [link](http://example.test) <b>tag</b> :red[x]"
+    student = tools.api_request(
+        writable,
+        "POST",
+        "/students",
+        json={"name": name, "email": "markup@example.test", "date_of_birth": "2000-01-01"},
+    )
+    assert student.status_code == 201, student.text
+    course = _enrollments(writable, tools, tmp_path).get_column("course_uuid")[0]
+    created = tools.api_request(
+        writable,
+        "POST",
+        "/enrollments",
+        json={
+            "student_uuid": student.json()["data"]["uuid"],
+            "course_uuid": course,
+            "enrolled_at": "2025-02-01",
+        },
+    )
+    assert created.status_code == 201, created.text
+    uuid = created.json()["data"]["uuid"]
+    at = _open(app_factory(writable), uuid)
+    # Shown by st.text (never Markdown): the name appears exactly as stored.
+    assert any(name in text.value for text in at.text)
+    assert not any(name in markdown.value for markdown in at.markdown)
