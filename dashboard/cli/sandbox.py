@@ -125,11 +125,16 @@ def sandbox(
         success_flag=success_flag,
         protected_delete_status=protected_delete_status,
     )
+    # Listen first: a busy port fails at once, not after seeding a large database.
+    try:
+        sock = bind_socket(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from error
     try:
         created = provision(db_path, seed_kind="demo" if demo else "empty", enrollments=enrollments)
     except NotASandboxDatabase as error:
+        sock.close()
         raise click.ClickException(str(error)) from error
-    sock = bind_socket(host, port)
     url_host = f"[{host}]" if ":" in host else host
     url = f"http://{url_host}:{sock.getsockname()[1]}"
     meta = read_meta(db_path)

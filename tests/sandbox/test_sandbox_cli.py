@@ -14,7 +14,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from dashboard.cli.sandbox import sandbox
+from dashboard.cli.sandbox import sandbox as sandbox_command
 from dashboard.sandbox import demo
 
 SCRIPT = Path(sys.executable).parent / "enrollment-outcomes"
@@ -94,7 +94,7 @@ def test_demo_sandbox_serves_the_documented_query_and_stops_on_sigterm(tmp_path:
 
 def test_bad_static_token_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        sandbox, ["--db", str(tmp_path / "x.db"), "--static-token", "no-colon"]
+        sandbox_command, ["--db", str(tmp_path / "x.db"), "--static-token", "no-colon"]
     )
     assert result.exit_code == 2
     assert "TOKEN:TENANT" in result.output
@@ -105,6 +105,14 @@ def test_foreign_database_is_refused(tmp_path: Path) -> None:
     connection = sqlite3.connect(db_path)
     connection.execute("CREATE TABLE precious (x)")
     connection.close()
-    result = CliRunner().invoke(sandbox, ["--db", str(db_path), "--port", "0"])
+    result = CliRunner().invoke(sandbox_command, ["--db", str(db_path), "--port", "0"])
     assert result.exit_code == 1
     assert "not a sandbox database" in result.output
+
+
+def test_busy_port_is_a_clear_error(tmp_path: Path, sandbox) -> None:
+    port = sandbox.url.rsplit(":", 1)[1]
+    result = CliRunner().invoke(sandbox_command, ["--db", str(tmp_path / "s.db"), "--port", port])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert not (tmp_path / "s.db").exists()
