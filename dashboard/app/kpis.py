@@ -2,9 +2,9 @@
 
 A KPI's value covers the filtered enrollments. Its change compares the latest intake year in
 the selection with the year before it (same measure, each year on its own enrollments), and is
-left out when either year's value is suppressed. Counts and rates pass the small-cell rule
-(with complementary suppression over the status counts of the one row); grade and time
-statistics are hidden when their base count is below the minimum cell.
+left out when either year's value is suppressed. Every value comes from the same published
+tables as the other pages (``dashboard.app.published``), so the Overview never shows a number
+the small-cell rule hides elsewhere, and its medians are those of the Grades and Completion pages.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.metrics import MIN_CELL, completion_rates, suppress_small_cells
+from dashboard.app.published import (
+    completion_table,
+    grade_summary_table,
+    time_to_completion_table,
+)
+from dashboard.metrics import MIN_CELL
 
 __all__ = ["KPI_CHANGE_DEFINITION", "Kpi", "KpiComparison", "comparison_years", "overview_kpis"]
 
@@ -86,33 +91,21 @@ def comparison_years(enrollments: pl.DataFrame, *, as_of: datetime) -> KpiCompar
     return KpiComparison(latest=latest, previous=latest - 1)
 
 
-def _published_rates(enrollments: pl.DataFrame, *, by: list[str], min_cell: int) -> pl.DataFrame:
-    return suppress_small_cells(completion_rates(enrollments, by=by), min_cell=min_cell)
-
-
-def _statistic(values: pl.Series, *, min_cell: int) -> tuple[float | None, int]:
-    present = values.drop_nulls()
-    n = present.len()
-    if n < min_cell:
-        return None, n
-    median = present.median()
-    return (None if median is None else float(median)), n  # type: ignore[arg-type]
-
-
-def _grade(enrollments: pl.DataFrame, *, min_cell: int) -> tuple[float | None, int]:
-    return _statistic(enrollments.get_column("grade"), min_cell=min_cell)
-
-
-def _days_to_complete(enrollments: pl.DataFrame, *, min_cell: int) -> tuple[float | None, int]:
-    completers = enrollments.filter(
-        (pl.col("completion_status").cast(pl.String) == "completed")
-        & pl.col("completed_at").is_not_null()
-        & (pl.col("completed_at") >= pl.col("enrolled_at"))
+def _published(enrollments: pl.DataFrame, *, by: list[str], min_cell: int) -> pl.DataFrame:
+    """Rates, grade summary and time to completion side by side, each published on its own."""
+    rates = completion_table(enrollments, by=by, min_cell=min_cell).select(
+        *by, "n", "enrolled", *_RATE_COLUMNS
     )
-    days = (
-        completers.get_column("completed_at") - completers.get_column("enrolled_at")
-    ).dt.total_days()
-    return _statistic(days.cast(pl.Float64), min_cell=min_cell)
+    grades = grade_summary_table(enrollments, by=by, min_cell=min_cell).select(
+        *by, pl.col("median").alias("median_grade"), "n_graded"
+    )
+    days = time_to_completion_table(enrollments, by=by, min_cell=min_cell).select(
+        *by, "median_days", "n_completers"
+    )
+    if not by:
+        return pl.concat([rates, grades, days], how="horizontal")
+    rates = rates.filter(pl.col(by[0]).is_not_null())  # drop the total row
+    return rates.join(grades, on=by, how="left").join(days, on=by, how="left")
 
 
 def _delta_count(latest: Any, previous: Any) -> str | None:
@@ -127,10 +120,21 @@ def _delta_points(latest: Any, previous: Any) -> str | None:
     return f"{(float(latest) - float(previous)) * 100:+.1f} pp"
 
 
-def _delta_value(latest: float | None, previous: float | None, unit: str) -> str | None:
+def _delta_value(latest: Any, previous: Any, unit: str) -> str | None:
     if latest is None or previous is None:
         return None
-    return f"{latest - previous:+.2f}{unit}" if unit == "" else f"{latest - previous:+,.0f}{unit}"
+    change = float(latest) - float(previous)
+    return f"{change:+.2f}{unit}" if unit == "" else f"{change:+,.0f}{unit}"
+
+
+_RATE_COLUMNS = (
+    "completion_rate",
+    "completion_rate_ci_low",
+    "completion_rate_ci_high",
+    "dropout_rate",
+    "dropout_rate_ci_low",
+    "dropout_rate_ci_high",
+)
 
 
 def _row(frame: pl.DataFrame, year: int | None) -> Mapping[str, Any]:
@@ -149,28 +153,19 @@ def overview_kpis(
     dropout rate, median grade (graded enrollments) and median days to completion (completers
     only), each with its n and its change vs the previous intake year.
     """
-    overall = _row(_published_rates(enrollments, by=[], min_cell=min_cell), None)
+    overall = _row(_published(enrollments, by=[], min_cell=min_cell), None)
     years = comparison_years(enrollments, as_of=as_of)
     note = f"{years.latest} vs {years.previous} intake" if years else None
     latest: Mapping[str, Any] = {}
     previous: Mapping[str, Any] = {}
-    grade_latest = grade_previous = days_latest = days_previous = None
     if years is not None:
         pair = enrollments.filter(pl.col("intake_year").is_in([years.latest, years.previous]))
-        by_year = _published_rates(pair, by=["intake_year"], min_cell=min_cell)
+        by_year = _published(pair, by=["intake_year"], min_cell=min_cell)
         latest, previous = _row(by_year, years.latest), _row(by_year, years.previous)
-        latest_rows = pair.filter(pl.col("intake_year") == years.latest)
-        previous_rows = pair.filter(pl.col("intake_year") == years.previous)
-        grade_latest = _grade(latest_rows, min_cell=min_cell)[0]
-        grade_previous = _grade(previous_rows, min_cell=min_cell)[0]
-        days_latest = _days_to_complete(latest_rows, min_cell=min_cell)[0]
-        days_previous = _days_to_complete(previous_rows, min_cell=min_cell)[0]
 
     n_text = f"n = {_count(overall.get('n'))} enrollments"
-    grade, n_graded = _grade(enrollments, min_cell=min_cell)
-    days, n_completers = _days_to_complete(enrollments, min_cell=min_cell)
-    n_graded_text = _count(n_graded if n_graded >= min_cell else None)
-    n_completers_text = _count(n_completers if n_completers >= min_cell else None)
+    grade = overall.get("median_grade")
+    days = overall.get("median_days")
     return [
         Kpi(
             key="enrollments",
@@ -216,8 +211,8 @@ def overview_kpis(
             key="median_grade",
             label="Median grade",
             value=SUPPRESSED if grade is None else f"{grade:.2f}",
-            n_text=f"n = {n_graded_text} graded",
-            delta=_delta_value(grade_latest, grade_previous, ""),
+            n_text=f"n = {_count(overall.get('n_graded'))} graded",
+            delta=_delta_value(latest.get("median_grade"), previous.get("median_grade"), ""),
             delta_note=note,
             help="Over enrollments that have a grade (0-10).",
         ),
@@ -225,8 +220,8 @@ def overview_kpis(
             key="median_days",
             label="Median time to completion",
             value=SUPPRESSED if days is None else f"{days:,.0f} days",
-            n_text=f"n = {n_completers_text} completers",
-            delta=_delta_value(days_latest, days_previous, " days"),
+            n_text=f"n = {_count(overall.get('n_completers'))} completers",
+            delta=_delta_value(latest.get("median_days"), previous.get("median_days"), " days"),
             delta_note=note,
             help="Completers only: biased toward fast finishers (see Completion for the curves).",
         ),
