@@ -29,7 +29,7 @@ from dashboard.app.startup import (
     editing_enabled,
     wants_demo,
 )
-from dashboard.sandbox.runner import RunningSandbox, start_sandbox
+from dashboard.sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
 from dashboard.settings import Settings
 
 __all__ = [
@@ -88,7 +88,11 @@ def read_config(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 def _demo_sandbox(db_path: str, enrollments: int) -> RunningSandbox:
     path = Path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return start_sandbox(path, seed="demo", enrollments=enrollments)
+    # Pages of up to 1,000 rows (the client's default page size): the first read is ~10x quicker
+    # than with the sandbox's default cap of 100, which emulates a stricter server.
+    return start_sandbox(
+        path, seed="demo", enrollments=enrollments, options=SandboxOptions(max_per_page=1000)
+    )
 
 
 @st.cache_resource(show_spinner=False)
