@@ -62,6 +62,11 @@ def _count(value: Any) -> str:
     return SUPPRESSED if value is None else f"{int(value):,}"
 
 
+def _n(value: Any, noun: str) -> str:
+    """The n of a KPI ("n = 1,234 graded"), or "n<10 graded" when the count is withheld."""
+    return f"{SUPPRESSED} {noun}" if value is None else f"n = {int(value):,} {noun}"
+
+
 def _rate(value: Any) -> str:
     return SUPPRESSED if value is None else f"{float(value):.1%}"
 
@@ -163,7 +168,7 @@ def overview_kpis(
         by_year = _published(pair, by=["intake_year"], min_cell=min_cell)
         latest, previous = _row(by_year, years.latest), _row(by_year, years.previous)
 
-    n_text = f"n = {_count(overall.get('n'))} enrollments"
+    n_text = _n(overall.get("n"), "enrollments")
     grade = overall.get("median_grade")
     days = overall.get("median_days")
     return [
@@ -211,7 +216,7 @@ def overview_kpis(
             key="median_grade",
             label="Median grade",
             value=SUPPRESSED if grade is None else f"{grade:.2f}",
-            n_text=f"n = {_count(overall.get('n_graded'))} graded",
+            n_text=_n(overall.get("n_graded"), "graded"),
             delta=_delta_value(latest.get("median_grade"), previous.get("median_grade"), ""),
             delta_note=note,
             help="Over enrollments that have a grade (0-10).",
@@ -220,7 +225,7 @@ def overview_kpis(
             key="median_days",
             label="Median time to completion",
             value=SUPPRESSED if days is None else f"{days:,.0f} days",
-            n_text=f"n = {_count(overall.get('n_completers'))} completers",
+            n_text=_n(overall.get("n_completers"), "completers"),
             delta=_delta_value(latest.get("median_days"), previous.get("median_days"), " days"),
             delta_note=note,
             help="Completers only: biased toward fast finishers (see Completion for the curves).",

@@ -74,6 +74,7 @@ def test_small_selection_is_withheld() -> None:
     assert kpis["completion_rate"].value == "n<10"  # type: ignore[attr-defined]
     assert kpis["median_grade"].value == "n<10"  # type: ignore[attr-defined]
     assert kpis["completion_rate"].delta is None  # type: ignore[attr-defined]
+    assert kpis["median_grade"].n_text == "n<10 graded"  # type: ignore[attr-defined]
 
 
 def test_no_change_without_the_previous_year() -> None:

@@ -38,7 +38,7 @@ for row_start in range(0, len(kpis), 3):
                 kpi.value,
                 delta=kpi.delta,
                 delta_color=_DELTA_COLOURS[kpi.key],  # type: ignore[arg-type]
-                delta_description=kpi.delta_note,
+                delta_description=kpi.delta_note if kpi.delta else None,
                 help=kpi.help,
                 border=True,
             )
