@@ -216,13 +216,16 @@ def list_page(
     options: SandboxOptions,
 ) -> JsonObject:
     """One page of a resource in Laravel's paginated envelope (data, links, meta)."""
+    # Read the version before the snapshot starts: a write bumps it only after committing, so
+    # what is cached under this version is never older than the version says.
+    version = db.version(tenant_id)
     with db.snapshot() as connection:
         conditions, params = _conditions(connection, resource, tenant_id, query)
         sort_expression = resource.sorts[query.sort_column] if query.sort_column else "t.id"
         plan = _Plan(resource.table, conditions, params, sort_expression, query.descending)
         cache_key = (
             tenant_id,
-            db.version(tenant_id),
+            version,
             resource.name,
             conditions,
             params,
