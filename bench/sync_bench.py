@@ -54,7 +54,7 @@ def _serve(
 
     if nodelay:
         # Without TCP_NODELAY every keep-alive response stalls ~40 ms (Nagle + delayed ACK),
-        # which no production API server does; sockets accepted from the listener inherit it.
+        # which no production API server does. The runner sets it now; this is for older ones.
         plain_bind = runner.bind_socket
 
         def bind_nodelay(host: str, port: int) -> socket.socket:
@@ -297,9 +297,10 @@ NOTES = (
     "- The sandbox is one Python process. With 8 requests in flight our sync is bound by the "
     "sandbox's CPU per request and per record, not by the 20 ms latency; at its default cap of "
     "100 rows per page it serves 10x more requests than at 1000, hence the two rows per size.",
-    "- TCP_NODELAY: the sandbox's listening socket does not set it, so every keep-alive response "
-    "waits ~40 ms for a delayed ACK (Nagle). The benchmark sets it, as production servers do; "
-    "`--sandbox-as-is` measures without it.",
+    "- TCP_NODELAY: without it every keep-alive response waits ~40 ms for a delayed ACK (Nagle). "
+    "The sandbox's runner now sets it; the benchmark also sets it on the listening socket (a "
+    "no-op then, kept for older sandboxes); `--sandbox-as-is` leaves the socket as the runner "
+    "made it.",
     "- A cold sync's peak memory is dominated by the decoded JSON records that "
     "`DokStampClient.list_all` returns (about 2 KB per enrollment), as in the baseline; the "
     "typed frame is a few hundred MB per million rows and its cached Parquet about 63 MB.",
