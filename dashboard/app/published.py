@@ -51,10 +51,11 @@ def completion_table(
 def filter_vs_all_table(
     filtered: pl.DataFrame, all_: pl.DataFrame, *, min_cell: int = MIN_CELL
 ) -> pl.DataFrame:
-    """The filter's overall rates beside all enrollments' (``scope``), each its own row set."""
+    """The filter's overall rates beside all enrollments' (``scope``), suppressed as one table."""
     table = filter_vs_all(filtered, all_)
-    # Its layout is completion_rates' (the defaults); each scope adds up on its own.
-    return suppress_small_cells(table, min_cell=min_cell, row_sets=["scope"])
+    # "all" is the filter plus an unlisted rest: the metric's layout says so, so that
+    # "all minus filter" cannot reveal a small group (independent row sets would let it).
+    return suppress_small_cells(table, min_cell=min_cell, **suppression_layout("filter_vs_all"))
 
 
 def incidence_table(

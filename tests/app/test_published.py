@@ -71,7 +71,8 @@ def test_filter_vs_all_has_both_scopes() -> None:
     everyone = _enrollments(BIG + SMALL)
     table = filter_vs_all_table(everyone.filter(pl.col("course_name") == "Big"), everyone)
     assert table.get_column("scope").to_list() == ["filter", "all"]
-    assert table.get_column("n").to_list() == [50, 55]
+    # all = 55 is shown; the filter's 50 would reveal the 5 left out, so it is withheld
+    assert table.get_column("n").to_list() == [None, 55]
 
 
 def test_grade_tables_never_publish_single_students() -> None:
@@ -99,3 +100,15 @@ def test_reader_order_moves_identifiers_last() -> None:
     assert reader_order(table).columns == ["course_name", "n", "uuid", "course_uuid"]
     plain = pl.DataFrame({"n": [1]})
     assert reader_order(plain).columns == ["n"]
+
+
+def test_filter_vs_all_hides_a_small_rest() -> None:
+    """A filter that leaves out fewer than min_cell enrollments must not let "all minus filter"
+    reveal them: the rest (5 here) is a small group of its own."""
+    everyone = _enrollments(BIG + SMALL)
+    table = filter_vs_all_table(everyone.filter(pl.col("course_name") == "Big"), everyone)
+    filtered, all_ = table.row(0, named=True), table.row(1, named=True)
+    for column in ("n", "completed", "dropped", "enrolled"):
+        if filtered[column] is not None and all_[column] is not None:
+            rest = all_[column] - filtered[column]
+            assert rest == 0 or rest >= 10, (column, rest)
