@@ -22,8 +22,8 @@ from dashboard.app.runtime import (
     set_page_context,
 )
 from dashboard.app.sidebar import render_filters, render_scope
-from dashboard.app.startup import StartupError
 from dashboard.client import ConfigurationError, DokStampError
+from dashboard.sources import StartupError
 
 VIEWS = Path(__file__).parent / "views"
 

@@ -20,7 +20,9 @@ import streamlit as st
 
 from dashboard.app.dataset import Dataset, load_dataset
 from dashboard.app.global_filters import Filters
-from dashboard.app.startup import (
+from dashboard.sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
+from dashboard.settings import Settings
+from dashboard.sources import (
     SECRETS_SECTION,
     app_config,
     demo_config,
@@ -29,8 +31,6 @@ from dashboard.app.startup import (
     editing_enabled,
     wants_demo,
 )
-from dashboard.sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
-from dashboard.settings import Settings
 
 __all__ = [
     "AppSource",

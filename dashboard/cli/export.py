@@ -6,19 +6,11 @@ import contextlib
 import os
 import sys
 import tempfile
-import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from dashboard.app.startup import (
-    app_config,
-    demo_config,
-    demo_db_path,
-    demo_enrollments,
-    wants_demo,
-)
 from dashboard.client import ConfigurationError, DokStampError
 from dashboard.data import load_cohorts, load_enrollments, page_progress
 from dashboard.data.corrections import read_corrections_log
@@ -31,24 +23,21 @@ from dashboard.reports import (
     report_csv,
 )
 from dashboard.settings import Settings, default_cache_dir
+from dashboard.sources import (
+    SECRETS_FILE,
+    SECRETS_SECTION,
+    StartupError,
+    app_config,
+    demo_config,
+    demo_db_path,
+    demo_enrollments,
+    read_secrets_file,
+    wants_demo,
+)
 
-__all__ = ["export", "read_secrets", "write_atomically"]
+__all__ = ["export", "write_atomically"]
 
-SECRETS_FILE = Path(".streamlit") / "secrets.toml"
-SECRETS_SECTION = "dokstamp"
 STDOUT = "-"
-
-
-def read_secrets(secrets_file: Path = SECRETS_FILE) -> dict[str, object]:
-    """The ``[dokstamp]`` table of the Streamlit secrets file, or ``{}`` when there is none."""
-    if not secrets_file.is_file():
-        return {}
-    try:
-        secrets = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise click.ClickException(f"cannot read {secrets_file}: {error}") from error
-    table = secrets.get(SECRETS_SECTION, {})
-    return dict(table) if isinstance(table, Mapping) else {}
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -119,7 +108,10 @@ def _api_errors() -> Iterator[None]:
 @contextlib.contextmanager
 def _settings(*, demo: bool) -> Iterator[Settings]:
     """Settings from the environment and secrets file; with ``demo``, of a local demo sandbox."""
-    config = app_config(os.environ, read_secrets())
+    try:
+        config = app_config(os.environ, read_secrets_file())
+    except StartupError as error:
+        raise click.ClickException(str(error)) from error
     if not demo:
         if wants_demo(config):
             raise click.ClickException(

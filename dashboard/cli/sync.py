@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import click
 
@@ -17,24 +13,13 @@ from dashboard.data import Extract, page_progress
 from dashboard.data.loading import load_extract
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.settings import Settings
+from dashboard.sources import StartupError, read_secrets_file
 
-__all__ = ["EXIT_API_ERROR", "EXIT_CONFIGURATION", "describe", "secrets_table", "sync"]
+__all__ = ["EXIT_API_ERROR", "EXIT_CONFIGURATION", "describe", "sync"]
 
 EXIT_API_ERROR = 1
 EXIT_CONFIGURATION = 2
-SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 _REFERENCES = ("courses", "cohorts", "certificates")
-
-
-def secrets_table(path: Path = SECRETS_FILE) -> Mapping[str, Any]:
-    """The ``[dokstamp]`` table of the Streamlit secrets file, or nothing if there is none."""
-    if not path.is_file():
-        return {}
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("dokstamp", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise click.ClickException(f"cannot read {path}: {error}") from error
-    return table if isinstance(table, Mapping) else {}
 
 
 def describe(resource: str, extract: Extract, *, now: datetime) -> str:
@@ -84,8 +69,8 @@ def sync(
     current, 1 when the API failed (even if a stale copy was shown), 2 for a configuration error.
     """
     try:
-        settings = Settings.from_environment(os.environ, secrets=secrets_table())
-    except ConfigurationError as error:
+        settings = Settings.from_environment(os.environ, secrets=read_secrets_file())
+    except (ConfigurationError, StartupError) as error:
         click.echo(f"Configuration error: {error}", err=True)
         sys.exit(EXIT_CONFIGURATION)
     filters = {

@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app import runtime
-from dashboard.app.startup import demo_db_path
 from dashboard.metrics import DEFINITIONS
 from dashboard.sandbox.runner import RunningSandbox
+from dashboard.sources import demo_db_path
 
 AppFactory = Callable[..., AppTest]
 PAGES = [

@@ -1,4 +1,7 @@
-"""Where the dashboard's data comes from: the configured DokStamp API, or the local demo sandbox.
+"""Where the data comes from: the configured DokStamp API, or the local demo sandbox.
+
+Shared by the dashboard and the CLI, so `make run`, `sync` and `export --demo` agree on the
+configuration and on the one demo database.
 
 Configuration is a plain mapping of the documented variable names, merged from the
 ``[dokstamp]`` section of ``.streamlit/secrets.toml`` and the environment (the environment wins).
@@ -8,6 +11,7 @@ tenant's service client. Nothing here starts anything: the Streamlit runtime mod
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ __all__ = [
     "CONFIG_PREFIXES",
     "DEFAULT_DEMO_ENROLLMENTS",
     "DEMO_ENROLLMENTS_KEY",
+    "SECRETS_FILE",
     "SECRETS_SECTION",
     "StartupError",
     "app_config",
@@ -25,10 +30,12 @@ __all__ = [
     "demo_db_path",
     "demo_enrollments",
     "editing_enabled",
+    "read_secrets_file",
     "wants_demo",
 ]
 
 SECRETS_SECTION = "dokstamp"
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 CONFIG_PREFIXES = ("DOKSTAMP_", "ENROLLMENT_OUTCOMES_")
 DEMO_ENROLLMENTS_KEY = "ENROLLMENT_OUTCOMES_DEMO_ENROLLMENTS"
 DEFAULT_DEMO_ENROLLMENTS = 20_000
@@ -43,6 +50,22 @@ _CREDENTIAL_KEYS = (
 
 class StartupError(ValueError):
     """An app-level setting (not a DokStamp one) has a value the app cannot use."""
+
+
+def read_secrets_file(path: Path = SECRETS_FILE) -> dict[str, Any]:
+    """The ``[dokstamp]`` table of the Streamlit secrets file, or ``{}`` when there is none.
+
+    For the CLI (Streamlit reads the same file itself as ``st.secrets``). An unreadable file is a
+    ``StartupError`` naming the file, never silently ignored.
+    """
+    if not path.is_file():
+        return {}
+    try:
+        secrets = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise StartupError(f"cannot read {path}: {error}") from error
+    table = secrets.get(SECRETS_SECTION, {})
+    return dict(table) if isinstance(table, Mapping) else {}
 
 
 def app_config(environ: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, str]:

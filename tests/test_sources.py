@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.app.startup import (
+from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dashboard.sources import (
     DEFAULT_DEMO_ENROLLMENTS,
     StartupError,
     app_config,
@@ -14,9 +15,9 @@ from dashboard.app.startup import (
     demo_db_path,
     demo_enrollments,
     editing_enabled,
+    read_secrets_file,
     wants_demo,
 )
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
 
 def test_environment_overrides_secrets_and_other_keys_are_ignored() -> None:
@@ -77,3 +78,17 @@ def test_demo_size() -> None:
 )
 def test_editing_default(setting: bool | None, demo: bool, expected: bool) -> None:
     assert editing_enabled(setting, demo=demo) is expected
+
+
+def test_secrets_file_gives_its_dokstamp_table(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.toml"
+    path.write_text('[dokstamp]\nDOKSTAMP_TENANT = "t"\n[other]\nx = 1\n', encoding="utf-8")
+    assert read_secrets_file(path) == {"DOKSTAMP_TENANT": "t"}
+    assert read_secrets_file(tmp_path / "missing.toml") == {}
+
+
+def test_unreadable_secrets_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.toml"
+    path.write_text("[dokstamp\n", encoding="utf-8")
+    with pytest.raises(StartupError, match=r"secrets\.toml"):
+        read_secrets_file(path)
