@@ -12,12 +12,14 @@ from dashboard.data.frames import (
     course_frame,
     enrollment_frame,
     enrollment_record,
+    student_frame,
 )
 from dashboard.data.loading import (
     load_certificates,
     load_cohorts,
     load_courses,
     load_enrollments,
+    load_students,
 )
 from dashboard.data.progress import PageProgress, page_progress
 
@@ -35,5 +37,7 @@ __all__ = [
     "load_cohorts",
     "load_courses",
     "load_enrollments",
+    "load_students",
     "page_progress",
+    "student_frame",
 ]

@@ -30,6 +30,7 @@ FILTERABLE: Mapping[str, frozenset[str]] = {
     "certificates": frozenset(
         {"status", "course_uuid", "student_uuid", "cohort_uuid", "enrollment_uuid"}
     ),
+    "students": frozenset({"email"}),
 }
 
 

@@ -30,6 +30,7 @@ from dashboard.data.schema import (
     COHORT_SCHEMA,
     COURSE_SCHEMA,
     ENROLLMENT_SCHEMA,
+    STUDENT_SCHEMA,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "course_frame",
     "enrollment_frame",
     "enrollment_record",
+    "student_frame",
 ]
 
 Record = Mapping[str, Any]
@@ -91,6 +93,12 @@ _CERTIFICATE_FIELDS = (
     _Field("cohort_uuid", ("cohort", "uuid")),
     _Field("enrollment_uuid", ("enrollment", "uuid")),
 )
+_STUDENT_FIELDS = (
+    _Field("uuid", ("uuid",), required=True),
+    _Field("name", ("name",)),
+    _Field("email", ("email",)),
+    _Field("created_at", ("created_at",)),
+)
 
 
 def enrollment_frame(records: Sequence[Record]) -> pl.DataFrame:
@@ -127,11 +135,21 @@ def certificate_frame(records: Sequence[Record]) -> pl.DataFrame:
     return _frame(records, _CERTIFICATE_FIELDS, CERTIFICATE_SCHEMA, resource="certificates")
 
 
+def student_frame(records: Sequence[Record]) -> pl.DataFrame:
+    """The student reference frame (``STUDENT_SCHEMA``) from ``GET /students`` records.
+
+    Only what a picker needs (uuid, name, email, created_at): the date of birth, gender and
+    social name the API also sends are left out.
+    """
+    return _frame(records, _STUDENT_FIELDS, STUDENT_SCHEMA, resource="students")
+
+
 FRAME_BUILDERS: Mapping[str, Callable[[Sequence[Record]], pl.DataFrame]] = {
     "enrollments": enrollment_frame,
     "courses": course_frame,
     "cohorts": cohort_frame,
     "certificates": certificate_frame,
+    "students": student_frame,
 }
 
 

@@ -1,7 +1,7 @@
 """Loading extracts: the cache first, one shared fetch per key, the last good frame on failure.
 
 ``load_enrollments`` is the one entry point analysts, the dashboard and the CLI use; the
-reference frames (courses, cohorts, certificates) load the same way.
+reference frames (courses, cohorts, certificates, students) load the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dashboard.data.schema import (
     COHORT_SCHEMA,
     COURSE_SCHEMA,
     ENROLLMENT_SCHEMA,
+    STUDENT_SCHEMA,
 )
 from dashboard.data.single_flight import SingleFlight
 from dashboard.data.write_through import replay_writes
@@ -41,6 +42,7 @@ __all__ = [
     "load_courses",
     "load_enrollments",
     "load_extract",
+    "load_students",
 ]
 
 logger = logging.getLogger("dashboard.data")
@@ -51,6 +53,7 @@ SCHEMAS: Mapping[str, pl.Schema] = {
     "courses": COURSE_SCHEMA,
     "cohorts": COHORT_SCHEMA,
     "certificates": CERTIFICATE_SCHEMA,
+    "students": STUDENT_SCHEMA,
 }
 
 # One fetch per (cache folder, key) at a time in this process.
@@ -177,6 +180,29 @@ def load_certificates(
     )
 
 
+def load_students(
+    settings: Settings,
+    *,
+    filters: Mapping[str, str | None] | None = None,
+    refresh: bool = False,
+    progress: Progress | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Extract:
+    """The students of the tenant (``STUDENT_SCHEMA``); rules as ``load_enrollments``.
+
+    Every student, with or without an enrollment (the enrollment frame only names students who
+    have one). ``filters`` may hold ``email`` (the API's documented ``where[email]``).
+    """
+    return load_extract(
+        settings,
+        "students",
+        filters=filters,
+        refresh=refresh,
+        progress=progress,
+        transport=transport,
+    )
+
+
 def load_extract(
     settings: Settings,
     resource: str,
@@ -186,7 +212,7 @@ def load_extract(
     progress: Progress | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Extract:
-    """``load_enrollments`` for any of enrollments, courses, cohorts, certificates."""
+    """``load_enrollments`` for any of enrollments, courses, cohorts, certificates, students."""
     started = time.perf_counter()
     key = cache_key(settings, resource, filters)
     if not refresh:

@@ -65,6 +65,15 @@ CERTIFICATE_SCHEMA = pl.Schema(
     }
 )
 
+STUDENT_SCHEMA = pl.Schema(
+    {
+        "uuid": pl.String(),
+        "name": pl.String(),
+        "email": pl.String(),
+        "created_at": UtcDatetime,
+    }
+)
+
 
 def empty_frame(schema: pl.Schema) -> pl.DataFrame:
     """An empty frame with the given schema (an empty tenant still has typed columns)."""

@@ -67,7 +67,7 @@ def test_unknown_or_empty_filters_are_refused() -> None:
     with pytest.raises(ValueError, match="empty value"):
         canonical_filters("enrollments", {"course_uuid": " "})
     with pytest.raises(ValueError, match="unknown resource"):
-        canonical_filters("students", {})
+        canonical_filters("institutions", {})
 
 
 def test_every_filter_is_a_column_of_its_frame() -> None:

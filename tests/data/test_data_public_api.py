@@ -19,7 +19,9 @@ EXPECTED = {
     "load_cohorts",
     "load_courses",
     "load_enrollments",
+    "load_students",
     "page_progress",
+    "student_frame",
 }
 
 
