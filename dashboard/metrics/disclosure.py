@@ -25,6 +25,9 @@ class Quantity:
     fixed: bool = False  # shown elsewhere (an outside total, a known offset): cannot be hidden
     protected: bool = True  # False for known offsets that are not about students' outcomes
     published: bool = True  # False for a count no row shows but that must not be derivable
+    # Carries a headline number (a rate's count, the base of a median): when a complement must
+    # be hidden, other candidates go first, so one small cell does not blank the headline.
+    keep: bool = False
 
 
 class _RowSpace:
@@ -165,7 +168,7 @@ def _protect_component(
             candidates = [i for i in proof if not quantities[i].fixed]
             if not candidates:
                 continue  # only outside totals give it away: their own publication must hide them
-            newly.add(min(candidates, key=lambda i: (quantities[i].value, i)))
+            newly.add(min(candidates, key=lambda i: (quantities[i].keep, quantities[i].value, i)))
         if not newly:
             return hidden
         hidden |= newly

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -111,6 +111,7 @@ def suppress_small_cells(
         row_sets=row_sets,
         total_includes_unlisted=total_includes_unlisted,
     )
+    layout.prefer_to_keep(_headline_counts(rate_columns, statistic_columns, n_column))
     hidden_cells = layout.hidden_cells(min_cell=min_cell)
     return _apply(
         aggregate,
@@ -373,9 +374,29 @@ class _Layout:
             column_values.append(None if shown is None else shown - listed)
         return self._add_row(virtual, values, remainder_cells, publish=False)
 
+    def prefer_to_keep(self, columns: set[str]) -> None:
+        """Mark the quantities shown in ``columns`` as the last choice for complements."""
+        for (_, column), index in self.cells.items():
+            if column in columns:
+                self.quantities[index] = replace(self.quantities[index], keep=True)
+
     def hidden_cells(self, *, min_cell: int) -> set[tuple[int, str]]:
         hidden = protect(self.quantities, self.atom_values, min_cell=min_cell)
         return {cell for cell, quantity in self.cells.items() if quantity in hidden}
+
+
+def _headline_counts(
+    rate_columns: Mapping[str, str] | Sequence[str],
+    statistic_columns: Mapping[str, str] | Sequence[str],
+    n_column: str | None,
+) -> set[str]:
+    """Counts that a shown rate or statistic depends on: the group size, numerators, bases."""
+    kept: set[str] = {n_column} if n_column else set()
+    if isinstance(rate_columns, Mapping):
+        kept |= set(rate_columns.values())
+    if isinstance(statistic_columns, Mapping):
+        kept |= set(statistic_columns.values())
+    return kept
 
 
 def _total_mask(frame: pl.DataFrame, total_row: pl.Expr | bool) -> list[bool]:

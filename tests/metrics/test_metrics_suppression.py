@@ -409,3 +409,37 @@ def test_roles_must_name_count_columns() -> None:
         suppress_small_cells(frame, statistic_columns={"completion_rate": "g"})
     with pytest.raises(InvalidOptionError):
         suppress_small_cells(frame, parents={"completed": "nowhere"})
+
+
+def test_complement_spares_the_count_a_headline_number_rests_on() -> None:
+    # 3 dropped is small; of the others, enrolled goes so the completion rate can stay.
+    got = suppress_small_cells(table([("A", 40, 3, 157)])).row(0, named=True)
+    assert (got["n"], got["completed"], got["dropped"], got["enrolled"]) == (200, 40, None, None)
+    assert got["completion_rate"] == 0.2
+
+
+def test_a_few_out_of_range_grades_do_not_blank_the_median() -> None:
+    # 3 grades out of range are a small cell; the complement is the ungraded count, not the
+    # graded count the median and quartiles rest on.
+    summary = pl.DataFrame(
+        {
+            "n": [1000],
+            "n_graded": [400],
+            "n_ungraded": [597],
+            "n_out_of_range": [3],
+            "mean": [6.5],
+            "min": [0.0],
+            "q1": [5.0],
+            "median": [6.5],
+            "q3": [8.0],
+            "max": [10.0],
+            "below_threshold": [80],
+            "below_threshold_rate": [0.2],
+            "below_threshold_rate_ci_low": [0.17],
+            "below_threshold_rate_ci_high": [0.23],
+        }
+    )
+    got = suppress_small_cells(summary, **suppression_layout("grade_summary")).row(0, named=True)
+    assert (got["n"], got["n_graded"], got["median"]) == (1000, 400, 6.5)
+    assert got["n_out_of_range"] is None
+    assert got["n_ungraded"] is None
