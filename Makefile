@@ -33,4 +33,4 @@ format: .venv/.synced
 	.venv/bin/ruff check --fix .
 
 bench: .venv/.synced
-	.venv/bin/python bench/run.py
+	.venv/bin/python bench/run.py $(BENCH_ARGS)
