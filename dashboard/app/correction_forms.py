@@ -301,7 +301,8 @@ def render_create_form(
             index=None,
             format_func=lambda value: student_labels.get(value, value),
             key=_create_key("student_uuid"),
-            placeholder="Choose a student",
+            placeholder="Type a name or email",
+            filter_mode="contains",
         )
         _field_errors(errors, "student_uuid")
         st.selectbox(

@@ -130,7 +130,11 @@ _refreshed: dict[ConfigKey, Dataset] = {}
 @st.cache_resource(show_spinner="Loading enrollments…", ttl=_DATASET_SECONDS)
 def _dataset(key: ConfigKey) -> Dataset:
     refreshed = _refreshed.pop(key, None)
-    return refreshed if refreshed is not None else load_dataset(_source(key).settings)
+    if refreshed is not None:
+        return refreshed
+    source = _source(key)
+    # The student list serves only the create form: viewers' start-up does not read it.
+    return load_dataset(source.settings, students=source.editing)
 
 
 def current_dataset(source: AppSource) -> Dataset:
@@ -140,7 +144,9 @@ def current_dataset(source: AppSource) -> Dataset:
 
 def refresh_dataset(source: AppSource, *, progress: Callable[[str, int, int], None]) -> Dataset:
     """Read everything from the API now, then make every session use the new data."""
-    dataset = load_dataset(source.settings, refresh=True, progress=progress)
+    dataset = load_dataset(
+        source.settings, refresh=True, progress=progress, students=source.editing
+    )
     _refreshed[source.key] = dataset
     _dataset.clear()
     return dataset

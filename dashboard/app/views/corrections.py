@@ -18,7 +18,9 @@ from dashboard.app.correction_forms import (
 )
 from dashboard.app.enrollment_search import search_enrollments
 from dashboard.app.panels import table_download
+from dashboard.app.plain_text import escape_markdown
 from dashboard.app.runtime import page_context
+from dashboard.app.student_choice import student_options
 from dashboard.data.corrections import read_corrections_log
 
 context = page_context()
@@ -133,12 +135,12 @@ with edit_tab:
         st.info("Search for an enrollment to correct it.")
 
 with create_tab:
-    students = (
-        enrollments.select("student_uuid", "student_name")
-        .drop_nulls("student_uuid")
-        .unique("student_uuid")
-        .sort("student_name", "student_uuid", nulls_last=True)
-    )
+    if dataset.students_error is not None:
+        st.warning(
+            "The student list could not be read, so only students with an enrollment are "
+            f"offered: {escape_markdown(str(dataset.students_error))}",
+            icon=":material/warning:",
+        )
     cohort_labels = dataset.cohorts.select(
         "uuid",
         pl.concat_str(
@@ -148,9 +150,7 @@ with create_tab:
     ).sort("label")
     render_create_form(
         setup,
-        students=[
-            (uuid, f"{name or '(no name)'} · {uuid[:8]}") for uuid, name in students.iter_rows()
-        ],
+        students=student_options(dataset.students, enrollments),
         courses=[
             (uuid, name or uuid)
             for uuid, name in dataset.courses.select("uuid", "name").sort("name").iter_rows()
@@ -158,8 +158,8 @@ with create_tab:
         cohorts=list(cohort_labels.iter_rows()),
     )
     st.caption(
-        "Students are those with an enrollment in this tenant; a student without one is added "
-        "in DokStamp first."
+        "Every student of this tenant, as read with the data; type a name or email to search. "
+        "A student added in DokStamp since appears after **Refresh data**."
     )
 
 with log_tab:
