@@ -8,7 +8,9 @@ export UV_PYTHON := $(PYTHON)
 .PHONY: run test lint format bench env
 
 .venv/.synced: pyproject.toml uv.lock
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@# Debian's own Python refuses a system-wide pip install (PEP 668): fall back to the user site.
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv \
+		|| $(PYTHON) -m pip install --quiet --user --break-system-packages uv
 	$(UV) sync --locked
 	@touch $@
 

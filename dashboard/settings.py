@@ -87,7 +87,7 @@ class Settings:
         values = _present(mapping)
         return cls(
             api_url=_api_url(values),
-            tenant=_required(values, "DOKSTAMP_TENANT"),
+            tenant=_header_value(values, "DOKSTAMP_TENANT"),
             credentials=_credentials(values),
             cache_dir=_path(values, "ENROLLMENT_OUTCOMES_CACHE_DIR") or default_cache_dir(),
             cache_ttl_seconds=_number(values, "ENROLLMENT_OUTCOMES_CACHE_TTL", 900.0, minimum=0),
@@ -209,10 +209,27 @@ def _credentials(values: Mapping[str, object]) -> Credentials:
             raise ConfigurationError(f"{name} is required when {other} is set", variable=name)
     texts = [_required(values, name) for name in names]
     if names[0] == "DOKSTAMP_TOKEN":
+        _header_value(values, "DOKSTAMP_TOKEN")
         return StaticToken(token=Secret(texts[0]))
     if names[0] == "DOKSTAMP_CLIENT_ID":
         return ClientCredentials(client_id=texts[0], client_secret=Secret(texts[1]))
     return PasswordLogin(email=texts[0], password=Secret(texts[1]))
+
+
+def _header_value(values: Mapping[str, object], variable: str) -> str:
+    """A value sent in an HTTP header (X-Tenant, the bearer token): visible ASCII, no spaces.
+
+    Checked here so a stray newline or accent is a clear configuration error naming the variable,
+    not a low-level encoding error later (whose message would quote the token).
+    """
+    text = _required(values, variable)
+    if not all("!" <= character <= "~" for character in text):
+        raise ConfigurationError(
+            f"{variable} may contain only visible ASCII characters (no spaces, line breaks or "
+            "accents): it is sent in an HTTP header",
+            variable=variable,
+        )
+    return text
 
 
 def _path(values: Mapping[str, object], variable: str) -> Path | None:

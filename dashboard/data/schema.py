@@ -73,8 +73,3 @@ STUDENT_SCHEMA = pl.Schema(
         "created_at": UtcDatetime,
     }
 )
-
-
-def empty_frame(schema: pl.Schema) -> pl.DataFrame:
-    """An empty frame with the given schema (an empty tenant still has typed columns)."""
-    return pl.DataFrame(schema=schema)

@@ -274,3 +274,26 @@ def test_every_variable_is_documented() -> None:
         "ENROLLMENT_OUTCOMES_CACHE_TTL", "ENROLLMENT_OUTCOMES_EDITING",
     }  # fmt: skip
     assert set(VARIABLES) == read
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DOKSTAMP_TOKEN", "abc\r\nX-Evil: 1"),
+        ("DOKSTAMP_TOKEN", "tök"),
+        ("DOKSTAMP_TOKEN", "two words"),
+        ("DOKSTAMP_TENANT", "université"),
+        ("DOKSTAMP_TENANT", "demo tenant"),
+    ],
+)
+def test_header_values_must_be_visible_ascii(variable: str, value: str) -> None:
+    mapping = {
+        "DOKSTAMP_API_URL": "https://api.example.edu",
+        "DOKSTAMP_TENANT": "demo",
+        "DOKSTAMP_TOKEN": "good-token",
+        variable: value,
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_mapping(mapping)
+    assert caught.value.variable == variable
+    assert value.strip() not in str(caught.value)  # a token is never echoed back
