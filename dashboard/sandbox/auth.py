@@ -33,6 +33,16 @@ class Principal:
     expires_at: float
 
 
+def _bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer ...` header; Unauthenticated if there is none."""
+    if not authorization or not authorization[:7].lower() == "bearer ":
+        raise Unauthenticated
+    token = authorization[7:].strip()
+    if not token:
+        raise Unauthenticated
+    return token
+
+
 class InvalidClient(ApiError):
     status = 401
 
@@ -172,45 +182,55 @@ class Authenticator:
         with self._lock:
             self._cache.pop(token, None)
 
+    def remembered(self, authorization: str | None) -> Principal | None:
+        """principal()'s answer when it needs no database read (a static or already checked token).
+
+        None means the token must be looked up: call principal() (off the event loop). A malformed
+        header or an expired token raises Unauthenticated here too. The app calls this on the event
+        loop, so the common case (a sync's every request, same token) costs no thread hop.
+        """
+        token = _bearer_token(authorization)
+        known = self._static.get(token)
+        if known is None:
+            with self._lock:
+                known = self._cache.get(token)
+            if known is None:
+                return None
+        if known.expires_at <= time.time():
+            raise Unauthenticated
+        return known
+
     def principal(self, authorization: str | None) -> Principal:
         """The caller behind an `Authorization: Bearer ...` header, or Unauthenticated."""
-        if not authorization or not authorization[:7].lower() == "bearer ":
+        known = self.remembered(authorization)
+        if known is not None:
+            return known
+        token = _bearer_token(authorization)
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT a.tenant_id, t.domain, a.user_id, a.client_id, a.expires_at"
+                " FROM access_tokens a JOIN tenants t ON t.id = a.tenant_id"
+                " WHERE a.token = ? AND a.revoked = 0",
+                (token,),
+            )
+            .fetchone()
+        )
+        if row is None:
             raise Unauthenticated
-        token = authorization[7:].strip()
-        if not token:
-            raise Unauthenticated
-        static = self._static.get(token)
-        if static is not None:
-            return static
-        now = time.time()
+        checked = Principal(
+            token,
+            row["tenant_id"],
+            row["domain"],
+            row["user_id"],
+            row["client_id"],
+            row["expires_at"],
+        )
         with self._lock:
-            cached = self._cache.get(token)
-        if cached is None:
-            row = (
-                self._db.connection()
-                .execute(
-                    "SELECT a.tenant_id, t.domain, a.user_id, a.client_id, a.expires_at"
-                    " FROM access_tokens a JOIN tenants t ON t.id = a.tenant_id"
-                    " WHERE a.token = ? AND a.revoked = 0",
-                    (token,),
-                )
-                .fetchone()
-            )
-            if row is None:
-                raise Unauthenticated
-            cached = Principal(
-                token,
-                row["tenant_id"],
-                row["domain"],
-                row["user_id"],
-                row["client_id"],
-                row["expires_at"],
-            )
-            with self._lock:
-                self._cache[token] = cached
-        if cached.expires_at <= now:
+            self._cache[token] = checked
+        if checked.expires_at <= time.time():
             raise Unauthenticated
-        return cached
+        return checked
 
     def me(self, principal: Principal) -> dict[str, Any]:
         """GET /auth/me: the user (or API client) and its tenant."""

@@ -242,14 +242,14 @@ def list_page(
     return envelope(data, query=query, total=total, url=url)
 
 
-def _page_url(url: str, query: ListQuery, page: int) -> str:
+def _page_url_prefix(url: str, query: ListQuery) -> str:
+    """Every page link up to its page number: `{url}?{where, sort, per_page}&page=`."""
     params: list[tuple[str, str | int]] = [(f"where[{k}]", v) for k, v in query.where]
     if query.sort_column is not None:
         params.append(("sort[column]", query.sort_column))
         params.append(("sort[order]", "desc" if query.descending else "asc"))
     params.append(("per_page", query.per_page))
-    params.append(("page", page))
-    return f"{url}?{urlencode(params)}"
+    return f"{url}?{urlencode(params)}&page="
 
 
 def envelope(data: Sequence[JsonObject], *, query: ListQuery, total: int, url: str) -> JsonObject:
@@ -257,13 +257,14 @@ def envelope(data: Sequence[JsonObject], *, query: ListQuery, total: int, url: s
     last_page = max(1, math.ceil(total / query.per_page))
     first_index = (query.page - 1) * query.per_page + 1
     has_rows = len(data) > 0
+    link = _page_url_prefix(url, query)  # encoded once for the four links
     return {
         "data": list(data),
         "links": {
-            "first": _page_url(url, query, 1),
-            "last": _page_url(url, query, last_page),
-            "prev": _page_url(url, query, query.page - 1) if query.page > 1 else None,
-            "next": _page_url(url, query, query.page + 1) if query.page < last_page else None,
+            "first": f"{link}1",
+            "last": f"{link}{last_page}",
+            "prev": f"{link}{query.page - 1}" if query.page > 1 else None,
+            "next": f"{link}{query.page + 1}" if query.page < last_page else None,
         },
         "meta": {
             "current_page": query.page,

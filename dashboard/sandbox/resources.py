@@ -247,8 +247,11 @@ ENROLLMENTS = Resource(
     name="enrollments",
     table="enrollments",
     model="Enrollment",
+    # Only the rendered columns (not t.*): every page of a sync reads this, and each column
+    # read becomes a Python object.
     select=(
-        "SELECT t.*, s.uuid AS student_uuid, s.name AS student_name,"
+        "SELECT t.id, t.uuid, t.completion_status, t.grade, t.enrolled_at, t.completed_at,"
+        " s.uuid AS student_uuid, s.name AS student_name,"
         " c.uuid AS course_uuid, c.name AS course_name,"
         " h.uuid AS cohort_uuid, h.code AS cohort_code"
         " FROM enrollments t JOIN students s ON s.id = t.student_id"
@@ -309,5 +312,5 @@ def fetch_rows(
     if not ids:
         return []
     sql = resource.select.format(ids=",".join("?" * len(ids)))
-    by_id = {row[0]: row for row in connection.execute(sql, ids)}  # t.* starts with id
+    by_id = {row[0]: row for row in connection.execute(sql, ids)}  # every select starts with id
     return [by_id[row_id] for row_id in ids if row_id in by_id]

@@ -6,6 +6,10 @@ import httpx
 import pytest
 
 from dashboard.sandbox import demo
+from dashboard.sandbox.auth import Authenticator
+from dashboard.sandbox.database import Database
+from dashboard.sandbox.errors import Unauthenticated
+from dashboard.sandbox.provision import provision
 
 
 def _token(url: str, client_id: str, secret: str) -> httpx.Response:
@@ -203,3 +207,26 @@ def test_static_token_creates_its_tenant(sandbox_factory, make_client) -> None:
     institutions = client.get("/institutions").json()
     assert institutions["meta"]["total"] == 1
     assert institutions["data"][0]["name"] == "Acme College"
+
+
+def test_a_checked_token_is_remembered_until_it_is_revoked(tmp_path) -> None:
+    provision(tmp_path / "s.db", seed_kind="empty", enrollments=0)
+    db = Database(tmp_path / "s.db")
+    try:
+        authenticator = Authenticator(db, static_tokens={"STATIC": demo.DEMO_TENANT})
+        token = authenticator.login(email=demo.DEMO_EMAIL, password=demo.DEMO_PASSWORD)
+        header = f"Bearer {token['access_token']}"
+        assert authenticator.remembered("Bearer STATIC").tenant_domain == demo.DEMO_TENANT
+        assert authenticator.remembered(header) is None  # never checked: needs the database
+        principal = authenticator.principal(header)
+        assert principal.tenant_domain == demo.DEMO_TENANT
+        assert authenticator.remembered(header) == principal  # now answered from memory
+        for malformed in (None, "", "Basic abc", "Bearer ", "Bearer"):
+            with pytest.raises(Unauthenticated):
+                authenticator.remembered(malformed)
+        authenticator.logout(principal)
+        assert authenticator.remembered(header) is None
+        with pytest.raises(Unauthenticated):
+            authenticator.principal(header)
+    finally:
+        db.close()

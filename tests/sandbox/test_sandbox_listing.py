@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from dashboard.sandbox import listing
+from dashboard.sandbox import app, listing
 from dashboard.sandbox.database import Database
 from dashboard.sandbox.listing import ListQuery, list_page, parse_list_query
 from dashboard.sandbox.options import SandboxOptions
@@ -108,6 +108,24 @@ def test_links_carry_filters_and_lead_to_the_next_page(api) -> None:
     second = api.get(first["links"]["next"]).json()
     assert second["meta"]["current_page"] == 2
     assert not {r["uuid"] for r in first["data"]} & {r["uuid"] for r in second["data"]}
+
+
+def test_large_pages_read_in_the_thread_pool_match_small_ones(sandbox_factory, make_client) -> None:
+    # Pages up to INLINE_PAGE_ROWS rows are read on the event loop, larger ones in the pool.
+    running = sandbox_factory(
+        seed="demo",
+        enrollments=600,
+        options=SandboxOptions(max_per_page=1000),
+        static_tokens={"LISTING": "demo-university"},
+    )
+    client = make_client(running.url, token="LISTING", tenant="demo-university")
+    large = app.INLINE_PAGE_ROWS * 3
+    pooled = client.get("/enrollments", params={"per_page": large, "page": 2}).json()
+    assert pooled["meta"]["per_page"] == large
+    small = app.INLINE_PAGE_ROWS // 2
+    inline = _all(client, per_page=small)
+    assert pooled["data"] == inline[large : 2 * large]
+    assert pooled["links"]["prev"].endswith(f"per_page={large}&page=1")
 
 
 def test_pages_cover_every_row_once_whatever_the_page_size(api) -> None:
