@@ -22,6 +22,7 @@ from dashboard.data.cache_keys import CacheKey
 from dashboard.data.extract import Extract
 from dashboard.data.frame_cache import CachedFrame, FrameCache
 from dashboard.data.frames import FRAME_BUILDERS
+from dashboard.data.gc_pause import paused_gc
 from dashboard.data.schema import (
     CERTIFICATE_SCHEMA,
     COHORT_SCHEMA,
@@ -272,13 +273,15 @@ def _fetch(
 ) -> Extract:
     fetched_at = _now()
     try:
-        with DokStampClient(settings, transport=transport) as client:
-            records = client.list_all(
-                key.resource, filters=key.filter_map or None, progress=progress
-            )
-            pages = client.last_sync_stats.pages if client.last_sync_stats else 1
-        frame = FRAME_BUILDERS[key.resource](records)
-        del records  # the frame holds the data now; let the records go before caching
+        # The decoded records are acyclic: the cyclic GC would only rescan them (gc_pause.py).
+        with paused_gc():
+            with DokStampClient(settings, transport=transport) as client:
+                records = client.list_all(
+                    key.resource, filters=key.filter_map or None, progress=progress
+                )
+                pages = client.last_sync_stats.pages if client.last_sync_stats else 1
+            frame = FRAME_BUILDERS[key.resource](records)
+            del records  # the frame holds the data now; let the records go before caching
     except DokStampError as error:
         previous = _cached(settings, key)
         if previous is None:
