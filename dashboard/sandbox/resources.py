@@ -133,15 +133,31 @@ def _render_student(row: sqlite3.Row, options: SandboxOptions) -> JsonObject:
 
 
 def _render_enrollment(row: sqlite3.Row, options: SandboxOptions) -> JsonObject:
+    # By position (the order of _ENROLLMENT_COLUMNS), about 3x faster than by name: every page
+    # of a sync renders up to per_page of these.
+    (
+        _,
+        uuid,
+        completion_status,
+        grade,
+        enrolled_at,
+        completed_at,
+        student_uuid,
+        student_name,
+        course_uuid,
+        course_name,
+        cohort_uuid,
+        cohort_code,
+    ) = row
     return {
-        "uuid": row["uuid"],
-        "completion_status": row["completion_status"],
-        "grade": grade_value(row["grade"], options),
-        "enrolled_at": timestamp(row["enrolled_at"]),
-        "completed_at": timestamp(row["completed_at"]),
-        "student": _summary(row, "student", "name"),
-        "course": _summary(row, "course", "name"),
-        "cohort": _summary(row, "cohort", "code"),
+        "uuid": uuid,
+        "completion_status": completion_status,
+        "grade": grade_value(grade, options),
+        "enrolled_at": timestamp(enrolled_at),
+        "completed_at": timestamp(completed_at),
+        "student": None if student_uuid is None else {"uuid": student_uuid, "name": student_name},
+        "course": None if course_uuid is None else {"uuid": course_uuid, "name": course_name},
+        "cohort": None if cohort_uuid is None else {"uuid": cohort_uuid, "code": cohort_code},
     }
 
 
@@ -243,17 +259,31 @@ STUDENTS = Resource(
     ),
 )
 
+# The columns of an enrollment row, in the order _render_enrollment unpacks them (id first, as
+# fetch_rows expects).
+_ENROLLMENT_COLUMNS = (
+    "t.id",
+    "t.uuid",
+    "t.completion_status",
+    "t.grade",
+    "t.enrolled_at",
+    "t.completed_at",
+    "s.uuid AS student_uuid",
+    "s.name AS student_name",
+    "c.uuid AS course_uuid",
+    "c.name AS course_name",
+    "h.uuid AS cohort_uuid",
+    "h.code AS cohort_code",
+)
+
 ENROLLMENTS = Resource(
     name="enrollments",
     table="enrollments",
     model="Enrollment",
     # Only the rendered columns (not t.*): every page of a sync reads this, and each column
-    # read becomes a Python object.
+    # read becomes a Python object. _render_enrollment unpacks them in this order.
     select=(
-        "SELECT t.id, t.uuid, t.completion_status, t.grade, t.enrolled_at, t.completed_at,"
-        " s.uuid AS student_uuid, s.name AS student_name,"
-        " c.uuid AS course_uuid, c.name AS course_name,"
-        " h.uuid AS cohort_uuid, h.code AS cohort_code"
+        f"SELECT {', '.join(_ENROLLMENT_COLUMNS)}"  # noqa: S608 (constant column names)
         " FROM enrollments t JOIN students s ON s.id = t.student_id"
         " JOIN courses c ON c.id = t.course_id LEFT JOIN cohorts h ON h.id = t.cohort_id"
         " WHERE t.id IN ({ids})"
