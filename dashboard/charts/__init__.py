@@ -12,8 +12,9 @@ from dashboard.charts.export import chart_to_png, chart_to_svg
 from dashboard.charts.grades import grade_box_chart, grade_histogram_chart
 from dashboard.charts.incidence import cumulative_incidence_chart
 from dashboard.charts.inputs import MAX_ROWS
+from dashboard.charts.placeholders import PROTECTED, PROTECTED_CELL, SMALL_GROUP
 from dashboard.charts.quality import data_quality_chart
-from dashboard.charts.spec import ChartSpec, no_data_chart
+from dashboard.charts.spec import ChartSpec, no_data_chart, split_subtitle
 from dashboard.charts.theme import (
     OKABE_ITO,
     STATUS_COLOURS,
@@ -27,6 +28,9 @@ from dashboard.charts.timeline import cohort_timeline_chart
 __all__ = [
     "MAX_ROWS",
     "OKABE_ITO",
+    "PROTECTED",
+    "PROTECTED_CELL",
+    "SMALL_GROUP",
     "STATUS_COLOURS",
     "THEME_NAME",
     "ChartInputError",
@@ -44,6 +48,7 @@ __all__ = [
     "grade_box_chart",
     "grade_histogram_chart",
     "no_data_chart",
+    "split_subtitle",
     "status_composition_chart",
     "strip_theme",
     "theme_config",

@@ -209,7 +209,12 @@ def status_composition_chart(
                 scale=alt.Scale(domain=[0, 1]) if normalize else alt.Undefined,
             ),
             y=y,
-            color=alt.Color("status:N", title="Status", scale=colours),
+            color=alt.Color(
+                "status:N",
+                title="Status",
+                scale=colours,
+                legend=alt.Legend(columns=2),  # four entries fit under a narrow plot
+            ),
             order=alt.Order("status_rank:Q"),
             tooltip=[
                 alt.Tooltip(f"{group}:N", title=column_title(by) if by else "Group"),

@@ -12,7 +12,6 @@ import altair as alt
 import polars as pl
 
 from dashboard.charts.inputs import (
-    CELL_NOTE,
     NOTE,
     WITHHELD,
     checked_aggregate,
@@ -20,6 +19,7 @@ from dashboard.charts.inputs import (
     publishable,
 )
 from dashboard.charts.labels import as_group_labels, column_title, label_order
+from dashboard.charts.placeholders import PROTECTED, PROTECTED_CELL
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
     COUNT_FORMAT,
@@ -84,8 +84,8 @@ def grade_histogram_chart(
         needed=["count"],
         label=suppressed_label,
     ).with_columns(
-        # Bins are narrow: the long "small counts hidden" is shortened on the mark.
-        pl.col(NOTE).str.replace(CELL_NOTE, "hidden", literal=True).alias("mark_note")
+        # Bins are narrow: "hidden to protect a small count" is shortened on the mark.
+        pl.col(NOTE).str.replace(PROTECTED, PROTECTED_CELL, literal=True).alias("mark_note")
     )
     x = alt.X(
         "bin_start:Q",

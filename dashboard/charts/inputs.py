@@ -13,12 +13,16 @@ from typing import Final
 import polars as pl
 
 from dashboard.charts.errors import MissingColumnsError, TooManyRowsError
+from dashboard.charts.placeholders import (
+    PROTECTED,
+    SMALL_GROUP_MEANING,
+    is_small_group_note,
+    legend_lines,
+)
 
 MAX_ROWS: Final = 5_000
 WITHHELD: Final = "withheld"
 NOTE: Final = "note"
-# suppress_small_cells' note for a row where only some cells were hidden.
-CELL_NOTE: Final = "small counts hidden"
 
 
 def checked_aggregate(
@@ -68,8 +72,9 @@ def publishable(
 
     Returns ``dimensions`` (labels, on every row), ``measures``, ``withheld`` (bool: the row is
     suppressed and lacks one of the ``needed`` measures, so its mark is replaced by a note) and
-    ``note`` (the metric's ``suppression_note``, else ``label``, on withheld rows). Columns the
-    chart does not draw never reach the spec.
+    ``note`` on withheld rows: the metric's "n<10" note (else ``label``) where the whole group is
+    too small, ``PROTECTED`` ("hidden to protect a small count") where only cells were hidden.
+    Columns the chart does not draw never reach the spec.
     """
     has_flag = "suppressed" in frame.columns
     has_note = "suppression_note" in frame.columns
@@ -85,9 +90,14 @@ def publishable(
     )
     lacking = pl.any_horizontal(pl.col(c).is_null() for c in needed) if needed else pl.lit(False)
     withheld = pl.col("_whole_row") | (pl.col("_flagged") & lacking)
+    small_note = pl.when(pl.col("_note").str.starts_with("n<")).then(pl.col("_note"))
     return prepared.with_columns(
         withheld.alias(WITHHELD),
-        pl.when(withheld).then(pl.col("_note").fill_null(pl.lit(label))).alias(NOTE),
+        pl.when(withheld & pl.col("_whole_row"))
+        .then(small_note.otherwise(pl.lit(label)))
+        .when(withheld)
+        .then(pl.lit(PROTECTED))
+        .alias(NOTE),
     ).drop("_flagged", "_whole_row", "_note")
 
 
@@ -97,10 +107,10 @@ def note_lines(data: pl.DataFrame, *, unit: str = "group") -> list[str]:
         return []
     lines = []
     for note in data.get_column(NOTE).drop_nulls().unique(maintain_order=True).to_list():
-        if note.startswith("n<"):
-            lines.append(f"{note}: {unit} too small to publish.")
+        if is_small_group_note(note):
+            lines.append(f"{note}: {unit} {SMALL_GROUP_MEANING}.")
         else:
-            lines.append(f"{note}: counts that are small, or would reveal one, are not shown.")
+            lines += legend_lines(small_group=False, protected=True)
     return lines
 
 

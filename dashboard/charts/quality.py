@@ -44,6 +44,10 @@ def data_quality_chart(
         measures=["count"],
         needed=["count"],
         label=suppressed_label,
+    ).with_columns(
+        # Each check's count stands alone (no total, nothing to subtract from): it is hidden only
+        # when it is itself small, so a hidden count always reads as the small-count label.
+        pl.when(pl.col(WITHHELD)).then(pl.lit(suppressed_label)).alias(NOTE)
     )
     y = alt.Y("label:N", title=None, sort=label_order(data, "label"), axis=alt.Axis(labelLimit=360))
     tooltip = [

@@ -8,10 +8,13 @@ is globally active. The same configuration is also registered as the altair them
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import altair as alt
+
+from dashboard.charts.placeholders import SMALL_GROUP
 
 THEME_NAME: Final = "enrollment-outcomes"
 
@@ -63,8 +66,10 @@ FONT: Final = "'Source Sans Pro', 'Segoe UI', 'Helvetica Neue', Arial, sans-seri
 LABEL_SIZE: Final = 12
 TITLE_SIZE: Final = 13
 HEADING_SIZE: Final = 16
+# Characters of subtitle that fit the narrowest chart (480 px at LABEL_SIZE) on one line.
+SUBTITLE_CHARACTERS: Final = 76
 
-SUPPRESSED_LABEL: Final = "n<10"
+SUPPRESSED_LABEL: Final = SMALL_GROUP  # the one "n<10" (see dashboard.charts.placeholders)
 NO_DATA_MESSAGE: Final = "No data for this selection"
 
 ChartT = TypeVar(
@@ -116,10 +121,24 @@ def theme_config() -> alt.theme.ThemeConfig:
 
 
 def apply_theme(chart: ChartT) -> ChartT:
-    """Return ``chart`` with the theme's config set on it (top-level charts only)."""
+    """Return ``chart`` with the theme's config set on it (top-level charts only), its subtitle
+    lines wrapped so that none is cut off at the chart's width."""
     config: Mapping[str, Any] = theme_config()["config"]
     themed: ChartT = chart.configure(**config)
+    title = themed.title
+    if isinstance(title, alt.Title) and isinstance(title.subtitle, list):
+        themed.title = alt.Title(
+            **{**title.to_dict(validate=False), "subtitle": wrap_lines(title.subtitle)}
+        )
     return themed
+
+
+def wrap_lines(lines: Sequence[str], *, width: int = SUBTITLE_CHARACTERS) -> list[str]:
+    """Each line broken at spaces into lines of at most ``width`` characters (words kept whole)."""
+    wrapped: list[str] = []
+    for line in lines:
+        wrapped += textwrap.wrap(line, width=width, break_long_words=False) or [""]
+    return wrapped
 
 
 def strip_theme(chart: ChartT) -> ChartT:

@@ -14,13 +14,13 @@ import polars as pl
 
 from dashboard.charts.errors import ChartInputError
 from dashboard.charts.inputs import (
-    CELL_NOTE,
     WITHHELD,
     publishable,
     temporal_as_text,
     with_columns,
     within_row_limit,
 )
+from dashboard.charts.placeholders import PROTECTED
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
     COUNT_FORMAT,
@@ -149,7 +149,7 @@ def cohort_timeline_chart(
         # A hidden count is marked where its bar would stand, so it is not read as 0.
         layers.append(
             by_event.transform_filter("!isValid(datum.count)")
-            .transform_calculate(hidden=f"'{CELL_NOTE}'")
+            .transform_calculate(hidden=f"'{PROTECTED}'")
             .mark_point(shape="triangle-up", filled=True, size=36, color=PLACEHOLDER_STROKE)
             .encode(
                 x=month_x,
@@ -184,26 +184,30 @@ def cohort_timeline_chart(
             )
         )
 
-    subtitle = [
-        "Bars: "
-        + (", ".join(name.lower() for name in names) or "no events")
-        + " per month. Line: students enrolled and not completed at month end (right axis)."
-    ]
+    bars_text = ", ".join(name.lower() for name in names) or "no events"
+    subtitle = [f"Bars: {bars_text} per month. Line: active at month end (right axis)."]
+    window_text = "Shaded: the planned window." if has_window else "No planned dates."
     if "Drops" in undated:
-        subtitle.append("Drops: no monthly counts (drops carry no date in the data).")
-    subtitle.append(
-        "Shaded: the cohort's planned window (start to end date)."
-        if has_window
-        else "This cohort has no planned dates."
-    )
+        window_text += " Drops: no monthly counts (no drop date in the data)."
+    subtitle.append(window_text)
+    hidden_text = []
     if hidden_cells:
-        subtitle.append("Grey triangles: counts hidden to protect small cells (never a 0).")
+        hidden_text.append(f"Grey triangles: {PROTECTED}.")
     if any_withheld:
-        subtitle.append(f"Months with {suppressed_label} are not drawn.")
+        hidden_text.append(f"Months with {suppressed_label} are not drawn.")
+    if hidden_text:
+        subtitle.append(" ".join(hidden_text))
+    # The height is the plot's own (autosize fit-x): a title or legend never squeezes it, also
+    # where Streamlit would otherwise fit the whole chart, title included, into the height.
     chart: alt.LayerChart = (
         alt.LayerChart(layer=layers)
         .resolve_scale(y="independent")
-        .properties(title=alt.Title(title, subtitle=subtitle), width=560, height=_HEIGHT)
+        .properties(
+            title=alt.Title(title, subtitle=subtitle),
+            width=560,
+            height=_HEIGHT,
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        )
     )
     return apply_theme(chart)
 

@@ -82,7 +82,7 @@ def test_reasons_follow_the_metrics_notes(windows: pl.DataFrame, spec: Any) -> N
     rows = spec(cohort_window_chart(published)).rows()
     notes = {(row["cohort_code"], row["window"]): row["note"] for row in rows}
     assert notes[("PHY-22", "150%")] == "150%: n<10"
-    assert notes[("BIO-21", "100%")] == "100%: small counts hidden"
+    assert notes[("BIO-21", "100%")] == "100%: hidden to protect a small count"
     assert notes[("BIO-21", "150%")] is None
     assert notes[("BIO-23", "200%")] == "200%: in progress, matures 2027-05-01"
-    assert notes[("BIO-23", "100%")] == "100%: small counts hidden"
+    assert notes[("BIO-23", "100%")] == "100%: hidden to protect a small count"

@@ -165,6 +165,8 @@ def test_cell_suppression_keeps_what_the_metric_published(rates: pl.DataFrame, s
     dropout = spec(completion_rate_chart(cells, by="course_name", rate="dropout"))
     rows = {row["course_name"]: row for row in dropout.rows()}
     assert rows["Chemistry"]["withheld"] is True
-    assert rows["Chemistry"]["note"] == "small counts hidden"
+    assert rows["Chemistry"]["note"] == "hidden to protect a small count"
     assert rows["Chemistry"]["dropout_rate"] is None
-    assert "small counts hidden: counts that are small" in dropout.subtitle()
+    assert "Hidden to protect a small count: a small count, or a count that would" in (
+        dropout.subtitle()
+    )

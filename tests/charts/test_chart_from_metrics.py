@@ -90,7 +90,7 @@ def test_dropout_chart_labels_hidden_small_counts(published: pl.DataFrame, spec:
     assert_hidden_stays_hidden(published, chart.rows())
     biology = next(row for row in chart.rows() if row["course_name"] == "Biology")
     assert biology["withheld"] is True
-    assert biology["note"] == "small counts hidden"
+    assert biology["note"] == "hidden to protect a small count"
 
 
 def test_composition_chart_hides_what_the_metric_hid(published: pl.DataFrame, spec: Any) -> None:

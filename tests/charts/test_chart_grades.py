@@ -94,7 +94,7 @@ def test_histogram_cell_notes_are_shortened_on_the_mark(histogram: pl.DataFrame,
     labelled = [row for row in chart.rows() if row["withheld"]]
     assert len(labelled) == 8
     assert {row["mark_note"] for row in labelled} == {"hidden"}
-    assert {row["note"] for row in labelled} == {"small counts hidden"}
+    assert {row["note"] for row in labelled} == {"hidden to protect a small count"}
     assert chart.view("text")["encoding"]["text"]["field"] == "mark_note"
 
 

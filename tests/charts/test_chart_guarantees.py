@@ -184,6 +184,9 @@ def test_public_names() -> None:
         [
             "MAX_ROWS",
             "OKABE_ITO",
+            "PROTECTED",
+            "PROTECTED_CELL",
+            "SMALL_GROUP",
             "STATUS_COLOURS",
             "THEME_NAME",
             "ChartInputError",
@@ -201,6 +204,7 @@ def test_public_names() -> None:
             "grade_box_chart",
             "grade_histogram_chart",
             "no_data_chart",
+            "split_subtitle",
             "status_composition_chart",
             "strip_theme",
             "theme_config",

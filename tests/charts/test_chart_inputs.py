@@ -75,7 +75,7 @@ def test_cell_suppression_keeps_the_published_cells() -> None:
             "rate": None,
             "other": 0.9,
             "withheld": True,
-            "note": "small counts hidden",
+            "note": "hidden to protect a small count",
         },
         {"group": "b", "n": None, "rate": None, "other": None, "withheld": True, "note": "n<10"},
         {"group": "c", "n": 50, "rate": 0.3, "other": 0.2, "withheld": False, "note": None},
@@ -92,7 +92,8 @@ def test_note_lines_explain_each_note_once() -> None:
     data = pl.DataFrame({"note": [None, "n<10", "small counts hidden", "n<10"]})
     assert note_lines(data, unit="bin") == [
         "n<10: bin too small to publish.",
-        "small counts hidden: counts that are small, or would reveal one, are not shown.",
+        "Hidden to protect a small count: a small count, or a count that would reveal one by "
+        "subtraction, is not shown (never a 0).",
     ]
 
 

@@ -38,3 +38,21 @@ def test_description_joins_the_tooltip(quality: pl.DataFrame, spec: Any) -> None
     chart = spec(data_quality_chart(described))
     assert "What it flags" in chart.tooltip_titles(chart.view("bar"))
     assert chart.rows()[0]["description"] == "What the check flags."
+
+
+def test_a_hidden_count_reads_n_lt_10(quality: pl.DataFrame, spec: Any) -> None:
+    # A check's count stands alone, so it is hidden only when small: whatever the metric's
+    # note, chart and page say "n<10".
+    hidden = quality.with_columns(
+        count=pl.when(pl.col("count") < 10).then(None).otherwise(pl.col("count")),
+        suppressed=pl.col("count") < 10,
+        suppression_note=pl.when(pl.col("count") < 10).then(pl.lit("small counts hidden")),
+    )
+    chart = spec(data_quality_chart(hidden))
+    notes = {row["check"]: row["note"] for row in chart.rows()}
+    assert notes == {
+        "completed_without_date": None,
+        "completed_before_enrolled": "n<10",
+        "future_dates": "n<10",
+    }
+    assert "n<10: count too small to publish." in chart.subtitle()

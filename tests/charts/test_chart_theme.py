@@ -12,7 +12,9 @@ from dashboard.charts.theme import (
     OKABE_ITO,
     STATUS_COLOURS,
     STATUS_ORDER,
+    SUBTITLE_CHARACTERS,
     status_scale,
+    wrap_lines,
 )
 
 # Okabe & Ito (2008), the eight colours of the colour-universal-design palette.
@@ -69,3 +71,21 @@ def test_stripped_charts_can_be_composed_then_themed() -> None:
     composed = apply_theme(alt.vconcat(strip_theme(themed), strip_theme(themed)))
     assert composed.to_dict()["config"]["font"] == theme_config()["config"]["font"]
     assert themed.to_dict()["config"]["font"]  # stripping copied, the original keeps its theme
+
+
+def test_apply_theme_wraps_long_subtitle_lines() -> None:
+    long = (
+        "Share completed by each day since enrollment. Dropped and still-enrolled students "
+        "stay at risk until censored at the extract date (drops carry no date)."
+    )
+    chart = (
+        alt.Chart(pl.DataFrame({"x": [1]}))
+        .mark_point()
+        .encode(x="x:Q")
+        .properties(title=alt.Title("Curves", subtitle=[long, "Short."]))
+    )
+    subtitle = apply_theme(chart).to_dict()["title"]["subtitle"]
+    assert len(subtitle) > 2
+    assert all(len(line) <= SUBTITLE_CHARACTERS for line in subtitle)
+    assert " ".join(subtitle) == f"{long} Short."  # every word kept, in order
+    assert wrap_lines(["a b"], width=1) == ["a", "b"]

@@ -61,7 +61,7 @@ def test_cohort_without_planned_dates(
 ) -> None:
     chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="c-che"))
     assert chart.marks() == ["bar", "point", "line"]
-    assert "no planned dates" in chart.subtitle()
+    assert "No planned dates." in chart.subtitle()
 
 
 def test_several_cohorts_need_a_choice(timeline: pl.DataFrame, planned: pl.DataFrame) -> None:
@@ -136,3 +136,14 @@ def test_the_row_limit_counts_the_chosen_cohort_only(
     mine = timeline.filter(pl.col("cohort_uuid") == "c-bio")
     chart = spec(cohort_timeline_chart(pl.concat([mine, other]), planned, cohort_uuid="c-bio"))
     assert len([row for row in chart.rows() if "month" in row]) == 5
+
+
+def test_plot_keeps_its_height_whatever_the_title(
+    timeline: pl.DataFrame, planned: pl.DataFrame, spec: Any
+) -> None:
+    # Streamlit fits a chart without its own autosize into its height, title and legend
+    # included: with a long subtitle the plot collapsed. The chart sizes only its width to fit.
+    chart = spec(cohort_timeline_chart(timeline, planned, cohort_uuid="c-bio"))
+    assert chart.dict["height"] == 280
+    assert chart.dict["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert len(chart.dict["title"]["subtitle"]) <= 4
