@@ -21,6 +21,7 @@ import orjson
 
 from dashboard.client._auth import token_source_for
 from dashboard.client._exceptions import (
+    ConfigurationError,
     DokStampError,
     IncompleteSyncError,
     NetworkError,
@@ -58,6 +59,11 @@ _STABLE_SORT = {"sort[column]": "uuid", "sort[order]": "asc"}
 _RESOURCE = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
 # These failures happen before the request reaches the server: resending cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# httpx refuses to send these requests at all (a header value HTTP does not allow, or one that is
+# not ASCII); the exceptions quote the value, which may be the bearer token.
+_UNSENDABLE = (httpx.LocalProtocolError, UnicodeEncodeError)
+# What the tenant and the token may hold to travel in a header: visible ASCII, no spaces.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 _USER_AGENT = f"enrollment-outcomes (httpx/{httpx.__version__})"
 
 
@@ -184,6 +190,12 @@ class DokStampClient:
         self._retry = RetryPolicy(
             max_attempts=settings.max_attempts, max_seconds=settings.retry_seconds
         )
+        if not _HEADER_SAFE.fullmatch(settings.tenant):
+            raise ConfigurationError(
+                "DOKSTAMP_TENANT may contain only visible ASCII characters (no spaces, line "
+                "breaks or accents): it is sent in the X-Tenant header",
+                variable="DOKSTAMP_TENANT",
+            )
         connections = settings.concurrency + 2  # the page workers plus token/lookup requests
         self._http = httpx.Client(
             base_url=settings.api_url,
@@ -436,7 +448,9 @@ class DokStampClient:
         response = self._request(
             "GET", path, params={**params, "page": str(number), "per_page": str(per_page)}
         )
-        return read_page(self._decode(response), number=number, where=f"GET {path}")
+        return read_page(
+            self._decode(response), number=number, where=f"GET {path}", requested=per_page
+        )
 
     def _find_enrollment(self, body: Mapping[str, Any]) -> dict[str, Any] | None:
         """The enrollment matching a create payload, if the server has one."""
@@ -525,14 +539,37 @@ class DokStampClient:
             token: str | None = None
             if authenticated:
                 token = self._auth.token()
+                if not _HEADER_SAFE.fullmatch(token):
+                    # Checked here: httpx would refuse it too, but its (and httpcore's debug
+                    # trace) message quotes the whole header, token included.
+                    raise DokStampError(
+                        "the request could not be sent: the access token holds characters an "
+                        "HTTP header may not carry (only visible ASCII, no spaces)",
+                        method=method,
+                        url=path,
+                    )
                 headers["Authorization"] = f"Bearer {token}"
-            self._tally.add(requests=1, paced_seconds=self._pacer.acquire())
+            permit = self._pacer.acquire()
+            self._tally.add(requests=1, paced_seconds=permit.waited)
+            unsendable: str | None = None
             try:
                 response = self._http.request(
                     method, path, params=params, content=content, data=data, headers=headers
                 )
+            except _UNSENDABLE as exc:
+                unsendable = type(exc).__name__  # raised below, outside this block: see there
+            except httpx.DecodingError as exc:
+                self._pacer.release(permit, None)
+                error = DokStampError(
+                    f"the response could not be decoded ({type(exc).__name__}: {exc})",
+                    method=method,
+                    url=path,
+                )
+                if not replay_safe:
+                    raise _UncertainWrite(error) from exc  # the server answered: it may be done
+                raise error from exc
             except httpx.TransportError as exc:
-                self._pacer.release(None)
+                self._pacer.release(permit, None)
                 error = NetworkError(
                     f"{type(exc).__name__}: {exc}".rstrip(": "), method=method, url=path
                 )
@@ -545,7 +582,22 @@ class DokStampClient:
                     raise error from exc
                 self._before_retry(method, path, error, delay)
                 continue
-            self._pacer.release(response.headers)
+            except httpx.HTTPError as exc:  # anything else httpx may add: typed, not retried
+                self._pacer.release(permit, None)
+                raise DokStampError(
+                    f"the request failed ({type(exc).__name__})", method=method, url=path
+                ) from None
+            if unsendable is not None:
+                self._pacer.release(permit, None)
+                # Nothing was sent, and nothing is retried. httpx's message quotes the header
+                # value (the bearer token), so it is neither used nor chained as the context.
+                raise DokStampError(
+                    f"the request could not be sent: a header value is not valid in HTTP "
+                    f"({unsendable}; check the token and DOKSTAMP_TENANT)",
+                    method=method,
+                    url=path,
+                )
+            self._pacer.release(permit, response.headers)
             status = response.status_code
             if 300 <= status < 400:
                 location = response.headers.get("Location", "elsewhere")

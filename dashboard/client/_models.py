@@ -32,7 +32,10 @@ def parse_timestamp(value: str | datetime | None) -> datetime | None:
             raise ValueError(f"not an ISO-8601 timestamp: {value!r}") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before the year 1 in UTC
+        raise ValueError(f"timestamp out of range in UTC: {value!r}") from None
 
 
 def parse_grade(value: object) -> float | None:

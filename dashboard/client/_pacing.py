@@ -8,14 +8,20 @@ window's end is estimated conservatively (never earlier than the real one): a wi
 start when the allowance is seen going up (or at the first request); before any such sighting,
 the end is assumed a full window away, so the k-th last request waits ``window / k``.
 A ``Retry-After`` pauses every thread.
+
+Responses of concurrent requests can be read in another order than the server counted them, so
+a late answer may report more remaining than one already read. Such an answer says nothing new
+(the server counted it earlier): it neither starts a new window nor stops the spreading. Only an
+answer to a request sent after the lowest count was read can show that the window turned over.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
-__all__ = ["RateLimitPacer"]
+__all__ = ["Permit", "RateLimitPacer"]
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
@@ -28,11 +34,20 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Permit:
+    """One request's leave to go: ``waited`` seconds, and which answers the pacer had read then."""
+
+    waited: float
+    sightings: int  # X-RateLimit-Remaining values taken in before this request was sent
+
+
 class RateLimitPacer:
     """Decides how long each request waits before it is sent; shared by all threads of a client.
 
-    Call ``acquire()`` before each send (it sleeps if needed and returns the seconds waited) and
-    ``release(headers)`` after it (with the response headers, or None when no response came).
+    Call ``acquire()`` before each send (it sleeps if needed and returns a ``Permit`` with the
+    seconds waited) and ``release(permit, headers)`` after it (with the response headers, or None
+    when no response came).
     """
 
     def __init__(
@@ -52,7 +67,8 @@ class RateLimitPacer:
         self._lock = threading.Lock()
         self._limit: int | None = None
         self._remaining: int | None = None  # server's allowance minus our requests in flight
-        self._last_seen: int | None = None  # the last X-RateLimit-Remaining received
+        self._last_seen: int | None = None  # the latest X-RateLimit-Remaining taken in
+        self._sightings = 0  # how many X-RateLimit-Remaining values were taken in
         self._window_end: float | None = None  # no earlier than the server's window end
         self._in_flight = 0
         self._next_at = float("-inf")  # earliest start of the next request while spreading
@@ -64,8 +80,8 @@ class RateLimitPacer:
             return self._reserve
         return max(self._reserve, int(self._limit * self._reserve_fraction))
 
-    def acquire(self) -> float:
-        """Wait until this request may go; returns the seconds waited."""
+    def acquire(self) -> Permit:
+        """Wait until this request may go; the permit says how long that was."""
         with self._lock:
             now = self._clock()
             start = max(now, self._next_at, self._resume_at)
@@ -83,13 +99,14 @@ class RateLimitPacer:
             if self._remaining is not None:
                 self._remaining -= 1
             self._in_flight += 1
+            sightings = self._sightings
         wait = start - now
         if wait > 0:
             self._sleep(wait)
-            return wait
-        return 0.0
+            return Permit(waited=wait, sightings=sightings)
+        return Permit(waited=0.0, sightings=sightings)
 
-    def release(self, headers: Mapping[str, str] | None) -> None:
+    def release(self, permit: Permit, headers: Mapping[str, str] | None) -> None:
         """Record a finished request and what its response said about the allowance."""
         with self._lock:
             self._in_flight -= 1
@@ -103,15 +120,21 @@ class RateLimitPacer:
                 return
             if self._last_seen is None:
                 window_began = self._limit is not None and remaining >= self._limit - 1
+            elif remaining > self._last_seen:
+                if permit.sightings < self._sightings:
+                    # Sent before the lower count was read: the server counted this one
+                    # earlier. Old news; the allowance it was sent against is already spent.
+                    return
+                window_began = True  # sent after the lower count was read: a new window
             else:
-                window_began = remaining > self._last_seen
+                window_began = False
             if window_began:
                 # It began at or before now, so this end is at or after the real one.
                 self._window_end = self._clock() + self._window
+                self._next_at = float("-inf")  # a fresh allowance: stop spreading
             self._last_seen = remaining
+            self._sightings += 1
             self._remaining = remaining - self._in_flight
-            if remaining > self._low_water():
-                self._next_at = float("-inf")  # plenty again: stop spreading
 
     def pause(self, seconds: float) -> None:
         """Hold every request for ``seconds`` (the server's Retry-After)."""

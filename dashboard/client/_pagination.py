@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.client._exceptions import DokStampError
+from dashboard.client._exceptions import DokStampError, IncompleteSyncError
 
 __all__ = ["ListingChanged", "Page", "assemble_pages", "check_page", "page_count", "read_page"]
 
@@ -39,18 +39,37 @@ def _meta_int(meta: Mapping[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value)  # some Laravel setups serialise meta numbers as strings
     return None
 
 
-def read_page(body: object, *, number: int, where: str) -> Page:
-    """A page from a list response body (``{"data": [...], "meta": {...}}``)."""
+def _next_link(body: Mapping[str, Any]) -> object:
+    links = body.get("links")
+    return links.get("next") if isinstance(links, Mapping) else None
+
+
+def read_page(body: object, *, number: int, where: str, requested: int | None = None) -> Page:
+    """A page from a list response body (``{"data": [...], "meta": {...}}``).
+
+    Without ``meta`` the response is taken as the whole listing only when it clearly is one:
+    no ``links.next`` and fewer records than the ``requested`` page size. Otherwise there may be
+    more pages that cannot be counted, and ``IncompleteSyncError`` is raised.
+    """
     if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
         raise DokStampError(f"{where}: expected a JSON object with a 'data' list", status=200)
     records = body["data"]
     meta = body.get("meta")
     if not isinstance(meta, Mapping):
+        more = _next_link(body) not in (None, "")
+        full = requested is not None and len(records) >= requested
+        if more or full:
+            reason = "links.next is set" if more else f"a page of {len(records)} records is full"
+            raise IncompleteSyncError(
+                f"{where}: the response has no pagination meta, but there may be more pages "
+                f"({reason}); nothing partial was returned",
+                received=len(records),
+            )
         return Page(number=number, records=records, per_page=None, total=None)
     per_page = _meta_int(meta, "per_page")
     total = _meta_int(meta, "total")

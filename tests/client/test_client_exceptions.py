@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 
 from dashboard.client import (
     AuthenticationError,
+    ClientCredentials,
+    ConfigurationError,
+    DokStampClient,
     DokStampError,
     NetworkError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    Secret,
     ServerError,
+    StaticToken,
     ValidationError,
 )
 
@@ -192,3 +199,145 @@ def test_a_redirect_is_reported_not_followed(make_client) -> None:
 
     assert caught.value.status == 301
     assert len(calls) == 1
+
+
+def _illegal_header(request: httpx.Request) -> httpx.Response:
+    """What httpcore raises for a header h11 refuses: the message quotes the whole value."""
+    value = request.headers["Authorization"].encode()
+    raise httpx.LocalProtocolError(f"Illegal header value {value!r}", request=request)
+
+
+@pytest.mark.parametrize("call", ["get", "create"])
+def test_a_header_httpx_refuses_is_one_typed_error_that_never_quotes_it(
+    make_client, fakes, fake_time, caplog, call
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return _illegal_header(request)
+
+    client = make_client(handler)
+
+    send = {
+        "get": lambda: client.get_enrollment(UUID),
+        "create": lambda: client.create_enrollment({"student_uuid": "s", "course_uuid": "c"}),
+    }[call]
+
+    with pytest.raises(DokStampError) as caught:
+        send()
+
+    error = caught.value
+    assert not isinstance(error, NetworkError)  # not a network hiccup: resending cannot help
+    assert "could not be sent" in error.message
+    assert len(sent) == 1  # not retried, and a create is not looked up (it was never sent)
+    assert fake_time.sleeps == []
+    assert error.__cause__ is None
+    assert error.__context__ is None  # httpx's message is not chained into tracebacks either
+    shown = caplog.text + str(error) + repr(error) + repr(error.args)
+    assert fakes.TOKEN not in shown
+    assert all(fakes.TOKEN not in record.getMessage() for record in caplog.records)
+
+
+def test_a_token_that_is_not_ascii_is_refused_before_anything_is_sent(
+    make_client, fakes, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = "tøken-ünsendable-value"
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return fakes.json_response(200, {"data": {}})
+
+    client = make_client(handler, credentials=StaticToken(Secret(secret)))
+
+    with pytest.raises(DokStampError, match="could not be sent") as caught:
+        client.get_enrollment(UUID)
+
+    assert sent == []
+    assert caught.value.__context__ is None
+    assert secret not in caplog.text + str(caught.value) + repr(caught.value)
+
+
+def test_an_issued_token_a_header_cannot_carry_is_never_sent(make_client, fakes, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    issued = "issued\r\nX-Injected: secret-access-token"
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if request.url.path == "/oauth/token":
+            return fakes.json_response(200, {"access_token": issued, "expires_in": 3600})
+        return fakes.json_response(200, {"data": {}})
+
+    client = make_client(
+        handler,
+        credentials=ClientCredentials(client_id="svc", client_secret=Secret("svc-secret-value")),
+    )
+
+    with pytest.raises(DokStampError, match="could not be sent"):
+        client.get_enrollment(UUID)
+
+    assert [request.url.path for request in sent] == ["/oauth/token"]
+    assert "secret-access-token" not in caplog.text
+
+
+@pytest.mark.parametrize("tenant", ["universität", "demo\nuniversity", "demo university"])
+def test_a_tenant_a_header_cannot_carry_is_a_configuration_error(fakes, tenant) -> None:
+    settings = fakes.make_settings(tenant=tenant)
+
+    with pytest.raises(ConfigurationError) as caught:
+        DokStampClient(settings, transport=httpx.MockTransport(_illegal_header))
+
+    assert caught.value.variable == "DOKSTAMP_TENANT"
+
+
+@pytest.mark.parametrize(
+    ("failure", "error_class", "retried"),
+    [
+        (httpx.RemoteProtocolError, NetworkError, True),
+        (httpx.ReadError, NetworkError, True),
+        (httpx.WriteTimeout, NetworkError, True),
+        (httpx.ProxyError, NetworkError, True),
+        (httpx.DecodingError, DokStampError, False),
+        (httpx.TooManyRedirects, DokStampError, False),
+    ],
+    ids=lambda value: value.__name__ if isinstance(value, type) else str(value),
+)
+def test_every_httpx_error_becomes_a_typed_error(
+    make_client, failure, error_class, retried
+) -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise failure("scripted failure", request=request)
+
+    client = make_client(handler, max_attempts=3)
+
+    with pytest.raises(error_class) as caught:
+        client.get_enrollment(UUID)
+
+    assert isinstance(caught.value, DokStampError)
+    assert isinstance(caught.value, NetworkError) == (error_class is NetworkError)
+    assert len(calls) == (3 if retried else 1)
+
+
+def _gzip_that_is_not(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        200,
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        content=b'{"data": {"uuid": "x"}}',
+    )
+
+
+def test_a_body_that_does_not_match_its_content_encoding_is_a_typed_error(make_client) -> None:
+    client = make_client(_gzip_that_is_not)
+
+    with pytest.raises(DokStampError, match="could not be decoded") as caught:
+        client.list_all("enrollments")
+
+    assert not isinstance(caught.value, NetworkError)
+    assert caught.value.method == "GET"

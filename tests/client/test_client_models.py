@@ -47,6 +47,12 @@ def test_parse_timestamp_rejects_non_iso(bad) -> None:
         parse_timestamp(bad)
 
 
+@pytest.mark.parametrize("beyond", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_parse_timestamp_refuses_a_moment_outside_the_years_utc_can_hold(beyond) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_timestamp(beyond)
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(8.75, 8.75), (8, 8.0), ("8.75", 8.75), (" 10.00 ", 10.0), ("0", 0.0), (Decimal("7.5"), 7.5)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import httpx
 import pytest
@@ -14,78 +15,93 @@ def _pacer(fake_time, **kwargs) -> RateLimitPacer:
     return RateLimitPacer(clock=fake_time.clock, sleep=fake_time.sleep, **kwargs)
 
 
+def _answered(pacer: RateLimitPacer, headers: dict[str, str]) -> float:
+    """One request sent and answered before the next: the seconds it waited."""
+    permit = pacer.acquire()
+    pacer.release(permit, headers)
+    return permit.waited
+
+
+def _headers(remaining: int, limit: int = 60) -> dict[str, str]:
+    return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
+
+
 def test_no_headers_means_no_waiting(fake_time) -> None:
     pacer = _pacer(fake_time)
     for _ in range(50):
-        assert pacer.acquire() == 0.0
-        pacer.release({})
+        assert _answered(pacer, {}) == 0.0
     assert fake_time.sleeps == []
 
 
 def test_plenty_remaining_means_no_waiting(fake_time) -> None:
     pacer = _pacer(fake_time, reserve=4)
     for remaining in range(59, 20, -1):
-        assert pacer.acquire() == 0.0
-        pacer.release({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": str(remaining)})
+        assert _answered(pacer, _headers(remaining)) == 0.0
     assert fake_time.sleeps == []
 
 
 def test_low_remaining_spreads_what_is_left_over_the_window(fake_time) -> None:
     pacer = _pacer(fake_time, reserve=1, reserve_fraction=0.2, window_seconds=60.0)
-    pacer.acquire()
-    pacer.release({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "10"})
-    waits = []
-    for remaining in (9, 8, 7):
-        waits.append(pacer.acquire())
-        pacer.release({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": str(remaining)})
-    waits.append(pacer.acquire())
+    _answered(pacer, _headers(10))
+    waits = [_answered(pacer, _headers(remaining)) for remaining in (9, 8, 7)]
+    waits.append(pacer.acquire().waited)
     # The k-th last request waits window / k after the one before it.
     assert waits == pytest.approx([0.0, 60 / 10, 60 / 9, 60 / 8])
 
 
 def test_a_known_window_start_spreads_the_rest_evenly_until_its_end(fake_time) -> None:
     pacer = _pacer(fake_time, reserve=4, reserve_fraction=0.0, window_seconds=60.0)
-    limit = {"X-RateLimit-Limit": "10"}
-    pacer.acquire()
-    pacer.release({**limit, "X-RateLimit-Remaining": "9"})  # our request opened the window
-    waits = []
-    for remaining in range(8, -1, -1):
-        waits.append(pacer.acquire())
-        pacer.release({**limit, "X-RateLimit-Remaining": str(remaining)})
+    _answered(pacer, _headers(9, limit=10))  # our request opened the window
+    waits = [_answered(pacer, _headers(remaining, limit=10)) for remaining in range(8, -1, -1)]
     # 9..4 left: at once; the last 4 share the rest of the window, one every 15 s ...
     assert waits == [0.0] * 6 + [15.0, 15.0, 15.0]
-    assert pacer.acquire() == 15.0
+    assert _answered(pacer, _headers(9, limit=10)) == 15.0
     assert fake_time.now == 1060.0
-    pacer.release({**limit, "X-RateLimit-Remaining": "9"})
     # ... and the window's end restores full speed.
-    assert pacer.acquire() == 0.0
+    assert pacer.acquire().waited == 0.0
 
 
 def test_a_fresh_window_stops_the_spreading(fake_time) -> None:
     pacer = _pacer(fake_time, reserve=1, window_seconds=60.0)
-    pacer.acquire()
-    pacer.release({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "2"})
-    pacer.acquire()
-    pacer.release({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"})
-    assert pacer.acquire() == 0.0
+    _answered(pacer, _headers(2))
+    _answered(pacer, _headers(59))  # sent after the 2 was read: the window turned over
+    assert pacer.acquire().waited == 0.0
 
 
 def test_in_flight_requests_count_against_the_allowance(fake_time) -> None:
     pacer = _pacer(fake_time, reserve=5, reserve_fraction=0.0, window_seconds=60.0)
-    pacer.acquire()
-    pacer.release({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "8"})
-    waits = [pacer.acquire() for _ in range(4)]  # four in flight, no answers yet
+    _answered(pacer, _headers(8, limit=100))
+    waits = [pacer.acquire().waited for _ in range(4)]  # four in flight, no answers yet
     # remaining 8, 7, 6 are above the reserve of 5 ... then 5 starts the spreading.
     assert waits[:3] == [0.0, 0.0, 0.0]
     assert waits[3] == 0.0
-    assert pacer.acquire() == 60 / 5
+    assert pacer.acquire().waited == 60 / 5
+
+
+def test_a_late_answer_with_more_remaining_does_not_stop_the_spreading(fake_time) -> None:
+    # Two requests in flight; the server counts a (4 left) before b (3 left), but b's answer is
+    # read first. a's late "4" is old news: no new window, the spreading goes on.
+    pacer = _pacer(fake_time, reserve=2, reserve_fraction=0.0, window_seconds=60.0)
+    for remaining in (9, 8, 7, 6, 5):
+        assert _answered(pacer, _headers(remaining, limit=10)) == 0.0
+    a, b = pacer.acquire(), pacer.acquire()
+    pacer.release(b, _headers(3, limit=10))
+    c = pacer.acquire()  # 3 left, 1 in flight: 2 to spread over the 60 s left
+    pacer.release(a, _headers(4, limit=10))
+    d = pacer.acquire()
+    pacer.release(c, _headers(2, limit=10))
+    pacer.release(d, _headers(1, limit=10))
+    e = pacer.acquire()
+    assert [a.waited, b.waited, c.waited] == [0.0, 0.0, 0.0]
+    assert [d.waited, e.waited] == [30.0, 30.0]  # d half-way, e when the window has turned over
+    assert fake_time.now == 1060.0
 
 
 def test_pause_holds_every_request_until_retry_after(fake_time) -> None:
     pacer = _pacer(fake_time)
     pacer.pause(12.0)
-    assert pacer.acquire() == 12.0
-    assert pacer.acquire() == 0.0  # the pause is over; the fresh window is not spread
+    assert pacer.acquire().waited == 12.0
+    assert pacer.acquire().waited == 0.0  # the pause is over; the fresh window is not spread
 
 
 class FixedWindowServer:
@@ -145,3 +161,57 @@ def test_without_headers_the_same_sync_runs_unpaced(make_client, fakes, fake_tim
     assert fake_time.sleeps == []
     assert client.last_sync_stats is not None
     assert client.last_sync_stats.paced_seconds == 0.0
+
+
+class LateAnswerServer:
+    """``limit`` requests in one window; the answer counted with 4 left is read late.
+
+    It is held until the request counted after it (3 left) was answered and the next one (2
+    left) has reached the server; that one is held in turn until the late answer's thread has
+    sent its next request (1 left). ``sent_at[remaining]`` is the fake time each request arrived.
+    """
+
+    def __init__(self, fakes, fake_time, *, limit: int) -> None:
+        self.fakes = fakes
+        self.time = fake_time
+        self.limit = limit
+        self.count = 0
+        self.sent_at: dict[int, float] = {}
+        self.arrived = {left: threading.Event() for left in range(limit)}
+        self.release_late = threading.Event()
+        self.api = fakes.FakeListApi([fakes.enrollment(n) for n in range(limit * 10)])
+        self._lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.count += 1
+            left = self.limit - self.count
+            self.sent_at[left] = self.time.now
+        self.arrived[left].set()
+        if left == 4:
+            assert self.release_late.wait(5), "the request with 2 left never came"
+        if left == 2:
+            self.release_late.set()
+            assert self.arrived[1].wait(5), "the late answer's thread sent nothing more"
+        response = self.api(request)
+        response.headers.update(
+            {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(left)}
+        )
+        return response
+
+
+def test_an_answer_read_out_of_order_does_not_stop_the_pacing(
+    make_client, fakes, fake_time
+) -> None:
+    server = LateAnswerServer(fakes, fake_time, limit=10)
+    client = make_client(server, page_size=10, concurrency=2)
+
+    records = client.list_all("enrollments")  # 10 pages: the whole allowance
+
+    assert len(records) == 100
+    assert server.count == 10
+    # The late "4 left" came after "3 left" had been read: it must not have reset the pacing,
+    # so the request sent after it still waited its turn behind the one with 2 left.
+    assert server.sent_at[1] > server.sent_at[2]
+    assert server.sent_at[0] > server.sent_at[1]
+    assert fake_time.now - 1000.0 <= 60.0  # spread over the window, not beyond it

@@ -118,6 +118,51 @@ def test_an_unpaginated_answer_is_taken_whole(make_client, fakes) -> None:
     assert client.list_all("courses") == data
 
 
+@pytest.mark.parametrize(
+    ("rows", "links", "reason"),
+    [
+        (2, {"next": "https://api.dokstamp.test/enrollments?page=2"}, "links.next is set"),
+        (10, {"next": None}, "a page of 10 records is full"),
+        (10, None, "a page of 10 records is full"),
+    ],
+    ids=["next-link", "full-page", "full-page-no-links"],
+)
+def test_an_answer_without_meta_that_may_have_more_pages_is_refused(
+    make_client, fakes, rows, links, reason
+) -> None:
+    body: dict[str, object] = {"data": _records(fakes, rows)}
+    if links is not None:
+        body["links"] = links
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return fakes.json_response(200, body)
+
+    client = make_client(handler, page_size=10)
+
+    with pytest.raises(IncompleteSyncError, match="no pagination meta") as caught:
+        client.list_all("enrollments")
+
+    assert reason in caught.value.message
+    assert caught.value.received == rows
+    assert len(requests) == 1  # a server answering this way does so every time: not retried
+
+
+def test_an_answer_without_meta_is_whole_only_when_clearly_complete(make_client, fakes) -> None:
+    data = _records(fakes, 9)
+    body = {"data": data, "links": {"first": "https://x/?page=1", "next": None}}
+    client = make_client(lambda request: fakes.json_response(200, body), page_size=10)
+
+    assert client.list_all("enrollments") == data
+
+
+def test_meta_numbers_must_be_ascii_digits() -> None:
+    body = {"data": [], "meta": {"current_page": 1, "per_page": "²", "total": 0}}
+    with pytest.raises(DokStampError, match=r"meta\.per_page/meta\.total"):
+        read_page(body, number=1, where="GET /x")
+
+
 def test_progress_counts_pages_in_the_calling_thread(make_client, fakes) -> None:
     calls: list[tuple[int, int, str]] = []
     client = make_client(fakes.FakeListApi(_records(fakes, 95), max_per_page=10), page_size=10)

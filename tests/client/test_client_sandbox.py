@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from typing import Any
 
@@ -19,6 +20,7 @@ from dashboard.client import (
     PasswordLogin,
     RateLimitedError,
     Secret,
+    StaticToken,
     ValidationError,
     parse_grade,
     parse_timestamp,
@@ -170,6 +172,23 @@ def test_tenants_are_isolated(sandbox, client) -> None:
     assert caught.value.status in {401, 403, 404}
 
 
+@pytest.mark.parametrize("token", ["line\nbreak-secret-token", "trailing-space-secret-token "])
+def test_a_token_http_forbids_is_refused_over_real_http_without_leaking_it(
+    sandbox, caplog, token
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = dataclasses.replace(
+        _settings(sandbox, "token"), credentials=StaticToken(Secret(token))
+    )
+    with DokStampClient(settings, sleep=_no_wait) as client, pytest.raises(DokStampError) as caught:
+        client.get_course(str(uuid.uuid4()))
+    assert "could not be sent" in caught.value.message
+    assert client.last_sync_stats is None
+    secret = token.strip().split("\n")[-1]
+    assert secret not in caplog.text + str(caught.value) + repr(caught.value)
+    assert "retrying" not in caplog.text
+
+
 @pytest.mark.parametrize("success_flag", [False, True], ids=["gen-a", "gen-b"])
 def test_write_round_trip(sandbox_factory, success_flag) -> None:
     running = sandbox_factory(
@@ -248,23 +267,29 @@ def test_injected_server_errors_are_retried_to_a_complete_list(sandbox_factory) 
     assert stats.requests == stats.pages + stats.retries + 1  # +1: the token request
 
 
-def test_the_sandbox_rate_limit_headers_pace_the_sync(sandbox_factory) -> None:
+def test_the_sandbox_rate_limit_headers_pace_the_sync(sandbox_factory, fake_time) -> None:
     running = sandbox_factory(
         seed="demo",
         enrollments=120,
         options=SandboxOptions(rate_limit_per_minute=12),
         static_tokens={STATIC: demo.DEMO_TENANT},
     )
-    waits: list[float] = []
     settings = _settings(running, "token", page_size=10, concurrency=2)
-    with DokStampClient(settings, sleep=waits.append) as client:
+    # The pacer runs on fake time (sleeping advances it, nothing else does), so its decisions
+    # depend only on the sandbox's headers and the order the two threads read them in, not on
+    # how fast this machine is. Whatever that order, it must spread the last requests.
+    with DokStampClient(settings, sleep=fake_time.sleep, clock=fake_time.clock) as client:
         records = client.list_all("enrollments")  # 12 pages: the whole 12-per-minute allowance
         stats = client.last_sync_stats
     assert len(records) == 120
     assert stats is not None
-    assert stats.retries == 0  # no 429 met
-    assert waits  # ... because it slowed down near the limit
+    assert stats.retries == 0  # no 429 met ...
+    waits = fake_time.sleeps
+    assert waits  # ... because it slowed down near the limit: the last request waited ...
     assert all(w > 0 for w in waits)
+    assert len(waits) <= 2  # ... but only the last two (2 = the reserve: 2 threads) could
+    assert stats.paced_seconds == pytest.approx(sum(waits))
+    assert fake_time.now - 1000.0 <= 60.0  # what was left, spread within the minute
 
 
 def test_a_429_from_the_sandbox_carries_retry_after(sandbox_factory) -> None:

@@ -201,7 +201,9 @@ def test_batch_delete_refuses_a_bare_string(make_client, store) -> None:
         client.batch_delete_enrollments("0b7c6f0e-8a41-4c1e-9a52-8b1f3f0f2a11")
 
 
-@pytest.mark.parametrize("failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, 500, 502])
+@pytest.mark.parametrize(
+    "failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.DecodingError, 500, 502]
+)
 def test_an_uncertain_create_that_happened_is_found_not_repeated(
     make_client, store, failure
 ) -> None:
