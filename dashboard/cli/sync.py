@@ -10,7 +10,7 @@ import click
 
 from dashboard.client import ConfigurationError, DokStampError
 from dashboard.data import Extract, page_progress
-from dashboard.data.loading import load_extract
+from dashboard.data.loading import cache_key, load_extract
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.settings import Settings
 from dashboard.sources import StartupError, read_secrets_file
@@ -66,7 +66,8 @@ def sync(
     Prints rows, pages, seconds and whether each extract came from the API, the cache, or (when
     the API failed) a stale cached copy, then the cache folder. Settings come from the
     environment and .streamlit/secrets.toml [dokstamp]. Exit status: 0 when everything is
-    current, 1 when the API failed (even if a stale copy was shown), 2 for a configuration error.
+    current, 1 when the API failed or sent records that do not fit (even if a stale copy was
+    shown), 2 for a configuration error or a bad option.
     """
     try:
         settings = Settings.from_environment(os.environ, secrets=read_secrets_file())
@@ -83,6 +84,10 @@ def sync(
         )
         if value is not None
     }
+    try:
+        cache_key(settings, "enrollments", filters)  # the filters are checked before any fetch
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
     shown = ", ".join(f"{name}={value}" for name, value in filters.items())
     click.echo(
         f"Syncing {settings.tenant} from {settings.api_url}"
@@ -100,9 +105,7 @@ def sync(
                     refresh=refresh,
                     progress=progress,
                 )
-        except ValueError as error:
-            raise click.BadParameter(str(error)) from error
-        except DokStampError as error:
+        except DokStampError as error:  # the API failed or sent records the frame cannot hold
             click.echo(f"{resource:<13}failed: {error}", err=True)
             failed = True
             continue
@@ -110,5 +113,9 @@ def sync(
         failed = failed or extract.stale
     click.echo(f"Cache folder: {settings.cache_dir}")
     if failed:
-        click.echo("The API could not be read completely; see the lines above.", err=True)
+        click.echo(
+            "The API could not be read completely, or sent records the frames cannot hold; "
+            "see the lines above.",
+            err=True,
+        )
         sys.exit(EXIT_API_ERROR)

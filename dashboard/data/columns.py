@@ -29,6 +29,7 @@ __all__ = [
 # The documented form (Laravel 7+): "2024-02-01T00:00:00.000000Z"; `%.f` also matches no fraction.
 _API_TIMESTAMP = "%Y-%m-%dT%H:%M:%S%.fZ"
 _NUMBER_TYPES = frozenset({int, float, type(None)})
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class ColumnValueError(ValueError):
@@ -101,16 +102,20 @@ def integer_column(name: str, values: list[Any]) -> pl.Series:
         pass
     whole: list[int | None] = []
     for index, value in enumerate(values):
+        number: int | None
         if value is None:
-            whole.append(None)
+            number = None
         elif isinstance(value, int) and not isinstance(value, bool):
-            whole.append(value)
+            number = value
         elif isinstance(value, float) and value.is_integer():
-            whole.append(int(value))
-        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            whole.append(int(value.strip()))
+            number = int(value)
+        elif isinstance(value, str) and _digits(value.strip().removeprefix("-")):
+            number = int(value.strip())
         else:
             raise ColumnValueError(f"not a whole number: {value!r}", index=index)
+        if number is not None and not _INT64_MIN <= number <= _INT64_MAX:
+            raise ColumnValueError(f"whole number out of range: {value!r}", index=index)
+        whole.append(number)
     return pl.Series(name, whole, dtype=pl.Int64)
 
 
@@ -151,10 +156,15 @@ def _unread_positions(values: list[Any], series: pl.Series) -> list[int]:
     return [index for index in nulls if values[index] is not None]
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²" or "٣", which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _read_one(values: Sequence[Any], index: int, reader: Callable[[Any], Any]) -> Any:
     try:
         return reader(values[index])
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # OverflowError: a moment beyond year 1..9999
         raise ColumnValueError(str(error), index=index) from None
 
 

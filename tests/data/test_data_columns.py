@@ -87,3 +87,17 @@ def test_integers_from_numbers_and_digit_strings() -> None:
     with pytest.raises(ColumnValueError) as caught:
         integer_column("n", [1, "lots"])
     assert caught.value.index == 1
+
+
+@pytest.mark.parametrize("beyond", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_timestamp_beyond_what_utc_can_hold_is_refused(beyond: str) -> None:
+    with pytest.raises(ColumnValueError, match="out of range") as caught:
+        timestamp_column("at", ["2024-02-01T00:00:00Z", None, beyond])
+    assert caught.value.index == 2
+
+
+@pytest.mark.parametrize("bad", ["²", "-²", "١٢", 2**70, "99999999999999999999", 1e300])
+def test_integers_are_ascii_digits_within_int64(bad: object) -> None:
+    with pytest.raises(ColumnValueError) as caught:
+        integer_column("n", [40, bad])
+    assert caught.value.index == 1

@@ -90,6 +90,9 @@ def test_empty_list_gives_typed_empty_frame() -> None:
         ({"student": None}, "student.uuid"),
         ({"course": "c3d4"}, "course.uuid"),
         ({"enrolled_at": "01/02/2024"}, "enrolled_at"),
+        ({"enrolled_at": "0001-01-01T00:00:00+01:00"}, "enrolled_at"),
+        ({"enrolled_at": "9999-12-31T23:59:59-01:00"}, "enrolled_at"),
+        ({"completed_at": "9999-12-31T23:59:59-01:00"}, "completed_at"),
     ],
 )
 def test_malformed_records_name_field_and_record(
@@ -158,6 +161,16 @@ def test_reference_frames_have_their_schemas() -> None:
     assert certificates.schema == CERTIFICATE_SCHEMA
     assert certificates["enrollment_uuid"].to_list() == ["e1", None]
     assert certificates["cohort_uuid"].to_list() == [None, None]
+
+
+@pytest.mark.parametrize("hours", ["²", "3²00", 2**64])
+def test_a_workload_that_is_not_a_whole_number_names_the_field(hours: object) -> None:
+    with pytest.raises(MalformedRecordError) as caught:
+        course_frame(
+            [{"uuid": "c1", "workload_hours": "120"}, {"uuid": "c2", "workload_hours": hours}]
+        )
+    assert caught.value.field == "workload_hours"
+    assert caught.value.record_uuid == "c2"
 
 
 def test_enrollment_record_round_trips_a_row() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,22 +11,26 @@ from typing import Any
 
 import diskcache
 import httpx
+import orjson
 import polars as pl
 import pytest
 
-from dashboard.client import NotFoundError, ServerError
+from dashboard.client import DokStampError, IncompleteSyncError, NotFoundError, ServerError
 from dashboard.data import (
     MalformedRecordError,
     enrollment_frame,
     load_cohorts,
     load_enrollments,
 )
+from dashboard.data.corrections import create_enrollment
 from dashboard.data.corrections_log import Correction, append_corrections
 from dashboard.data.loading import _FLIGHTS, cache_key, frames_dir
 from dashboard.data.schema import ENROLLMENT_SCHEMA
 from dashboard.sandbox.demo import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
     DEMO_TENANT,
     TINY_CLIENT_ID,
     TINY_CLIENT_SECRET,
@@ -120,6 +125,40 @@ def test_unreadable_records_fall_back_like_a_failed_fetch(tmp_path: Path, fakes:
     assert stale.frame.equals(good.frame)
 
 
+def _undecodable(request: httpx.Request) -> httpx.Response:
+    """Says gzip, is not: httpx raises DecodingError while reading it."""
+    return httpx.Response(
+        200,
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        content=b'{"data": [], "meta": {"per_page": 10, "total": 0}}',
+    )
+
+
+def _more_pages_without_meta(request: httpx.Request) -> httpx.Response:
+    body = {"data": [], "links": {"next": "https://api.dokstamp.test/enrollments?page=2"}}
+    return httpx.Response(200, json=body)
+
+
+@pytest.mark.parametrize(
+    ("broken", "error_class"),
+    [(_undecodable, DokStampError), (_more_pages_without_meta, IncompleteSyncError)],
+    ids=["undecodable-body", "no-meta-but-next-link"],
+)
+def test_an_unusable_answer_falls_back_to_the_last_good_frame(
+    tmp_path: Path, fakes: Any, broken: Callable[[httpx.Request], httpx.Response], error_class: type
+) -> None:
+    settings = fakes.make_settings(tmp_path)
+    good = load_enrollments(
+        settings, transport=httpx.MockTransport(fakes.FakeEnrollmentsApi(records(fakes, 5)))
+    )
+
+    stale = load_enrollments(settings, refresh=True, transport=httpx.MockTransport(broken))
+
+    assert stale.stale
+    assert isinstance(stale.error, error_class)
+    assert stale.frame.equals(good.frame)
+
+
 def test_filters_reach_the_api_and_get_their_own_entry(tmp_path: Path, fakes: Any) -> None:
     course = fakes.enrollment(1)["course"]["uuid"]
     api = fakes.FakeEnrollmentsApi(records(fakes, 20))
@@ -187,6 +226,98 @@ def test_token_never_reaches_the_cache_folder(
     assert len(files) >= 3  # the diskcache db, at least one value file, ...
     token = fakes.TOKEN.encode()
     assert [path for path, content in files if token in content] == []
+
+
+class TokenRecorder(httpx.BaseTransport):
+    """Loopback HTTP that notes every token the sandbox issues (login, refresh, client token)."""
+
+    def __init__(self) -> None:
+        self._http = httpx.HTTPTransport()
+        self.issued: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._http.handle_request(request)
+        if request.url.path in {"/oauth/token", "/auth/login", "/auth/refresh"}:
+            body = orjson.loads(response.read())
+            self.issued += [body[k] for k in ("access_token", "refresh_token") if body.get(k)]
+        return response
+
+    def close(self) -> None:
+        self._http.close()
+
+
+_STATIC = "static-token-for-the-cache-test"
+
+
+@pytest.mark.parametrize("mode", ["token", "client", "login"])
+def test_no_secret_of_any_auth_mode_reaches_the_cache_folder_or_the_logs(
+    sandbox_factory: Callable[..., RunningSandbox],
+    tmp_path: Path,
+    cache_files: CacheFiles,
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, httpx's and httpcore's included
+    running = sandbox_factory(seed="demo", enrollments=40, static_tokens={_STATIC: DEMO_TENANT})
+    cache = tmp_path / "cache"  # the sandbox's own db (which holds the secrets) stays outside
+    values = {
+        "DOKSTAMP_API_URL": running.url,
+        "DOKSTAMP_TENANT": DEMO_TENANT,
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache),
+        "DOKSTAMP_MAX_ATTEMPTS": "1",
+    }
+    secrets: list[str]
+    if mode == "token":
+        values["DOKSTAMP_TOKEN"] = _STATIC
+        secrets = [_STATIC]
+    elif mode == "client":
+        values |= {
+            "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+            "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        }
+        secrets = [DEMO_CLIENT_SECRET]
+    else:
+        values |= {"DOKSTAMP_EMAIL": DEMO_EMAIL, "DOKSTAMP_PASSWORD": DEMO_PASSWORD}
+        secrets = [DEMO_PASSWORD]
+    settings = Settings.from_mapping(values)
+    recorder = TokenRecorder()
+
+    enrollments = load_enrollments(settings, transport=recorder)
+    load_enrollments(settings, filters={"completion_status": "completed"}, transport=recorder)
+    cohort = load_cohorts(settings, transport=recorder).frame.row(0, named=True)
+    created = create_enrollment(
+        settings,
+        {
+            "student_uuid": enrollments.frame["student_uuid"][0],
+            "course_uuid": cohort["course_uuid"],
+            "cohort_uuid": cohort["uuid"],
+            "enrolled_at": "2025-09-01",
+        },
+        actor="registrar",
+        transport=recorder,
+    )
+    assert (
+        load_enrollments(settings, transport=recorder)
+        .frame["uuid"]
+        .to_list()
+        .count(created["uuid"])
+        == 1
+    )  # patched into the cached frame
+    running.stop()
+    stale = load_enrollments(settings, refresh=True, transport=recorder)  # the failure path too
+    assert stale.stale
+
+    secrets += recorder.issued
+    expected_issued = {"token": 0, "client": 1, "login": 2}[mode]  # access (+ refresh) token
+    assert len(recorder.issued) >= expected_issued
+    assert len(secrets) >= 1 + expected_issued
+    files = cache_files(cache)
+    assert len(files) >= 3  # the frames' diskcache db and value files, the corrections log
+    logged = caplog.text + "".join(repr(record.args) for record in caplog.records)
+    assert "HTTP Request" in logged  # httpx's own request log was captured
+    for secret in secrets:
+        assert [path for path, content in files if secret.encode() in content] == []
+        assert secret not in logged
 
 
 def test_a_pickled_entry_at_the_key_is_refused_and_refetched(tmp_path: Path, fakes: Any) -> None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import re
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from dashboard.cli.sync import sync
+from dashboard.data.loading import load_extract
 from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dashboard.sandbox.runner import RunningSandbox
 
@@ -131,3 +137,78 @@ def test_api_down_after_a_sync_shows_the_stale_copy(
     assert result.exit_code == 1
     assert rows_of(result.output, "enrollments") == 100
     assert "STALE" in result.output
+
+
+def _listing(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"data": records, "meta": {"current_page": 1, "per_page": 1000, "total": len(records)}}
+
+
+ENROLLMENT = {
+    "uuid": str(uuid.UUID(int=1)),
+    "completion_status": "enrolled",
+    "grade": None,
+    "enrolled_at": "2024-02-01T00:00:00.000000Z",
+    "completed_at": None,
+    "student": {"uuid": str(uuid.UUID(int=2)), "name": "Student"},
+    "course": {"uuid": str(uuid.UUID(int=3)), "name": "Course"},
+    "cohort": None,
+}
+COURSE = {"uuid": str(uuid.UUID(int=3)), "code": "C", "name": "Course", "workload_hours": 120}
+
+
+@pytest.mark.parametrize(
+    ("resource", "bad", "field"),
+    [
+        ("enrollments", {**ENROLLMENT, "enrolled_at": "0001-01-01T00:00:00+01:00"}, "enrolled_at"),
+        ("enrollments", {**ENROLLMENT, "enrolled_at": "9999-12-31T23:59:59-01:00"}, "enrolled_at"),
+        ("courses", {**COURSE, "workload_hours": "²"}, "workload_hours"),
+    ],
+    ids=["before-year-1", "after-year-9999", "superscript-digit"],
+)
+def test_a_malformed_record_is_a_data_error_not_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, resource: str, bad: dict[str, Any], field: str
+) -> None:
+    served = {
+        "enrollments": [ENROLLMENT],
+        "courses": [COURSE],
+        "cohorts": [],
+        "certificates": [],
+    }
+    served[resource] = [bad]
+
+    def api(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=_listing(served[request.url.path.strip("/")]))
+
+    monkeypatch.setattr(
+        importlib.import_module("dashboard.cli.sync"),  # the module (the package exports `sync`)
+        "load_extract",
+        functools.partial(load_extract, transport=httpx.MockTransport(api)),
+    )
+    env = {
+        "DOKSTAMP_API_URL": "https://api.dokstamp.test",
+        "DOKSTAMP_TENANT": DEMO_TENANT,
+        "DOKSTAMP_TOKEN": "cli-test-token",
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    result = CliRunner().invoke(sync, [], env=env)
+
+    assert isinstance(result.exception, SystemExit), result.exception  # reported, not a crash
+    assert result.exit_code == 1, result.output
+    assert "Invalid value" not in result.output
+    assert f"{resource:<13}failed: {resource}.{field} of {bad['uuid']}" in result.output
+    assert "records the frames cannot hold" in result.output
+    others = [name for name in served if name != resource]
+    assert all(re.search(rf"^{name}\s+[\d,]+ rows", result.output, re.M) for name in others)
+
+
+def test_a_filter_the_cache_cannot_key_is_a_usage_error(tmp_path: Path) -> None:
+    env = {
+        "DOKSTAMP_API_URL": "https://api.dokstamp.test",
+        "DOKSTAMP_TENANT": DEMO_TENANT,
+        "DOKSTAMP_TOKEN": "cli-test-token",
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    result = CliRunner().invoke(sync, ["--course", " "], env=env)
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output
+    assert "Syncing" not in result.output  # refused before anything was fetched
