@@ -4,7 +4,8 @@ The model: a table's counts are sums over disjoint groups of students ("atoms").
 quantity is a set of atoms and its value. An atom or a quantity below ``min_cell`` is sensitive.
 ``protect`` returns the quantities to hide so that no sensitive atom, no hidden sensitive quantity,
 and no "rest" of a shown total (the total minus its shown parts) is a linear combination of the
-shown quantities. Linear algebra is exact, modulo a 61-bit prime, on sparse rows.
+shown quantities; and it hides nothing that stays a linear combination of the shown ones (hiding
+such a count protects nothing). Linear algebra is exact, modulo a 61-bit prime, on sparse rows.
 """
 
 from __future__ import annotations
@@ -141,37 +142,98 @@ def _protect_component(
     *,
     min_cell: int,
 ) -> set[int]:
-    hidden = {i for i in members if i in hidden_start}
+    """Hide complements until nothing sensitive is derivable; then show again every hidden
+    complement that the shown quantities still determine (hiding it protected nothing), and
+    protect again, since a count shown again can be a total whose small rest must be protected.
+
+    A small rest, once found, stays protected even when its total or parts are hidden later (a
+    hidden part may still be derivable). Each round that hides anything shrinks the span of the
+    shown quantities, so the rounds end; the last step is always a protection pass.
+    """
+    primary = {i for i in members if i in hidden_start}
     atoms = sorted({a for i in members for a in quantities[i].atoms})
-    small_atoms = [a for a in atoms if a in protected_atoms and atom_values[a] < min_cell]
-    while True:
-        shown = [i for i in members if i not in hidden and quantities[i].published]
-        space = _RowSpace()
-        for i in shown:
+    outside = _RowSpace()  # what outside totals alone give away is their own publication's job
+    for i in members:
+        if quantities[i].fixed and quantities[i].published:
+            outside.add(quantities[i].atoms, i)
+    passes = _Passes(
+        quantities,
+        members,
+        atom_values,
+        protected_atoms,
+        {frozenset([a]) for a in atoms if a in protected_atoms and atom_values[a] < min_cell},
+        outside,
+        min_cell,
+    )
+    hidden = passes.hide_complements(set(primary))
+    for _ in range(len(members) + 1):
+        space = _shown_space(quantities, members, hidden)
+        redundant = {
+            i
+            for i in hidden - primary
+            if quantities[i].atoms and space.certificate(quantities[i].atoms) is not None
+        }
+        if not redundant:
+            break
+        hidden = passes.hide_complements(hidden - redundant)
+    return hidden
+
+
+def _shown_space(quantities: Sequence[Quantity], members: list[int], hidden: set[int]) -> _RowSpace:
+    space = _RowSpace()
+    for i in members:
+        if i not in hidden and quantities[i].published:
             space.add(quantities[i].atoms, i)
-        suspects: list[frozenset[int]] = [frozenset([a]) for a in small_atoms]
-        suspects += [
-            quantities[i].atoms
-            for i in members
-            if (i in hidden or not quantities[i].published)
-            and quantities[i].protected
-            and quantities[i].value < min_cell
-        ]
-        suspects += _rests_of_shown_totals(
-            quantities, shown, atom_values, protected_atoms, min_cell
-        )
-        newly: set[int] = set()
-        for atoms_of_suspect in suspects:
-            proof = space.certificate(atoms_of_suspect)
-            if proof is None or proof & newly:
-                continue
-            candidates = [i for i in proof if not quantities[i].fixed]
-            if not candidates:
-                continue  # only outside totals give it away: their own publication must hide them
-            newly.add(min(candidates, key=lambda i: (quantities[i].keep, quantities[i].value, i)))
-        if not newly:
-            return hidden
-        hidden |= newly
+    return space
+
+
+@dataclass
+class _Passes:
+    """Protection passes over one component; ``suspects`` (small atoms, small rests of totals)
+    grows across passes."""
+
+    quantities: Sequence[Quantity]
+    members: list[int]
+    atom_values: dict[int, int]
+    protected_atoms: set[int]
+    suspects: set[frozenset[int]]
+    outside: _RowSpace
+    min_cell: int
+
+    def hide_complements(self, hidden: set[int]) -> set[int]:
+        """Add complements to ``hidden`` until no suspect (sensitive atom, hidden small
+        quantity, small rest of a total) is a combination of the shown quantities, unless the
+        outside totals alone give it away."""
+        quantities = self.quantities
+        while True:
+            shown = [i for i in self.members if i not in hidden and quantities[i].published]
+            space = _shown_space(quantities, self.members, hidden)
+            self.suspects |= set(
+                _rests_of_shown_totals(
+                    quantities, shown, self.atom_values, self.protected_atoms, self.min_cell
+                )
+            )
+            small_hidden = [
+                quantities[i].atoms
+                for i in self.members
+                if (i in hidden or not quantities[i].published)
+                and quantities[i].protected
+                and quantities[i].value < self.min_cell
+            ]
+            newly: set[int] = set()
+            for atoms_of_suspect in [*sorted(self.suspects, key=sorted), *small_hidden]:
+                proof = space.certificate(atoms_of_suspect)
+                if proof is None or proof & newly:
+                    continue
+                candidates = [i for i in proof if not quantities[i].fixed]
+                if not candidates or self.outside.certificate(atoms_of_suspect) is not None:
+                    continue
+                newly.add(
+                    min(candidates, key=lambda i: (quantities[i].keep, quantities[i].value, i))
+                )
+            if not newly:
+                return hidden
+            hidden |= newly
 
 
 def _rests_of_shown_totals(

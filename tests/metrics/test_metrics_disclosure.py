@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
 
 from hypothesis import given, settings
@@ -112,3 +113,54 @@ def test_bridge_between_two_protected_blocks_is_found() -> None:
     for c, v in values.items():
         if v < 10:
             assert not in_span(shown, indicator(frozenset([atom[c]]), 16)), c
+
+
+def table_with_margins(values: list[list[int]]) -> list[Quantity]:
+    """Cells (atom r * columns + c), row totals, column totals and the grand total. As in a rate
+    table, the first column and the row totals carry headline numbers (``keep``)."""
+    rows, columns = len(values), len(values[0])
+    quantities = [
+        Quantity(frozenset([r * columns + c]), values[r][c], keep=c == 0)
+        for r in range(rows)
+        for c in range(columns)
+    ]
+    lines = [([(r, c) for c in range(columns)], True) for r in range(rows)]
+    lines += [([(r, c) for r in range(rows)], c == 0) for c in range(columns)]
+    lines += [([(r, c) for r in range(rows) for c in range(columns)], True)]
+    for line, keep in lines:
+        atoms = frozenset(r * columns + c for r, c in line)
+        quantities.append(Quantity(atoms, sum(values[r][c] for r, c in line), keep=keep))
+    return quantities
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.tuples(st.integers(1, 4), st.integers(2, 4)).flatmap(
+        lambda shape: st.lists(
+            st.lists(
+                st.integers(0, 12) | st.integers(10, 60), min_size=shape[1], max_size=shape[1]
+            ),
+            min_size=shape[0],
+            max_size=shape[0],
+        )
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_protect_hides_no_small_atom_and_nothing_that_stays_derivable(
+    values: list[list[int]], rng: random.Random
+) -> None:
+    columns = len(values[0])
+    width = len(values) * columns
+    quantities = table_with_margins(values)
+    rng.shuffle(quantities)  # the order breaks ties between complements
+    atom_values = {r * columns + c: v for r, row in enumerate(values) for c, v in enumerate(row)}
+    hidden = protect(quantities, atom_values, min_cell=10)
+    shown = [indicator(q.atoms, width) for i, q in enumerate(quantities) if i not in hidden]
+    for i, q in enumerate(quantities):
+        if q.value < 10:
+            assert i in hidden
+        if i in hidden:  # hiding what the shown counts still determine protects nothing
+            assert not in_span(shown, indicator(q.atoms, width)), q
+    for atom, value in atom_values.items():
+        if value < 10:
+            assert not in_span(shown, indicator(frozenset([atom]), width)), atom

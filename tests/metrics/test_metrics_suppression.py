@@ -342,6 +342,68 @@ def test_no_small_cell_is_shown_or_recoverable(case) -> None:
             assert not _recoverable(shown, vec([(i, j) for j in range(3)]))
 
 
+def _published_cells(
+    got: list[dict[str, object]], groups: int, *, with_total: bool
+) -> list[tuple[str, object, list[int]]]:
+    """Every count cell of a completion table as (label, shown value or None, atom vector);
+    atoms are the group x status cells."""
+    width = groups * 3
+
+    def vec(atoms: set[int]) -> list[int]:
+        return [1 if k in atoms else 0 for k in range(width)]
+
+    cells: list[tuple[str, object, list[int]]] = []
+    for i in range(groups):
+        for j, status in enumerate(STATUSES):
+            cells.append((f"g{i}.{status}", got[i][status], vec({i * 3 + j})))
+        cells.append((f"g{i}.n", got[i]["n"], vec({i * 3 + j for j in range(3)})))
+    if with_total:
+        for j, status in enumerate(STATUSES):
+            cells.append(
+                (f"total.{status}", got[groups][status], vec({i * 3 + j for i in range(groups)}))
+            )
+        cells.append(("total.n", got[groups]["n"], vec(set(range(width)))))
+    return cells
+
+
+def test_a_hidden_cell_that_stays_derivable_is_shown() -> None:
+    # g1's 40 completed was hidden as a complement, yet 91 - 51 still gave it: now it is shown.
+    frame = table([("g0", 51, 3, 43), ("g1", 40, 47, 2)], total=True)
+    got = suppress_small_cells(frame, total_row=pl.col("is_total"))
+    assert got.select("n", *STATUSES).rows() == [
+        (97, 51, None, None),
+        (89, 40, None, None),
+        (186, 91, 50, 45),
+    ]
+
+
+def test_a_small_rest_behind_a_derivable_hidden_cell_is_protected() -> None:
+    # g0's completed (44) hidden, but 55 - 11 gave it back, and then 50 - 44 = 6 who did not
+    # complete in g0. g1's completed must go too.
+    frame = table([("g0", 44, 0, 6), ("g1", 11, 10, 12)], total=True)
+    got = suppress_small_cells(frame, total_row=pl.col("is_total")).rows(named=True)
+    shown = [v for _, value, v in _published_cells(got, 2, with_total=True) if value is not None]
+    assert not _recoverable(shown, [0, 1, 1, 0, 0, 0])
+    assert got[0]["n"] == 50
+
+
+@settings(max_examples=80, deadline=None)
+@given(tables)
+def test_no_hidden_cell_is_derivable_from_shown_cells(case) -> None:
+    """Hiding a count that the shown counts still determine protects nothing: every hidden cell
+    is small, or cannot be worked out from the shown cells of the table."""
+    cells, with_total, min_cell = case
+    frame = table([(f"g{i}", *c) for i, c in enumerate(cells)], total=with_total)
+    got = suppress_small_cells(
+        frame, min_cell=min_cell, total_row=pl.col("is_total") if with_total else False
+    ).rows(named=True)
+    published = _published_cells(got, len(cells), with_total=with_total)
+    shown = [vector for _, value, vector in published if value is not None]
+    for label, value, vector in published:
+        if value is None:
+            assert not _recoverable(shown, vector), label
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 30), min_size=1, max_size=8), st.booleans())
 def test_bins_with_outside_total_never_show_or_leak_small_counts(counts, with_total) -> None:
