@@ -51,7 +51,7 @@ except DokStampError as error:
 
 filters = render_filters(dataset)
 filtered = apply_filters(dataset.enrollments, filters)
-render_scope(filters, dataset, filtered_n=filtered.height)
+render_scope(filters, dataset, filtered=filtered)
 
 pages = [
     st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:", default=True),

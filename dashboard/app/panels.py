@@ -2,22 +2,38 @@
 
 The table is the published (suppressed) aggregate the chart was drawn from, and the CSV is made
 from the same frame by the one CSV formatter (``dashboard.reports.frame_to_csv``), so what is
-downloaded is what is on screen. Row-level extracts are offered to editors only.
+downloaded is what is on screen: on screen its hidden cells are named ("n<10", "hidden") and its
+numbers formatted (``dashboard.app.table_display``), in the CSV they are empty as published.
+A chart's notes (its subtitle) are shown as a caption under it, where text wraps to any width,
+and the chart fits the column's width with its plot keeping its own height. Row-level extracts
+are offered to editors only.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+import altair as alt
 import polars as pl
 import streamlit as st
 
+from dashboard.app.plain_text import escape_markdown
 from dashboard.app.published import reader_order
-from dashboard.charts import ChartSpec
+from dashboard.app.table_display import TOTAL_LABEL, table_view
+from dashboard.charts import ChartSpec, split_subtitle
 from dashboard.reports import frame_to_csv
 from dashboard.reports.csv_format import CSV_MIME
 
-__all__ = ["chart_panel", "csv_file_name", "row_extract", "table_download", "table_panel"]
+__all__ = [
+    "chart_panel",
+    "csv_file_name",
+    "fit_width",
+    "published_table",
+    "row_extract",
+    "table_download",
+    "table_panel",
+]
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^a-z0-9]+")
 
@@ -38,8 +54,40 @@ def table_download(table: pl.DataFrame, *, title: str, key: str) -> None:
         key=f"csv_{key}",
         on_click="ignore",
         icon=":material/download:",
-        help="Exactly the table shown beside the chart (small cells suppressed as published).",
+        help="The table shown beside the chart, as published: hidden cells are empty, with "
+        "suppressed and suppression_note columns, and every column of the metric.",
     )
+
+
+def fit_width(chart: ChartSpec) -> ChartSpec:
+    """``chart`` sized to the column's width with its plot keeping its own height (autosize
+    fit-x), unless it sets its own sizing; faceted charts keep their natural size."""
+    if isinstance(chart, alt.FacetChart) or chart.autosize is not alt.Undefined:
+        return chart
+    fitted = chart.copy(deep=False)
+    fitted.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
+    return fitted
+
+
+def published_table(
+    table: pl.DataFrame,
+    *,
+    key: str,
+    total_label: str = TOTAL_LABEL,
+    hidden_small: bool = False,
+    omit: Sequence[str] = (),
+) -> None:
+    """A published table on screen: hidden cells named, numbers formatted, a legend under it."""
+    view = table_view(table, total_label=total_label, hidden_small=hidden_small, omit=omit)
+    st.dataframe(
+        view.frame,
+        hide_index=True,
+        key=f"table_{key}",
+        height="auto",
+        column_config=view.column_config,
+    )
+    if view.legend:
+        st.caption(escape_markdown(view.legend))
 
 
 def chart_panel(
@@ -49,23 +97,34 @@ def chart_panel(
     title: str,
     key: str,
     caption: str | None = None,
+    total_label: str = TOTAL_LABEL,
+    hidden_small: bool = False,
+    omit: Sequence[str] = (),
 ) -> None:
-    """Chart on the left; its numbers table and the table's CSV download on the right."""
+    """Chart on the left with its notes under it; its numbers table and the table's CSV download
+    on the right. ``total_label``, ``hidden_small``, ``omit``: see ``table_view``."""
     table = reader_order(table)
-    chart_column, table_column = st.columns([3, 2], gap="medium")
+    chart, notes = split_subtitle(chart)
+    chart_column, table_column = st.columns(2, gap="medium")
     with chart_column:
-        st.altair_chart(chart, theme=None, key=f"chart_{key}", alt=title)
+        st.altair_chart(fit_width(chart), theme=None, key=f"chart_{key}", alt=title)
+        if notes:
+            st.caption(escape_markdown(notes))
         if caption:
             st.caption(caption)
     with table_column:
-        st.dataframe(table, hide_index=True, key=f"table_{key}", height="auto")
+        published_table(
+            table, key=key, total_label=total_label, hidden_small=hidden_small, omit=omit
+        )
         table_download(table, title=title, key=key)
 
 
-def table_panel(table: pl.DataFrame, *, title: str, key: str) -> None:
+def table_panel(
+    table: pl.DataFrame, *, title: str, key: str, total_label: str = TOTAL_LABEL
+) -> None:
     """A published table without a chart, with its CSV download."""
     table = reader_order(table)
-    st.dataframe(table, hide_index=True, key=f"table_{key}")
+    published_table(table, key=key, total_label=total_label)
     table_download(table, title=title, key=key)
 
 
@@ -74,7 +133,7 @@ def row_extract(rows: pl.DataFrame, *, title: str, key: str, editing: bool) -> N
     if not editing:
         return
     with st.expander(f"{title} (rows, editors only): {rows.height:,}"):
-        st.dataframe(rows, hide_index=True, key=f"rows_{key}")
+        st.dataframe(rows, hide_index=True, key=f"rows_{key}", placeholder="—")
         st.download_button(
             "Download rows (CSV)",
             data=frame_to_csv(rows),

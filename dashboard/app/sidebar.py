@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
 import streamlit as st
 
 from dashboard.app.dataset import Dataset
@@ -20,9 +21,17 @@ from dashboard.app.global_filters import (
     parse_query_params,
     to_query_params,
 )
+from dashboard.app.published import filter_vs_all_table
+from dashboard.charts.placeholders import placeholder
 from dashboard.data.schema import COMPLETION_STATUSES
 
-__all__ = ["WIDGET_KEYS", "render_filters", "sync_query_params"]
+__all__ = [
+    "WIDGET_KEYS",
+    "render_filters",
+    "render_scope",
+    "scope_counts",
+    "sync_query_params",
+]
 
 # Session-state key of each filter's widget (tests set these to change a filter).
 WIDGET_KEYS = {attribute: f"filter_{name}" for attribute, name in FILTER_PARAMS.items()}
@@ -121,13 +130,34 @@ def render_filters(dataset: Dataset) -> Filters:
     return filters
 
 
-def render_scope(filters: Filters, dataset: Dataset, *, filtered_n: int) -> None:
-    """Say what the filter selects, beside "all", each with its n (plain text, never Markdown)."""
-    total = dataset.enrollments.height
+def scope_counts(filtered: pl.DataFrame, all_: pl.DataFrame) -> tuple[str, str]:
+    """The filter's n and all enrollments' n as published ("n = 523", or "n<10" when withheld).
+
+    Both come from the filter-vs-all table the Overview shows (``filter_vs_all_table``), so the
+    sidebar hides what that table hides: a filter under the minimum cell size, and a filter whose
+    complement (all minus the filter) is small, which subtracting it from all would reveal.
+    """
+    table = filter_vs_all_table(filtered, all_)
+    published = dict(zip(table.get_column("scope").to_list(), table.get_column("n"), strict=True))
+    notes = dict(
+        zip(table.get_column("scope").to_list(), table.get_column("suppression_note"), strict=True)
+    )
+
+    def text(scope: str) -> str:
+        n = published.get(scope)
+        return f"n = {n:,}" if n is not None else placeholder(notes.get(scope))
+
+    return text("filter"), text("all")
+
+
+def render_scope(filters: Filters, dataset: Dataset, *, filtered: pl.DataFrame) -> None:
+    """Say what the filter selects, beside "all", each with its published n (plain text, never
+    Markdown)."""
+    filtered_n, all_n = scope_counts(filtered, dataset.enrollments)
     with st.sidebar:
         st.divider()
         if filters.active:
             st.text(f"Filter: {describe_filters(filters, dataset.options)}")
-            st.text(f"Filtered: n = {filtered_n:,}\nAll: n = {total:,}")
+            st.text(f"Filtered: {filtered_n}\nAll: {all_n}")
         else:
-            st.text(f"All enrollments: n = {total:,}")
+            st.text(f"All enrollments: {all_n}")

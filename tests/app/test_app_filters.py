@@ -31,8 +31,11 @@ def test_filter_changes_the_numbers_and_the_url(
     finished = _count(_metric(at, "Enrollments"))
     assert 0 < finished < everyone
     assert _metric(at, "Completion rate") != rate_everyone
-    # No one is still enrolled in this filter: a zero count is withheld, never shown as 0.
-    assert _metric(at, "Active (enrolled)") == "n<10"
+    # No one is still enrolled in this filter: a zero count is withheld, never shown as 0, and
+    # beside a published n it reads "hidden" (protecting a small count), not "n<10".
+    assert _metric(at, "Active (enrolled)") == "hidden"
+    captions = [caption.value for caption in at.caption]
+    assert f"n = {finished:,} enrollments · value hidden to protect a small count" in captions
     assert at.query_params["status"] == ["completed", "dropped"]
     texts = " ".join(text.value for text in at.text)
     assert f"Filtered: n = {finished:,}" in texts
@@ -80,3 +83,18 @@ def test_page_choice_is_in_the_url(sandbox: RunningSandbox, app_factory: AppFact
     assert at.query_params["pass_mark"] == "6.5"
     again = app_factory(sandbox, query_params={"pass_mark": "6.5"}, page="views/grades.py")
     assert again.number_input(key="param_pass_mark").value == 6.5
+
+
+def test_the_sidebar_n_hides_what_the_filter_vs_all_table_hides(
+    sandbox: RunningSandbox, app_factory: AppFactory
+) -> None:
+    # Every status selected: the filter is everyone, and "all minus filter" is a rest of 0 -- a
+    # small cell, so the filter's n is hidden in the sidebar as in the filter-vs-all table.
+    at = app_factory(sandbox, query_params={"status": ["completed", "dropped", "enrolled"]})
+    everyone = _count(_metric(at, "Enrollments"))
+    texts = " ".join(text.value for text in at.text)
+    assert "Filtered: hidden to protect a small count" in texts
+    assert "Filtered: n = " not in texts
+    table = next(frame.value for frame in at.dataframe if "scope" in frame.value.columns)
+    assert list(table["scope"]) == ["filter", "all"]
+    assert list(table["n"]) == ["hidden", f"{everyone:,}"]

@@ -43,15 +43,24 @@ def test_every_page_renders_on_demo_data(sandbox: RunningSandbox, app_factory: A
     at = app_factory(sandbox)
     assert not at.exception, at.exception
     charts = {}
+    tables = {}
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         assert at.title, page
         charts[page] = len(at.get("vega_lite_chart"))
         assert not at.error, (page, [e.value for e in at.error])
+        # Published tables (their columns' help names the CSV column) name every empty cell:
+        # never "None" (nor "nan") on screen.
+        published = [table for table in at.dataframe if "CSV column" in table.proto.columns]
+        for table in published:
+            cells = {str(value) for value in table.value.to_numpy().ravel()}
+            assert not cells & {"None", "nan", "NaN", "<NA>"}, page
+        tables[page] = len(published)
     # Pages with charts draw them (each with its table and CSV download beside it).
     for page in ("views/overview.py", "views/completion.py", "views/grades.py"):
         assert charts[page] >= 1, page
+        assert tables[page] >= 1, page
     at.switch_page("views/overview.py").run()
     assert len(at.get("download_button")) >= 1
 

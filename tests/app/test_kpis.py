@@ -88,3 +88,40 @@ def test_future_intake_years_are_not_compared() -> None:
     years = comparison_years(frame, as_of=AS_OF)
     assert years is not None
     assert (years.latest, years.previous) == (2025, 2024)
+
+
+Y2026 = [(2026, "completed", 9.0, 60)] * 5 + [(2026, "enrolled", None, 0)] * 40
+
+
+def test_changes_compare_the_last_two_complete_intake_years() -> None:
+    # Extract in November 2026: the 2026 intake is months old, so 2025 is compared with 2024.
+    frame = _frame(Y2024 + Y2025 + Y2026)
+    years = comparison_years(frame, as_of=AS_OF)
+    assert years is not None
+    assert (years.latest, years.previous) == (2025, 2024)
+    kpis = _by_key(frame)
+    completion = kpis["completion_rate"]
+    assert completion.delta == "-26.7 pp"  # type: ignore[attr-defined]
+    assert completion.delta_note == "2025 vs 2024 intake"  # type: ignore[attr-defined]
+    assert "2025 intake vs the 2024 intake" in completion.help  # type: ignore[attr-defined]
+    assert "less time to complete" in completion.help  # type: ignore[attr-defined]
+
+
+def test_only_the_current_year_and_one_before_is_no_change() -> None:
+    kpis = _by_key(_frame(Y2025 + Y2026))
+    assert comparison_years(_frame(Y2025 + Y2026), as_of=AS_OF) is None
+    assert kpis["completion_rate"].delta is None  # type: ignore[attr-defined]
+
+
+def test_a_value_hidden_beside_its_n_says_why() -> None:
+    # Nobody is still enrolled: 0 is a small count, hidden with what would reveal it, while
+    # n = 100 is published. The value must not read "n<10" beside "n = 100".
+    finished = [(2024, "completed", 8.0, 300)] * 60 + [(2024, "dropped", 4.0, 0)] * 40
+    kpis = _by_key(_frame(finished))
+    active = kpis["active"]
+    assert active.value == "hidden"  # type: ignore[attr-defined]
+    assert active.n_text == (  # type: ignore[attr-defined]
+        "n = 100 enrollments · value hidden to protect a small count"
+    )
+    assert kpis["completion_rate"].value == "60.0%"  # type: ignore[attr-defined]
+    assert kpis["completion_rate"].n_text == "n = 100 enrollments"  # type: ignore[attr-defined]

@@ -11,7 +11,9 @@ from dashboard.app.traceability import (
     certificate_coverage_chart,
     certificates_without_completion,
     completions_without_certificate,
+    coverage_headline,
 )
+from dashboard.charts.theme import OKABE_ITO, PLACEHOLDER_STROKE
 from dashboard.data.schema import CERTIFICATE_SCHEMA
 
 
@@ -88,3 +90,46 @@ def test_chart_draws_published_groups_only() -> None:
     drawn = {row["group"] for row in next(iter(small_spec["datasets"].values()))}
     assert "B" not in drawn
     assert "not shown" in str(small_spec["title"])
+
+
+def test_chart_colours_and_axis() -> None:
+    coverage = certificate_coverage(ENROLLMENTS, CERTIFICATES, by=["course_name"])
+    spec = certificate_coverage_chart(coverage, by="course_name").to_dict()
+    encoding = spec["encoding"]
+    colours = encoding["color"]["scale"]["range"]
+    # "Without certificate" has a palette colour of its own: grey means "not shown".
+    assert colours[1] == OKABE_ITO["orange"]
+    assert PLACEHOLDER_STROKE not in colours
+    assert encoding["x"]["axis"]["format"] == ",d"  # 1,400, not 1.4e+3
+
+
+def test_headline_shows_the_interval_beside_the_coverage() -> None:
+    headline = coverage_headline(certificate_coverage(ENROLLMENTS, CERTIFICATES))
+    assert (headline.completed, headline.with_certificate, headline.coverage) == (
+        "55",
+        "27",
+        "49.1%",
+    )
+    assert headline.detail.startswith("n = 55 completed enrollments · 95% CI ")
+    assert headline.detail.endswith("%")
+
+
+def test_headline_of_a_small_group() -> None:
+    headline = coverage_headline(
+        certificate_coverage(_enrollments(["completed"] * 4), CERTIFICATES)
+    )
+    assert (headline.completed, headline.coverage) == ("n<10", "n<10")
+    assert headline.detail == "n<10 completed enrollments"
+
+
+def test_headline_when_only_the_counts_are_hidden() -> None:
+    # 40 completed, 35 with a certificate: the 5 without one are a small count, so the coverage
+    # (from which it follows) is hidden too, beside a shown n: "hidden", never "n<10".
+    enrollments = _enrollments(["completed"] * 40, "D")
+    certificates = _certificates([(f"D{i}", "issued") for i in range(35)])
+    headline = coverage_headline(certificate_coverage(enrollments, certificates))
+    assert headline.completed == "40"
+    assert headline.coverage == "hidden"
+    assert (
+        headline.detail == "n = 40 completed enrollments · coverage hidden to protect a small count"
+    )

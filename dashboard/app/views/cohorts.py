@@ -61,13 +61,15 @@ timeline = suppress_small_cells(
     cohort_timeline(members, record, as_of=context.as_of), **suppression_layout("cohort_timeline")
 )
 planned = cohort_windows_planned(record)
+undated = [
+    column for column in ("drops",) if timeline.get_column(column).is_null().all()
+]  # DokStamp records no drop date: the column is never filled, so it is left off the screen
 chart_panel(
     cohort_timeline_chart(timeline, planned, cohort_uuid=cohort_uuid),
     timeline,
     title="Cohort timeline",
     key="cohort_timeline",
-    caption="Bars: new enrollments and completions per month; line: active headcount at month "
-    "end; band: the planned window. Drops carry no date in DokStamp, so they are not placed.",
+    omit=undated,
 )
 
 status = completion_table(members, by=[])

@@ -105,9 +105,8 @@ chart_panel(
     curves,
     title="Cumulative incidence of completion",
     key="completion_incidence",
-    caption="Completion and dropout compete; students still enrolled are censored at the "
-    "extract date. DokStamp records no drop date, so dropout has no curve of its own "
-    "(see Definitions).",
+    caption="DokStamp records no drop date, so dropout has no curve of its own; the "
+    "Definitions page says how censoring is handled.",
 )
 
 st.subheader("Time to completion (completers only)")

@@ -7,8 +7,8 @@ import streamlit as st
 from dashboard.app.correction_forms import OPEN
 from dashboard.app.panels import chart_panel, row_extract
 from dashboard.app.runtime import page_context
-from dashboard.charts import data_quality_chart
-from dashboard.metrics import QUALITY_CHECKS, data_quality_rows
+from dashboard.charts import SMALL_GROUP, data_quality_chart
+from dashboard.metrics import MIN_CELL, QUALITY_CHECKS, data_quality_rows
 from dashboard.reports.records import data_quality_report
 
 context = page_context()
@@ -24,7 +24,10 @@ chart_panel(
     summary,
     title="Data quality checks",
     key="quality_summary",
-    caption="Counts under 10 are shown as n<10 here; editors see the rows below.",
+    caption=f"A count under {MIN_CELL} (0 included) is not published: chart and table show "
+    f"it as {SMALL_GROUP}. Editors see the rows below.",
+    hidden_small=True,
+    omit=("check",),  # the check's id: its label says the same to a reader (the CSV keeps both)
 )
 
 if not context.source.editing:

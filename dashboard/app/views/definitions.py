@@ -58,7 +58,7 @@ for definition in DEFINITIONS.values():
 
 st.subheader("Dashboard figures")
 for title, text in (
-    ("Change vs the previous intake year (Overview)", KPI_CHANGE_DEFINITION),
+    ("Change between the last two complete intake years (Overview)", KPI_CHANGE_DEFINITION),
     ("Certificate coverage (Traceability)", CERTIFICATE_COVERAGE_DEFINITION),
 ):
     with st.container(border=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import page_params
-from dashboard.app.panels import chart_panel
+from dashboard.app.panels import chart_panel, published_table
 from dashboard.app.published import grade_histogram_table, grade_summary_table
 from dashboard.app.runtime import page_context
 from dashboard.charts import grade_box_chart, grade_histogram_chart
@@ -65,7 +65,7 @@ chart_panel(
 
 st.subheader("Summary and below-threshold rate")
 overall = grade_summary_table(context.filtered, pass_mark=pass_mark)
-st.dataframe(overall, hide_index=True, key="grades_overall")
+published_table(overall, key="grades_overall")
 st.caption(
     f"Below threshold = graded enrollments under {pass_mark:g} / n graded, with a 95% Wilson "
     "interval (the DFW idea)."

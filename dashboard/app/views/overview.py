@@ -1,10 +1,11 @@
-"""Overview page: headline KPIs with n and change vs the previous intake year, filter vs all."""
+"""Overview page: headline KPIs with n and change between the last two complete intake years,
+filter vs all, completion by intake year."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app.kpis import overview_kpis
+from dashboard.app.kpis import TIME_CAVEAT, overview_kpis
 from dashboard.app.panels import chart_panel
 from dashboard.app.published import completion_table, filter_vs_all_table
 from dashboard.app.runtime import page_context
@@ -43,6 +44,12 @@ for row_start in range(0, len(kpis), 3):
                 border=True,
             )
             st.caption(kpi.n_text + (f" · {kpi.interval}" if kpi.interval else ""))
+compared = next((kpi.delta_note for kpi in kpis if kpi.delta_note), None)
+if compared:
+    st.caption(
+        f"Changes: {compared}, the last two complete intake years before the extract date. "
+        f"{TIME_CAVEAT}"
+    )
 
 if context.filters.active:
     st.subheader("Current filter beside all enrollments")

@@ -13,6 +13,7 @@ from dashboard.app.traceability import (
     certificate_coverage_chart,
     certificates_without_completion,
     completions_without_certificate,
+    coverage_headline,
 )
 
 context = page_context()
@@ -21,23 +22,24 @@ st.caption(CERTIFICATE_COVERAGE_DEFINITION)
 certificates = context.dataset.certificates
 
 coverage = certificate_coverage(context.filtered, certificates, by=["course_uuid", "course_name"])
-total = coverage.filter(pl.col("is_total")).row(0, named=True)
+headline = coverage_headline(coverage)
 left, middle, right = st.columns(3)
-left.metric("Completed enrollments", "n<10" if total["n"] is None else f"{total['n']:,}")
-middle.metric(
-    "With an issued certificate",
-    "n<10" if total["with_certificate"] is None else f"{total['with_certificate']:,}",
-)
+left.metric("Completed enrollments", headline.completed, border=True)
+middle.metric("With an issued certificate", headline.with_certificate, border=True)
 right.metric(
     "Coverage",
-    "n<10" if total["certified_rate"] is None else f"{total['certified_rate']:.1%}",
-    help="Completed enrollments with an issued certificate / completed enrollments.",
+    headline.coverage,
+    help="Completed enrollments with an issued certificate / completed enrollments, with its "
+    "95% Wilson interval.",
+    border=True,
 )
+right.caption(headline.detail)
 chart_panel(
     certificate_coverage_chart(coverage, by="course_name"),
     coverage,
     title="Certificate coverage by course",
     key="trace_coverage",
+    total_label="All completed enrollments",
 )
 
 row_extract(
