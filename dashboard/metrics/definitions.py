@@ -153,8 +153,8 @@ _DEFINITIONS = (
         counted="Graded enrollments per fixed bin over 0-10 (width 0.5 by default), each bin "
         "closed on the left, the last closed on both ends ([9.5, 10]).",
         denominator="n graded: enrollments with a grade from 0 to 10.",
-        caveat="Grades outside 0-10 are not binned: they are counted in n_out_of_range and listed "
-        "by data quality. Enrollments without a grade are counted in n_ungraded.",
+        caveat="Grades outside 0-10 are not binned: they are counted with the enrollments "
+        "without a valid grade (n_ungraded) and listed by data quality.",
         source="metrics.md §4",
         functions=("grade_histogram",),
     ),
@@ -162,8 +162,11 @@ _DEFINITIONS = (
         name="grade_summary",
         title="Grade summary",
         counted="Mean, quartiles (linear interpolation), min and max of grades from 0 to 10; n "
-        "graded, n without a grade and n out of range beside them.",
-        denominator="n graded.",
+        "graded and n without a valid grade beside them.",
+        denominator="n graded: enrollments with a grade from 0 to 10. n without a valid grade "
+        "(n_ungraded) counts enrollments with no grade or a grade outside 0-10 (not counted "
+        "apart: the data-quality page lists those rows to editors); n = n graded + n without a "
+        "valid grade.",
         caveat="Min and max are one student's grade each: they are dropped from published "
         "(suppressed) summaries.",
         source="metrics.md §4",

@@ -29,8 +29,9 @@ def grade_histogram(
 
     Bins are ``[start, start + bin_width)``, closed on the left; the last bin is closed on both
     ends, so 10.0 falls in ``[9.5, 10.0]``. Every bin is present (count 0 where empty). Grades
-    outside 0-10 (and NaN) are not binned: ``grade_summary`` counts them in ``n_out_of_range`` and
-    ``data_quality`` lists them. Enrollments without a grade are not in any bin.
+    outside 0-10 (and NaN) are not binned: ``grade_summary`` counts them with the enrollments
+    without a valid grade (``n_ungraded``) and ``data_quality`` lists them. Enrollments without a
+    grade are not in any bin.
 
     Returns
     -------
@@ -79,8 +80,10 @@ def grade_summary(
 ) -> pl.DataFrame:
     """Grade summary per group: counts, quartiles, mean, and the share below the pass mark.
 
-    n graded counts grades from 0 to 10; ``n_ungraded`` counts enrollments without a grade and
-    ``n_out_of_range`` grades outside 0-10 (left out of every statistic); n = all three.
+    ``n_graded`` counts grades from 0 to 10; ``n_ungraded`` counts enrollments without a valid
+    grade: no grade, or a grade outside 0-10 (left out of every statistic); n = n_graded +
+    n_ungraded. Grades outside 0-10 are not counted apart: that count is usually a small cell,
+    and publishing it would blank "n without grade" too; ``data_quality`` lists those rows.
     Quartiles use linear interpolation. ``below_threshold`` counts graded enrollments with a grade
     under ``pass_mark`` (strictly), and ``below_threshold_rate`` = below_threshold / n_graded with
     a 95% Wilson interval (the DFW idea, metrics.md §4).
@@ -88,7 +91,7 @@ def grade_summary(
     Returns
     -------
     pl.DataFrame
-        ``[*by, n, n_graded, n_ungraded, n_out_of_range, mean, min, q1, median, q3, max,
+        ``[*by, n, n_graded, n_ungraded, mean, min, q1, median, q3, max,
         below_threshold, below_threshold_rate, below_threshold_rate_ci_low,
         below_threshold_rate_ci_high, pass_mark]``.
     """
@@ -102,8 +105,7 @@ def grade_summary(
     stats = [
         pl.len().cast(pl.Int64).alias("n"),
         valid.sum().cast(pl.Int64).alias("n_graded"),
-        grade.is_null().sum().cast(pl.Int64).alias("n_ungraded"),
-        (grade.is_not_null() & ~valid).sum().cast(pl.Int64).alias("n_out_of_range"),
+        (~valid).sum().cast(pl.Int64).alias("n_ungraded"),
         graded.mean().alias("mean"),
         graded.min().alias("min"),
         graded.quantile(0.25, interpolation="linear").alias("q1"),

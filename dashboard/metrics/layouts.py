@@ -79,7 +79,9 @@ def suppression_layout(metric: str, *, by: Sequence[str] = ()) -> SuppressionLay
             "row_sets": tuple(keys),
         },
         "grade_summary": {
-            "count_columns": ("n_graded", "n_ungraded", "n_out_of_range", "below_threshold"),
+            # n = n_graded + n_ungraded (no grade, or a grade outside 0-10: one cell, so a few
+            # out-of-range grades do not blank the count of enrollments without a grade)
+            "count_columns": ("n_graded", "n_ungraded", "below_threshold"),
             "parents": {"below_threshold": "n_graded"},
             "remainder_cells": ("n_graded",),
             "rate_columns": {"below_threshold_rate": "below_threshold"},

@@ -111,7 +111,9 @@ def suppress_small_cells(
         row_sets=row_sets,
         total_includes_unlisted=total_includes_unlisted,
     )
-    layout.prefer_to_keep(_headline_counts(rate_columns, statistic_columns, n_column))
+    layout.prefer_to_keep(
+        _headline_counts(rate_columns, statistic_columns, n_column, parents or {})
+    )
     hidden_cells = layout.hidden_cells(min_cell=min_cell)
     return _apply(
         aggregate,
@@ -389,14 +391,20 @@ def _headline_counts(
     rate_columns: Mapping[str, str] | Sequence[str],
     statistic_columns: Mapping[str, str] | Sequence[str],
     n_column: str | None,
+    parents: Mapping[str, str],
 ) -> set[str]:
-    """Counts that a shown rate or statistic depends on: the group size, numerators, bases."""
-    kept: set[str] = {n_column} if n_column else set()
-    if isinstance(rate_columns, Mapping):
-        kept |= set(rate_columns.values())
+    """Counts that a shown rate or statistic rests on: numerators, denominators, bases. The
+    group size counts when something divides by it (a grade summary's rates and statistics
+    rest on n graded, so there n goes before n graded)."""
+    if not isinstance(rate_columns, Mapping):
+        return {n_column} if n_column else set()  # each rate rests on its whole row
+    kept: set[str | None] = set(rate_columns.values())
+    kept |= {parents.get(count, n_column) for count in rate_columns.values()}
     if isinstance(statistic_columns, Mapping):
         kept |= set(statistic_columns.values())
-    return kept
+    elif statistic_columns:
+        kept.add(n_column)
+    return {c for c in kept if c is not None}
 
 
 def _total_mask(frame: pl.DataFrame, total_row: pl.Expr | bool) -> list[bool]:

@@ -36,9 +36,10 @@ def grade_summary_by_course(
 ) -> pl.DataFrame:
     """Grade counts, quartiles, mean and the share below the pass mark, per course.
 
-    Columns: course_uuid, course_name, n, n_graded, n_ungraded, n_out_of_range, mean, q1, median,
-    q3, below_threshold, below_threshold_rate (+ ci_low, ci_high), pass_mark, suppressed,
-    suppression_note. Minimum and maximum are one student's grade each, so they are not published.
+    Columns: course_uuid, course_name, n, n_graded, n_ungraded (no grade, or a grade outside
+    0-10), mean, q1, median, q3, below_threshold, below_threshold_rate (+ ci_low, ci_high),
+    pass_mark, suppressed, suppression_note. Minimum and maximum are one student's grade each, so
+    they are not published.
     """
     table = grade_summary(enrollments, by=_COURSE, pass_mark=pass_mark)
     published = suppress_small_cells(

@@ -85,6 +85,17 @@ def test_grade_tables_never_publish_single_students() -> None:
     assert (counts >= 10).all()
 
 
+def test_grade_summary_shows_n_without_a_valid_grade() -> None:
+    # 12 without a grade and 3 graded outside 0-10: one count of 15, shown. Counted apart, the 3
+    # were a small cell and hid the count without a grade with them.
+    rows = BIG + [("Big", "enrolled", None, 0)] * 12 + [("Big", "completed", 12.5, 100)] * 3
+    summary = grade_summary_table(_enrollments(rows))
+    assert "n_out_of_range" not in summary.columns
+    row = summary.row(0, named=True)
+    assert (row["n"], row["n_graded"], row["n_ungraded"]) == (65, 50, 15)
+    assert row["median"] is not None
+
+
 def test_time_and_incidence_tables_follow_the_rule() -> None:
     frame = _enrollments(BIG + SMALL)
     durations = time_to_completion_table(frame, by=["course_name"])

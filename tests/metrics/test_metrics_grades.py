@@ -31,11 +31,12 @@ def test_bins_are_closed_left_and_the_last_closed_both_ends() -> None:
     assert got.row(-1, named=True)["bin_end"] == 10.0
 
 
-def test_out_of_range_grades_are_not_binned_but_counted_in_the_summary() -> None:
+def test_out_of_range_grades_are_not_binned_and_count_as_without_a_valid_grade() -> None:
     frame = grades([-0.5, 10.01, float("nan"), 5.0, None])
     assert grade_histogram(frame).get_column("count").sum() == 1
     row = grade_summary(frame).row(0, named=True)
-    assert (row["n"], row["n_graded"], row["n_ungraded"], row["n_out_of_range"]) == (5, 1, 1, 3)
+    assert (row["n"], row["n_graded"], row["n_ungraded"]) == (5, 1, 4)
+    assert "n_out_of_range" not in grade_summary(frame).columns
 
 
 def test_bin_width_must_divide_the_scale() -> None:
@@ -58,7 +59,7 @@ def test_histogram_by_group_has_every_bin_for_every_group() -> None:
 
 def test_summary_hand_computed() -> None:
     row = grade_summary(grades([2.0, 4.0, 6.0, 8.0, None])).row(0, named=True)
-    assert (row["n"], row["n_graded"], row["n_ungraded"], row["n_out_of_range"]) == (5, 4, 1, 0)
+    assert (row["n"], row["n_graded"], row["n_ungraded"]) == (5, 4, 1)
     assert (row["min"], row["q1"], row["median"], row["q3"], row["max"]) == (
         2.0,
         3.5,
@@ -117,7 +118,7 @@ def test_bins_account_for_every_in_range_grade_and_rates_are_proportions(values)
         )
         assert label.height == 1
     row = grade_summary(frame).row(0, named=True)
-    assert row["n_graded"] + row["n_ungraded"] + row["n_out_of_range"] == row["n"] == len(values)
+    assert row["n_graded"] + row["n_ungraded"] == row["n"] == len(values)
     if row["n_graded"]:
         low, rate, high = (
             row["below_threshold_rate_ci_low"],

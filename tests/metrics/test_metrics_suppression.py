@@ -14,6 +14,7 @@ from dashboard.metrics import (
     InvalidOptionError,
     completion_rates,
     filter_vs_all,
+    grade_summary,
     suppress_small_cells,
     suppression_layout,
 )
@@ -203,8 +204,12 @@ def test_statistics_follow_their_base_and_individual_values_are_dropped() -> Non
         statistic_columns={"mean": "n_graded"},
         individual_columns=("min",),
     )
-    assert got.get_column("mean").to_list() == [None, None]
-    assert got.get_column("n_graded").to_list() == [None, None]
+    # 8 graded: hidden with its mean. 5 ungraded: hidden, with n as its complement (nothing
+    # divides by n), so the 25 graded and their mean stay.
+    assert got.get_column("mean").to_list() == [None, 7.0]
+    assert got.get_column("n_graded").to_list() == [None, 25]
+    assert got.get_column("n").to_list() == [30, None]
+    assert got.get_column("n_ungraded").to_list() == [None, None]
     assert got.get_column("min").to_list() == [None, None]
 
 
@@ -480,28 +485,24 @@ def test_complement_spares_the_count_a_headline_number_rests_on() -> None:
     assert got["completion_rate"] == 0.2
 
 
-def test_a_few_out_of_range_grades_do_not_blank_the_median() -> None:
-    # 3 grades out of range are a small cell; the complement is the ungraded count, not the
-    # graded count the median and quartiles rest on.
-    summary = pl.DataFrame(
-        {
-            "n": [1000],
-            "n_graded": [400],
-            "n_ungraded": [597],
-            "n_out_of_range": [3],
-            "mean": [6.5],
-            "min": [0.0],
-            "q1": [5.0],
-            "median": [6.5],
-            "q3": [8.0],
-            "max": [10.0],
-            "below_threshold": [80],
-            "below_threshold_rate": [0.2],
-            "below_threshold_rate_ci_low": [0.17],
-            "below_threshold_rate_ci_high": [0.23],
-        }
-    )
+def test_a_few_out_of_range_grades_do_not_blank_the_count_without_a_grade(enrollments) -> None:
+    # 3 grades outside 0-10 are counted with the 597 enrollments without a grade: one cell of
+    # 600, shown (a separate count of 3 would have been hidden, and n without grade with it).
+    frame = enrollments([{"grade": 6.5}] * 400 + [{"grade": None}] * 597 + [{"grade": 12.0}] * 3)
+    summary = grade_summary(frame)
+    assert "n_out_of_range" not in summary.columns
     got = suppress_small_cells(summary, **suppression_layout("grade_summary")).row(0, named=True)
-    assert (got["n"], got["n_graded"], got["median"]) == (1000, 400, 6.5)
-    assert got["n_out_of_range"] is None
-    assert got["n_ungraded"] is None
+    assert (got["n"], got["n_graded"], got["n_ungraded"], got["median"]) == (1000, 400, 600, 6.5)
+
+
+def test_a_few_enrollments_without_a_grade_do_not_blank_the_median(enrollments) -> None:
+    # 3 without a valid grade are a small cell; its complement is n, not the n graded that the
+    # median, quartiles and below-threshold rate rest on.
+    frame = enrollments([{"grade": 6.5}] * 900 + [{"grade": 3.0}] * 97 + [{"grade": None}] * 3)
+    got = suppress_small_cells(grade_summary(frame), **suppression_layout("grade_summary")).row(
+        0, named=True
+    )
+    assert (got["n"], got["n_graded"], got["n_ungraded"]) == (None, 997, None)
+    assert (got["median"], got["below_threshold"]) == (6.5, 97)
+    assert got["below_threshold_rate"] == pytest.approx(97 / 997)
+    assert got["suppression_note"] == "small counts hidden"
