@@ -41,6 +41,7 @@ TITLES = {
 }
 WITH_CHARTS = {"overview", "completion", "grades", "cohorts", "data_quality", "traceability"}
 TIMEOUT_MS = 45_000
+TIMELINE_AXIS = "Events in the month"
 
 
 def _settle(page: Page) -> None:
@@ -52,6 +53,26 @@ def _settle(page: Page) -> None:
         timeout=TIMEOUT_MS,
     )
     page.wait_for_timeout(300)
+
+
+def _plot_height(page: Page, axis_title: str) -> float:
+    """Height in px of the plot area of the chart whose y axis is titled ``axis_title``.
+
+    The plot area is the background of the chart's root view (its axes and title are outside
+    it); the axis itself is no measure, as its rotated title keeps it tall over a flat plot.
+    """
+    axis = f"g.role-axis[aria-label^=\"Y-axis titled '{axis_title}'\"]"
+    page.locator(f"{CHART} {axis}").first.wait_for(state="attached")
+    height = page.evaluate(
+        """([charts, axis]) => {
+            const chart = [...document.querySelectorAll(charts)]
+                .find((svg) => svg.querySelector(axis));
+            const plot = chart.querySelector('g.mark-group.role-frame.root > g > path.background');
+            return plot.getBoundingClientRect().height;
+        }""",
+        [CHART, axis],
+    )
+    return float(height)
 
 
 def _metric(page: Page, label: str) -> str:
@@ -99,6 +120,9 @@ def test_dashboard_in_a_browser(
     # Every page renders (charts drawn where a page has them); a screenshot of each.
     for name in PAGES:
         _open(page, dashboard, name)
+        if name == "cohorts":
+            # The timeline's plot keeps its height (it once collapsed to 0 px under its title).
+            assert _plot_height(page, TIMELINE_AXIS) > 100
         page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
 
     _open(page, dashboard, "overview")
