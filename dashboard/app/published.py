@@ -22,6 +22,7 @@ from dashboard.metrics import (
     grade_summary,
     suppress_small_cells,
     suppression_layout,
+    thin_curve_for_publication,
     time_to_completion,
 )
 
@@ -65,10 +66,13 @@ def incidence_table(
     by: Sequence[str] = (),
     min_cell: int = MIN_CELL,
 ) -> pl.DataFrame:
-    """Cumulative incidence of completion (and dropout where dated) since enrollment."""
+    """Cumulative incidence of completion (and dropout where dated) since enrollment, thinned
+    to points that each rest on at least ``min_cell`` events (``thin_curve_for_publication``:
+    ``n_events`` counts the events since the previous point; the curve starts at (0, 0))."""
     table = cumulative_incidence(enrollments, as_of=as_of, by=by)
+    thinned = thin_curve_for_publication(table, min_cell=min_cell)
     return suppress_small_cells(
-        table, min_cell=min_cell, **suppression_layout("cumulative_incidence", by=by)
+        thinned, min_cell=min_cell, **suppression_layout("cumulative_incidence", by=by)
     )
 
 

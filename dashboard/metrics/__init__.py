@@ -1,6 +1,7 @@
 """Outcome metrics: pure polars functions, frame in and frame out, each with a definition."""
 
 from dashboard.metrics.cohort_windows import cohort_completion_windows
+from dashboard.metrics.curve_thinning import thin_curve_for_publication
 from dashboard.metrics.definitions import DEFINITIONS, MetricDefinition, definitions_for
 from dashboard.metrics.errors import (
     InconsistentAggregateError,
@@ -48,6 +49,7 @@ __all__ = [
     "rate_with_interval",
     "suppress_small_cells",
     "suppression_layout",
+    "thin_curve_for_publication",
     "time_to_completion",
     "wilson_bounds",
     "wilson_interval",

@@ -131,10 +131,15 @@ _DEFINITIONS = (
         "dropped enrollment stays in the risk set, never completing, until its censoring time (the "
         "extract date), as in Fine & Gray's subdistribution risk set with censoring times known "
         "for all; this estimates P(completed by t) without drop dates. It is NOT 1 - Kaplan-Meier "
-        "with drops censored at their drop, which overstates completion. Curves stop where fewer "
-        "than min_cell are at risk when suppressed.",
+        "with drops censored at their drop, which overstates completion. Published curves are "
+        "thinned: a point is shown only once at least min_cell completions have happened since "
+        "the previous shown point (the first point too), because a step of the curve times the "
+        "number at risk gives the completions at that step. A point's n events counts the "
+        "completions since the previous shown point; n at risk is shown at those points only. "
+        "Between points the curve is drawn flat at the last shown value, so it lags the estimate "
+        "a little; it starts at 0 on day 0 and stops where fewer than min_cell are at risk.",
         source=AJ_SOURCE + "; metrics.md §3",
-        functions=("cumulative_incidence",),
+        functions=("cumulative_incidence", "thin_curve_for_publication"),
     ),
     MetricDefinition(
         name="cumulative_incidence_of_dropout",
@@ -143,7 +148,9 @@ _DEFINITIONS = (
         "where drops carry a date (a drop-date column passed as dropped_at).",
         denominator="Everyone still enrolled and under observation at t.",
         caveat="DokStamp data has no drop date: the dropout curve is not estimable from it and is "
-        "not shown. Only the share dropped by the extract date (the dropout rate) is known.",
+        "not shown. Only the share dropped by the extract date (the dropout rate) is known. "
+        "Where drop dates exist, the published curve is thinned like the completion curve "
+        "(a point every min_cell or more drops).",
         source=AJ_SOURCE + "; metrics.md §3",
         functions=("cumulative_incidence",),
     ),

@@ -67,9 +67,11 @@ def suppression_layout(metric: str, *, by: Sequence[str] = ()) -> SuppressionLay
             "count_columns": (),
             "rate_columns": {},
             "extra_count_columns": ("n_at_risk", "n_events"),
-            # The curve stops where fewer than min_cell are at risk; where a step's events are
-            # hidden, the number at risk goes too (step height x at risk = events).
-            "statistic_columns": {"cif": "n_at_risk", "n_at_risk": "n_events"},
+            # For a curve thinned by thin_curve_for_publication (every point rests on at least
+            # min_cell events). As a second line: where a point's events are hidden, the number
+            # at risk goes (step height x at risk = events), and the point's cif with it; where
+            # fewer than min_cell are at risk, the cif goes.
+            "statistic_columns": {"n_at_risk": "n_events", "cif": "n_at_risk"},
         },
         "grade_histogram": {
             "n_column": None,

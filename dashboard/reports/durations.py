@@ -11,6 +11,7 @@ from dashboard.metrics import (
     cumulative_incidence,
     suppress_small_cells,
     suppression_layout,
+    thin_curve_for_publication,
     time_to_completion,
 )
 from dashboard.reports.completion import ALL_GROUPS
@@ -57,11 +58,15 @@ def completion_curves(
 
     Columns: course_uuid, course_name, event, t_days, cif, n_at_risk, n_events, suppressed,
     suppression_note. Still-enrolled students are censored at ``as_of``; dropout competes with
-    completion (not 1 - Kaplan-Meier). Where fewer than ``min_cell`` are at risk the curve is
-    not published.
+    completion (not 1 - Kaplan-Meier). Thinned for publication (``thin_curve_for_publication``):
+    a curve starts at t 0 with cif 0 and no counts, then has a point only once at least
+    ``min_cell`` completions have happened since the previous one; ``n_events`` counts the
+    completions since the previous point. Where fewer than ``min_cell`` are at risk the curve is
+    not published; a course with no point to show has one empty row at t 0.
     """
     table = cumulative_incidence(enrollments, as_of=as_of, by=_COURSE)
+    thinned = thin_curve_for_publication(table, min_cell=min_cell)
     published = suppress_small_cells(
-        table, min_cell=min_cell, **suppression_layout("cumulative_incidence", by=_COURSE)
+        thinned, min_cell=min_cell, **suppression_layout("cumulative_incidence", by=_COURSE)
     )
     return published.sort("course_name", "course_uuid", "event", "t_days", nulls_last=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
+import pytest
 
 from dashboard.app.published import (
     completion_table,
@@ -104,6 +105,22 @@ def test_time_and_incidence_tables_follow_the_rule() -> None:
     curves = incidence_table(frame, as_of=AS_OF)
     published = curves.filter(pl.col("n_at_risk").is_not_null())
     assert (published.get_column("n_at_risk") >= 10).all()
+
+
+def test_incidence_points_each_rest_on_min_cell_completions() -> None:
+    # 3 completions a day for 20 days: each step alone is a small count that step height x n at
+    # risk would give away, so the curve has a point only every 4 days (12 completions).
+    rows = [("Big", "completed", 7.0, 100 + i // 3) for i in range(60)]
+    rows += [("Big", "enrolled", None, 0)] * 20
+    curves = incidence_table(_enrollments(rows), as_of=AS_OF)
+    assert curves.row(0, named=True)["t_days"] == 0
+    assert curves.row(0, named=True)["cif"] == 0.0
+    points = curves.filter(pl.col("t_days") > 0)
+    assert points.get_column("t_days").to_list() == [103, 107, 111, 115, 119]
+    assert points.get_column("n_events").to_list() == [12] * 5
+    assert points.get_column("n_at_risk").to_list() == [71, 59, 47, 35, 23]
+    assert points.get_column("cif").to_list() == pytest.approx([12 / 80 * k for k in range(1, 6)])
+    assert not curves.get_column("suppressed").any()
 
 
 def test_reader_order_moves_identifiers_last() -> None:

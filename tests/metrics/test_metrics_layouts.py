@@ -20,6 +20,7 @@ from dashboard.metrics import (
     grade_summary,
     suppress_small_cells,
     suppression_layout,
+    thin_curve_for_publication,
     time_to_completion,
 )
 
@@ -120,12 +121,22 @@ def test_cumulative_incidence(data) -> None:
     published = check(frame, "cumulative_incidence")
     few_at_risk = frame.get_column("n_at_risk") < MIN_CELL
     assert published.filter(few_at_risk).get_column("cif").null_count() == int(few_at_risk.sum())
-    # where a step's events are hidden, so is the number at risk (height x at risk = events)
-    assert (
-        published.filter(pl.col("n_events").is_null() & pl.col("n_at_risk").is_not_null()).height
-        == 0
-    )
-    assert published.filter(pl.col("n_at_risk").is_null() & pl.col("cif").is_not_null()).height > 0
+    # where a step's events are hidden, so are the number at risk and the step's cif: step
+    # height x at risk = events (the layout's second line; thin_curve_for_publication is first)
+    hidden_events = pl.col("n_events").is_null()
+    assert published.filter(hidden_events & pl.col("n_at_risk").is_not_null()).height == 0
+    assert published.filter(hidden_events & pl.col("cif").is_not_null()).height == 0
+
+
+def test_thinned_cumulative_incidence(data) -> None:
+    enrollments, _ = data
+    frame = cumulative_incidence(enrollments, as_of=AS_OF, by=["course_name"])
+    thinned = thin_curve_for_publication(frame, min_cell=MIN_CELL)
+    published = check(thinned, "cumulative_incidence")
+    points = published.filter(pl.col("t_days") > 0)
+    assert points.height > 0
+    assert (points.get_column("n_events") >= MIN_CELL).all()
+    assert points.get_column("cif").null_count() == 0
 
 
 def test_grade_histogram_and_summary(data) -> None:

@@ -56,6 +56,13 @@ def test_completion_curves_by_hand(report_data: ReportData) -> None:
     assert steps[335]["cif"] == pytest.approx(0.25)
     assert (steps[335]["n_at_risk"], steps[335]["n_events"]) == (40, 10)
     assert steps[517]["cif"] == pytest.approx(0.5)
+    # Thinned for publication: the curve starts at 0 with no counts, then only points that
+    # rest on at least 10 completions since the previous one.
+    assert (steps[0]["cif"], steps[0]["n_at_risk"], steps[0]["n_events"]) == (0.0, None, None)
+    assert sorted(steps) == [0, 335, 517]
+    points = frame.filter(pl.col("cif").is_not_null() & (pl.col("t_days") > 0))
+    assert points["n_events"].null_count() == 0
+    assert points["n_events"].min() >= 10  # type: ignore[operator]
     assert set(frame["event"].to_list()) == {"completed"}
     # Chemistry's 4 enrollments publish no curve at all.
     chemistry = frame.filter(pl.col("course_name") == "Chemistry")
