@@ -127,7 +127,12 @@ def _formatter(column: str, dtype: pl.DataType) -> Formatter:
     return str
 
 
+_LABELS: Final = {"cif": "Cumulative incidence", "t_days": "Days since enrollment"}
+
+
 def _column_label(column: str) -> str:
+    if column in _LABELS:
+        return _LABELS[column]
     if column.endswith(INTERVAL_SUFFIX):
         return "95% CI"
     if column == "n" or column.startswith("n_"):

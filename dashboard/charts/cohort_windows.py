@@ -15,6 +15,7 @@ import polars as pl
 from dashboard.charts.completion import N_LABEL_EXPR
 from dashboard.charts.inputs import NOTE, WITHHELD, checked_aggregate, publishable, temporal_as_text
 from dashboard.charts.labels import as_group_labels, label_order
+from dashboard.charts.placeholders import PROTECTED, SMALL_GROUP
 from dashboard.charts.spec import ChartSpec, no_data_chart
 from dashboard.charts.theme import (
     CATEGORY_PALETTE,
@@ -190,8 +191,8 @@ def cohort_window_chart(
     subtitle = [
         "Completed within w% of the cohort's normal time / cohort after exclusions (n). "
         "Whiskers: 95% Wilson interval.",
-        "Dashed grey: no rate yet (cohort still in progress), no normal time, or hidden to "
-        "protect small cells — never a 0%.",
+        "Dashed grey: no rate yet (cohort still in progress), no normal time, too small to "
+        f"publish ({SMALL_GROUP}) or {PROTECTED} — never a 0%.",
     ]
     chart = alt.LayerChart(layer=[placeholders, bars, whiskers, n_labels, notes]).properties(
         title=alt.Title(title, subtitle=subtitle),

@@ -8,6 +8,7 @@ from dashboard.app.kpis import KPI_CHANGE_DEFINITION
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.runtime import page_context
 from dashboard.app.traceability import CERTIFICATE_COVERAGE_DEFINITION
+from dashboard.charts.placeholders import PROTECTED, PROTECTED_CELL, SMALL_GROUP
 from dashboard.metrics import DEFINITIONS, MIN_CELL
 
 context = page_context()
@@ -32,11 +33,14 @@ st.markdown(
     f"No published figure may let a reader identify a student. A count below **{MIN_CELL}** "
     "(zero included) is not shown, and a group with fewer than "
     f"{MIN_CELL} enrollments shows no count and no rate: the cell reads "
-    f"**n<{MIN_CELL}**, never 0. Where a total is shown, further cells are hidden until no "
+    f"**{SMALL_GROUP}**, never 0. Where a total is shown, further cells are hidden until no "
     "hidden cell can be worked out by subtraction (complementary suppression), and a rate is "
-    "hidden with the count it rests on. This applies to every chart, table and CSV download "
-    "alike. Student-level views (the corrections page, row extracts) are for editors, who "
-    "already have student-level access, and are not suppressed."
+    "hidden with the count it rests on. In a group that is large enough, a value hidden this "
+    f"way (a small count, or one that would reveal it) reads **{PROTECTED_CELL}** "
+    f"({PROTECTED}). This applies to every chart, table, headline figure and the sidebar's n "
+    "alike; CSV downloads leave hidden cells empty, with a `suppressed` flag and a "
+    "`suppression_note` per row. Student-level views (the corrections page, row extracts) are "
+    "for editors, who already have student-level access, and are not suppressed."
 )
 
 st.subheader("Metrics")
