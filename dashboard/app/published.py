@@ -20,6 +20,7 @@ from dashboard.metrics import (
     filter_vs_all,
     grade_histogram,
     grade_summary,
+    published_cohort_timeline,
     suppress_small_cells,
     suppression_layout,
     thin_curve_for_publication,
@@ -27,6 +28,7 @@ from dashboard.metrics import (
 )
 
 __all__ = [
+    "cohort_timeline_table",
     "completion_table",
     "filter_vs_all_table",
     "grade_histogram_table",
@@ -113,6 +115,19 @@ def grade_summary_table(
     return suppress_small_cells(
         table, min_cell=min_cell, **suppression_layout("grade_summary", by=by)
     )
+
+
+def cohort_timeline_table(
+    enrollments: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    *,
+    as_of: datetime,
+    min_cell: int = MIN_CELL,
+) -> pl.DataFrame:
+    """Monthly new enrollments, completions and active headcount per cohort
+    (``published_cohort_timeline``: protected with the enrollments behind each count, and the
+    cohort's n and status counts shown by the completion tables)."""
+    return published_cohort_timeline(enrollments, cohorts, as_of=as_of, min_cell=min_cell)
 
 
 def reader_order(table: pl.DataFrame) -> pl.DataFrame:

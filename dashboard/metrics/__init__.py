@@ -21,6 +21,7 @@ from dashboard.metrics.rates import completion_rates, filter_vs_all
 from dashboard.metrics.suppression import MIN_CELL, suppress_small_cells
 from dashboard.metrics.time_to_completion import time_to_completion
 from dashboard.metrics.timeline import cohort_timeline, cohort_windows_planned
+from dashboard.metrics.timeline_publication import published_cohort_timeline
 
 __all__ = [
     "DEFINITIONS",
@@ -46,6 +47,7 @@ __all__ = [
     "filter_vs_all",
     "grade_histogram",
     "grade_summary",
+    "published_cohort_timeline",
     "rate_with_interval",
     "suppress_small_cells",
     "suppression_layout",

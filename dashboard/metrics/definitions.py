@@ -198,9 +198,13 @@ _DEFINITIONS = (
         denominator="Not a rate.",
         caveat="Drops carry no date: the drops column is empty and dropped enrollments are never "
         "counted as active, so past headcounts are understated by the drops that had not yet "
-        "happened. Events after the extract date are not counted (see data quality).",
+        "happened. Events after the extract date are not counted (see data quality). Published "
+        "timelines hide small counts together with the headcounts and other months that would "
+        "give them back: one month's headcount minus the previous month's is that month's new "
+        "enrollments minus its completions, and the months add up to the cohort's n and "
+        "completed shown by the completion tables.",
         source="metrics.md §5",
-        functions=("cohort_timeline",),
+        functions=("cohort_timeline", "published_cohort_timeline"),
     ),
     MetricDefinition(
         name="cohort_planned_window",
@@ -226,7 +230,8 @@ _DEFINITIONS = (
         counted="No published count below min_cell (default 10), 0 included; a group with n < "
         "min_cell shows no count and no rate ('n<10'). Further counts are hidden until no hidden "
         "count, and no small rest of a shown total, can be worked out from what is shown; a rate "
-        "is hidden with its count or its denominator.",
+        "is hidden with its count or its denominator. No count is hidden that the shown ones "
+        "still give exactly (hiding it would protect nothing).",
         denominator="Applies to every chart mark, table and exported aggregate alike.",
         caveat="Hidden values are blank, never 0. Student-level views for editors are not "
         "publications and are not suppressed. Curves and statistics are protected through the "

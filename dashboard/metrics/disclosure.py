@@ -165,9 +165,8 @@ def _protect_component(
         outside,
         min_cell,
     )
-    hidden = passes.hide_complements(set(primary))
+    hidden, space = passes.hide_complements(set(primary))
     for _ in range(len(members) + 1):
-        space = _shown_space(quantities, members, hidden)
         redundant = {
             i
             for i in hidden - primary
@@ -175,7 +174,7 @@ def _protect_component(
         }
         if not redundant:
             break
-        hidden = passes.hide_complements(hidden - redundant)
+        hidden, space = passes.hide_complements(hidden - redundant)
     return hidden
 
 
@@ -200,10 +199,11 @@ class _Passes:
     outside: _RowSpace
     min_cell: int
 
-    def hide_complements(self, hidden: set[int]) -> set[int]:
+    def hide_complements(self, hidden: set[int]) -> tuple[set[int], _RowSpace]:
         """Add complements to ``hidden`` until no suspect (sensitive atom, hidden small
         quantity, small rest of a total) is a combination of the shown quantities, unless the
-        outside totals alone give it away."""
+        outside totals alone give it away. Returns the hidden set and the shown quantities'
+        space."""
         quantities = self.quantities
         while True:
             shown = [i for i in self.members if i not in hidden and quantities[i].published]
@@ -232,7 +232,7 @@ class _Passes:
                     min(candidates, key=lambda i: (quantities[i].keep, quantities[i].value, i))
                 )
             if not newly:
-                return hidden
+                return hidden, space
             hidden |= newly
 
 

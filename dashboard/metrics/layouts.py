@@ -91,12 +91,16 @@ def suppression_layout(metric: str, *, by: Sequence[str] = ()) -> SuppressionLay
             "individual_columns": ("min", "max"),
         },
         "cohort_timeline": {
+            # Publish timelines with published_cohort_timeline, which models the enrollments
+            # behind each count. From the aggregate alone the headcount cannot be protected
+            # (active minus last month's active = new minus completions, so it gives away
+            # hidden monthly counts): this fallback never shows it.
             "n_column": None,
             "count_columns": ("new_enrollments", "completions"),
             "rate_columns": {},
-            "extra_count_columns": ("active",),
             "total_row": True,  # months add up to the cohort's n and completed
             "row_sets": ("cohort_uuid",),
+            "individual_columns": ("active",),
         },
         "data_quality": {
             "n_column": None,

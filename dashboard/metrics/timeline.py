@@ -40,25 +40,10 @@ def cohort_timeline(
         ``[cohort_uuid, cohort_code, month (Date, first of month), new_enrollments, completions,
         drops, active]`` sorted by cohort code and month; enrollments without a cohort are left out.
     """
-    require_columns(
-        enrollments,
-        ("completion_status", "enrolled_at", "completed_at", "cohort_uuid", "cohort_code"),
-        function="cohort_timeline",
-    )
     require_columns(cohorts, ("uuid", "code", "start_date", "end_date"), function="cohort_timeline")
     as_of = as_utc(as_of)
     limit = pl.lit(as_of)
-    status = pl.col("completion_status")
-    members = enrollments.filter(pl.col("cohort_uuid").is_not_null()).select(
-        "cohort_uuid",
-        pl.col("cohort_code").alias("_member_code"),
-        pl.when(pl.col("enrolled_at") <= limit).then(pl.col("enrolled_at")).alias("_in"),
-        pl.when((status == "completed") & (pl.col("completed_at") <= limit))
-        .then(pl.col("completed_at"))
-        .alias("_done"),
-        (status == "enrolled").fill_null(False).alias("_still"),
-        (status == "completed").fill_null(False).alias("_completed"),
-    )
+    members = timeline_entries(enrollments, as_of=as_of).rename({"cohort_code": "_member_code"})
     records = cohorts.select(
         pl.col("uuid").alias("cohort_uuid"),
         pl.col("code").alias("cohort_code"),
@@ -96,10 +81,7 @@ def cohort_timeline(
     done = _monthly(members.filter(pl.col("_done").is_not_null()), "_done", "completions")
     # Active at the end of a month = joined by then minus left by then, over enrollments whose
     # exit is known: still enrolled, or completed at a date between enrollment and as_of.
-    placed = members.filter(
-        pl.col("_in").is_not_null()
-        & (pl.col("_still") | (pl.col("_done") >= pl.col("_in")).fill_null(False))
-    )
+    placed = members.filter(pl.col("placed"))
     joined = _monthly(placed, "_in", "_joined")
     left = _monthly(placed.filter(pl.col("_done").is_not_null()), "_done", "_left")
     keys = ["cohort_uuid", "month"]
@@ -118,6 +100,43 @@ def cohort_timeline(
         )
     )
     return timeline.select(TIMELINE_COLUMNS).sort("cohort_code", "cohort_uuid", "month")
+
+
+def timeline_entries(enrollments: pl.DataFrame, *, as_of: datetime) -> pl.DataFrame:
+    """How ``cohort_timeline`` counts each enrollment that has a cohort.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per such enrollment: ``cohort_uuid``, ``cohort_code``, ``completion_status``,
+        ``_in`` (``enrolled_at`` if on or before ``as_of``: counted as new in its month), ``_done``
+        (``completed_at`` of a completed enrollment, if on or before ``as_of``: counted as a
+        completion in its month), ``_still`` (status enrolled), ``placed`` (counted in the
+        active headcount: entered, and still enrolled or completed on or after entering).
+    """
+    require_columns(
+        enrollments,
+        ("completion_status", "enrolled_at", "completed_at", "cohort_uuid", "cohort_code"),
+        function="cohort_timeline",
+    )
+    limit = pl.lit(as_utc(as_of))
+    status = pl.col("completion_status")
+    entries = enrollments.filter(pl.col("cohort_uuid").is_not_null()).select(
+        "cohort_uuid",
+        "cohort_code",
+        "completion_status",
+        pl.when(pl.col("enrolled_at") <= limit).then(pl.col("enrolled_at")).alias("_in"),
+        pl.when((status == "completed") & (pl.col("completed_at") <= limit))
+        .then(pl.col("completed_at"))
+        .alias("_done"),
+        (status == "enrolled").fill_null(False).alias("_still"),
+    )
+    return entries.with_columns(
+        (
+            pl.col("_in").is_not_null()
+            & (pl.col("_still") | (pl.col("_done") >= pl.col("_in")).fill_null(False))
+        ).alias("placed")
+    )
 
 
 def _monthly(frame: pl.DataFrame, column: str, name: str) -> pl.DataFrame:

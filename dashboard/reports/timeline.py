@@ -6,7 +6,7 @@ from datetime import datetime
 
 import polars as pl
 
-from dashboard.metrics import cohort_timeline, suppress_small_cells, suppression_layout
+from dashboard.metrics import published_cohort_timeline
 
 __all__ = ["cohort_timeline_report"]
 
@@ -19,12 +19,11 @@ def cohort_timeline_report(
     Columns: cohort_uuid, cohort_code, month (first day), new_enrollments, completions, drops
     (always empty: DokStamp records no drop date), active (end-of-month headcount), start_date and
     end_date (the cohort's planned window), suppressed, suppression_note. Enrollments without a
-    cohort are not in this report. Small counts and what would reveal them are null.
+    cohort are not in this report. Small counts and what would reveal them (with the other
+    months, the headcount, or the cohort's n and status counts of the completion reports) are
+    null (``published_cohort_timeline``).
     """
-    table = cohort_timeline(enrollments, cohorts, as_of=as_of)
-    published = suppress_small_cells(
-        table, min_cell=min_cell, **suppression_layout("cohort_timeline")
-    )
+    published = published_cohort_timeline(enrollments, cohorts, as_of=as_of, min_cell=min_cell)
     window = cohorts.select(pl.col("uuid").alias("cohort_uuid"), "start_date", "end_date").unique(
         "cohort_uuid", keep="first"
     )

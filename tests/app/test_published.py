@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from dashboard.app.published import (
+    cohort_timeline_table,
     completion_table,
     filter_vs_all_table,
     grade_histogram_table,
@@ -16,7 +17,8 @@ from dashboard.app.published import (
     reader_order,
     time_to_completion_table,
 )
-from dashboard.data.schema import ENROLLMENT_SCHEMA
+from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA
+from dashboard.metrics import published_cohort_timeline
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -121,6 +123,24 @@ def test_incidence_points_each_rest_on_min_cell_completions() -> None:
     assert points.get_column("n_at_risk").to_list() == [71, 59, 47, 35, 23]
     assert points.get_column("cif").to_list() == pytest.approx([12 / 80 * k for k in range(1, 6)])
     assert not curves.get_column("suppressed").any()
+
+
+def test_cohort_timeline_table_is_the_protected_timeline() -> None:
+    rows = BIG + SMALL
+    frame = _enrollments(rows).with_columns(
+        pl.lit("h1").alias("cohort_uuid"), pl.lit("H1").alias("cohort_code")
+    )
+    cohorts = pl.DataFrame(
+        {"uuid": ["h1"], "code": ["H1"], "modality": ["online"], "course_uuid": ["c-Big"],
+         "course_name": ["Big"], "start_date": [datetime(2022, 2, 1, tzinfo=UTC)],
+         "end_date": [None]},
+        schema=COHORT_SCHEMA,
+    )  # fmt: skip
+    table = cohort_timeline_table(frame, cohorts, as_of=AS_OF)
+    assert table.equals(published_cohort_timeline(frame, cohorts, as_of=AS_OF))
+    assert table["suppressed"].any()
+    for column in ("new_enrollments", "completions", "active"):
+        assert (table[column].drop_nulls() >= 10).all(), column
 
 
 def test_reader_order_moves_identifiers_last() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import polars as pl
 
+from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA
 from dashboard.reports.timeline import cohort_timeline_report
 
 from .conftest import ReportData
@@ -43,3 +44,31 @@ def test_small_monthly_counts_are_empty_never_zero(report_data: ReportData) -> N
         values = frame[column].drop_nulls().to_list()
         assert all(value >= 10 for value in values), column
     assert frame.filter(pl.col("suppressed"))["suppression_note"].null_count() == 0
+
+
+def test_headcounts_do_not_give_away_a_small_month() -> None:
+    # 40 enroll in January 2024, 4 in February: headcounts of 40 then 44 would show the 4.
+    def enrollment(i: int, month: int) -> dict[str, object]:
+        return {
+            "uuid": f"e{i}", "completion_status": "enrolled", "grade": None,
+            "enrolled_at": datetime(2024, month, 5, tzinfo=UTC), "completed_at": None,
+            "student_uuid": f"s{i}", "student_name": "x", "course_uuid": "c", "course_name": "C",
+            "cohort_uuid": "h", "cohort_code": "H-24",
+        }  # fmt: skip
+
+    rows = [enrollment(i, 1) for i in range(40)] + [enrollment(i, 2) for i in range(40, 44)]
+    cohorts = pl.DataFrame(
+        [{"uuid": "h", "code": "H-24", "modality": "online", "course_uuid": "c",
+          "course_name": "C", "start_date": datetime(2024, 1, 1, tzinfo=UTC), "end_date": None}],
+        schema=COHORT_SCHEMA,
+    )  # fmt: skip
+    frame = cohort_timeline_report(
+        pl.DataFrame(rows, schema=ENROLLMENT_SCHEMA),
+        cohorts,
+        as_of=datetime(2024, 6, 1, tzinfo=UTC),
+    )
+    by_month = {row["month"]: row for row in frame.iter_rows(named=True)}
+    january, february = by_month[date(2024, 1, 1)], by_month[date(2024, 2, 1)]
+    assert february["new_enrollments"] is None
+    assert january["active"] is None or february["active"] is None
+    assert february["active"] == 44  # the cohort's n: shown by the completion reports anyway
