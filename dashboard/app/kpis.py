@@ -3,7 +3,8 @@
 A KPI's value covers the filtered enrollments. Its change compares the last two *complete* intake
 years before the extract date (extract in 2026: 2025 vs 2024; the current year's intake is still
 arriving and has had only months to complete), same measure, each year on its own enrollments,
-and is left out when either year's value is suppressed. Every value comes from the same published
+taken from the by-intake-year tables the pages publish, and is left out when either year's value
+is suppressed there. Every value comes from the same published
 tables as the other pages (``dashboard.app.published``), so the Overview never shows a number
 the small-cell rule hides elsewhere, and its medians are those of the Grades and Completion pages.
 A hidden value reads "n<10" when its group is too small and "hidden" when it was hidden to
@@ -44,9 +45,10 @@ KPI_CHANGE_DEFINITION = (
     "Each headline figure covers the enrollments in the current filter. Its change compares the "
     "same figure for the last two complete intake years before the extract date (with an extract "
     "in 2026: the 2025 intake vs the 2024 intake; the current year's intake is still arriving), "
-    "each computed on its own enrollments: counts as a difference, rates in percentage points, "
-    "the median grade in grade points and the median time in days. The change is left out when "
-    "either year's figure is suppressed or a year has no enrollments in the filter. " + TIME_CAVEAT
+    "each computed on its own enrollments and read from the by-intake-year tables the pages "
+    "publish: counts as a difference, rates in percentage points, the median grade in grade "
+    "points and the median time in days. The change is left out when either year's figure is "
+    "suppressed in those tables or a year has no enrollments in the filter. " + TIME_CAVEAT
 )
 
 
@@ -206,8 +208,10 @@ def overview_kpis(
     latest: Mapping[str, Any] = {}
     previous: Mapping[str, Any] = {}
     if years is not None:
-        pair = enrollments.filter(pl.col("intake_year").is_in([years.latest, years.previous]))
-        by_year = _published(pair, by=["intake_year"], min_cell=min_cell)
+        # The by-year tables of every intake year, as the pages publish them (completion by
+        # intake year, grades and time to completion by intake year): a pair of years suppressed
+        # on its own would hide other cells, and its values beside the pages' could reveal one.
+        by_year = _published(enrollments, by=["intake_year"], min_cell=min_cell)
         latest, previous = _row(by_year, years.latest), _row(by_year, years.previous)
 
     rates_note = overall.get("rates_note")

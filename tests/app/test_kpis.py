@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from dashboard.app.kpis import comparison_years, overview_kpis
+from dashboard.app.published import completion_table
 from dashboard.data.schema import ENROLLMENT_SCHEMA
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -90,7 +91,11 @@ def test_future_intake_years_are_not_compared() -> None:
     assert (years.latest, years.previous) == (2025, 2024)
 
 
-Y2026 = [(2026, "completed", 9.0, 60)] * 5 + [(2026, "enrolled", None, 0)] * 40
+Y2026 = (
+    [(2026, "completed", 9.0, 60)] * 20
+    + [(2026, "dropped", 5.0, 0)] * 10
+    + [(2026, "enrolled", None, 0)] * 40
+)
 
 
 def test_changes_compare_the_last_two_complete_intake_years() -> None:
@@ -125,3 +130,21 @@ def test_a_value_hidden_beside_its_n_says_why() -> None:
     )
     assert kpis["completion_rate"].value == "60.0%"  # type: ignore[attr-defined]
     assert kpis["completion_rate"].n_text == "n = 100 enrollments"  # type: ignore[attr-defined]
+
+
+def test_changes_use_only_what_the_by_year_tables_publish() -> None:
+    # Three 2023 enrollments: the by-intake-year table hides them, and 2024's n with them (else
+    # the total minus the years would give 3). A table of 2024 and 2025 alone would show 2024's
+    # n = 50, so a change of +5 beside the published 2025 n and total would reveal the 3.
+    frame = _frame(
+        [(2023, "completed", 7.0, 200)] * 3
+        + [(2024, "completed", 8.0, 300)] * 30
+        + [(2024, "dropped", 4.0, 0)] * 20
+        + [(2025, "completed", 7.0, 200)] * 25
+        + [(2025, "dropped", 5.0, 0)] * 30
+    )
+    published = completion_table(frame, by=["intake_year"])
+    assert published.filter(pl.col("intake_year") == 2024)["n"].to_list() == [None]
+    kpis = _by_key(frame)
+    assert kpis["enrollments"].delta is None  # type: ignore[attr-defined]
+    assert kpis["enrollments"].value == "108"  # type: ignore[attr-defined]
