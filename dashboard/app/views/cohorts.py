@@ -9,15 +9,14 @@ import streamlit as st
 from dashboard.app import page_params
 from dashboard.app.cohort_choice import default_cohort
 from dashboard.app.panels import chart_panel, row_extract, table_panel
-from dashboard.app.published import completion_table, grade_summary_table
+from dashboard.app.published import (
+    cohort_timeline_table,
+    completion_table,
+    grade_summary_table,
+)
 from dashboard.app.runtime import page_context
 from dashboard.charts import cohort_timeline_chart, cohort_window_chart, status_composition_chart
-from dashboard.metrics import (
-    cohort_timeline,
-    cohort_windows_planned,
-    suppress_small_cells,
-    suppression_layout,
-)
+from dashboard.metrics import cohort_windows_planned
 from dashboard.reports.cohort_windows import cohort_windows
 from dashboard.reports.completion import completion_by_cohort
 
@@ -57,9 +56,7 @@ if record.height:
 else:
     st.text(f"Cohort {codes.get(cohort_uuid) or cohort_uuid} (not in the cohort list)")
 
-timeline = suppress_small_cells(
-    cohort_timeline(members, record, as_of=context.as_of), **suppression_layout("cohort_timeline")
-)
+timeline = cohort_timeline_table(members, record, as_of=context.as_of)
 planned = cohort_windows_planned(record)
 undated = [
     column for column in ("drops",) if timeline.get_column(column).is_null().all()
