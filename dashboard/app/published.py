@@ -56,6 +56,10 @@ def filter_vs_all_table(
 ) -> pl.DataFrame:
     """The filter's overall rates beside all enrollments' (``scope``), suppressed as one table."""
     table = filter_vs_all(filtered, all_)
+    if filtered.height == all_.height:
+        # The filter keeps everyone (e.g. every status ticked): the rest is nobody, so each
+        # row is the same overall table and may be published as one.
+        return suppress_small_cells(table, min_cell=min_cell, row_sets=["scope"])
     # "all" is the filter plus an unlisted rest: the metric's layout says so, so that
     # "all minus filter" cannot reveal a small group (independent row sets would let it).
     return suppress_small_cells(table, min_cell=min_cell, **suppression_layout("filter_vs_all"))

@@ -160,3 +160,9 @@ def test_filter_vs_all_hides_a_small_rest() -> None:
         if filtered[column] is not None and all_[column] is not None:
             rest = all_[column] - filtered[column]
             assert rest == 0 or rest >= 10, (column, rest)
+
+
+def test_a_filter_that_keeps_everyone_shows_its_n() -> None:
+    everyone = _enrollments(BIG + SMALL)
+    table = filter_vs_all_table(everyone, everyone)
+    assert table.get_column("n").to_list() == [55, 55]
