@@ -110,8 +110,11 @@ def test_links_carry_filters_and_lead_to_the_next_page(api) -> None:
     assert not {r["uuid"] for r in first["data"]} & {r["uuid"] for r in second["data"]}
 
 
-def test_large_pages_read_in_the_thread_pool_match_small_ones(sandbox_factory, make_client) -> None:
-    # Pages up to INLINE_PAGE_ROWS rows are read on the event loop, larger ones in the pool.
+def test_large_pages_read_off_the_loop_match_small_ones(
+    sandbox_factory, make_client, monkeypatch
+) -> None:
+    # Pages up to INLINE_PAGE_ROWS rows are read on the event loop, larger ones by a thread.
+    monkeypatch.setattr(app, "INLINE_PAGE_ROWS", 10)
     running = sandbox_factory(
         seed="demo",
         enrollments=600,
@@ -119,7 +122,7 @@ def test_large_pages_read_in_the_thread_pool_match_small_ones(sandbox_factory, m
         static_tokens={"LISTING": "demo-university"},
     )
     client = make_client(running.url, token="LISTING", tenant="demo-university")
-    large = app.INLINE_PAGE_ROWS * 3
+    large = app.INLINE_PAGE_ROWS * 30
     pooled = client.get("/enrollments", params={"per_page": large, "page": 2}).json()
     assert pooled["meta"]["per_page"] == large
     small = app.INLINE_PAGE_ROWS // 2
