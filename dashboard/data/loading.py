@@ -22,7 +22,7 @@ from dashboard.data.cache_keys import CacheKey
 from dashboard.data.extract import Extract
 from dashboard.data.frame_cache import CachedFrame, FrameCache
 from dashboard.data.frames import FRAME_BUILDERS
-from dashboard.data.gc_pause import paused_gc
+from dashboard.data.gc_pause import collecting_young, paused_gc
 from dashboard.data.schema import (
     CERTIFICATE_SCHEMA,
     COHORT_SCHEMA,
@@ -277,7 +277,9 @@ def _fetch(
         with paused_gc():
             with DokStampClient(settings, transport=transport) as client:
                 records = client.list_all(
-                    key.resource, filters=key.filter_map or None, progress=progress
+                    key.resource,
+                    filters=key.filter_map or None,
+                    progress=collecting_young(progress),
                 )
                 pages = client.last_sync_stats.pages if client.last_sync_stats else 1
             frame = FRAME_BUILDERS[key.resource](records)

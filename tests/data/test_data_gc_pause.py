@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from dashboard.data import load_enrollments
-from dashboard.data.gc_pause import paused_gc
+from dashboard.data.gc_pause import collecting_young, paused_gc
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +66,37 @@ def test_a_collector_disabled_before_stays_disabled() -> None:
     with paused_gc():
         assert not gc.isenabled()
     assert not gc.isenabled()
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_young_collections_free_cycles_while_paused_and_report_progress() -> None:
+    calls: list[tuple[int, int]] = []
+    report = collecting_young(lambda done, total: calls.append((done, total)), every=3)
+    with paused_gc():
+        cycle = _Cycle()
+        alive = weakref.ref(cycle)
+        del cycle
+        report(1, 4)
+        report(2, 4)
+        assert alive() is not None  # the collector is paused: nothing collected yet
+        report(3, 4)  # every third page: the young generation is collected
+        assert alive() is None
+        report(4, 4)
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_young_collections_need_no_progress_callback() -> None:
+    report = collecting_young(None, every=1)
+    with paused_gc():
+        cycle = _Cycle()
+        alive = weakref.ref(cycle)
+        del cycle
+        report(1, 1)
+        assert alive() is None
 
 
 def test_a_sync_reads_its_pages_with_the_collector_paused(tmp_path, fakes) -> None:
