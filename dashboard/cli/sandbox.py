@@ -6,12 +6,10 @@ import signal
 from pathlib import Path
 
 import click
-import uvicorn
 
-from dashboard.sandbox.app import create_app
 from dashboard.sandbox.options import SandboxOptions
 from dashboard.sandbox.provision import NotASandboxDatabase, provision, read_meta
-from dashboard.sandbox.runner import bind_socket
+from dashboard.sandbox.runner import bind_socket, sandbox_server, server_url
 from dashboard.sandbox.seed import seeded_tenants
 
 
@@ -135,18 +133,14 @@ def sandbox(
     except NotASandboxDatabase as error:
         sock.close()
         raise click.ClickException(str(error)) from error
-    url_host = f"[{host}]" if ":" in host else host
-    url = f"http://{url_host}:{sock.getsockname()[1]}"
+    url = server_url(sock)
     meta = read_meta(db_path)
     state = f"created in {meta.get('seed_seconds')} s" if created else "existing"
     click.echo(f"DokStamp sandbox on {url} (db {db_path}, {state})")
     _print_credentials(url, meta)
     for token, tenant in tokens.items():
         click.echo(f"  static token for {tenant}: Authorization: Bearer {token}")
-    app = create_app(db_path=db_path, options=options, static_tokens=tokens)
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    )
+    server = sandbox_server(db_path, options=options, static_tokens=tokens)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT and then re-raises the signal to the
     # previous handler; a no-op handler makes that a clean exit (status 0) instead of a kill.
     signal.signal(signal.SIGTERM, lambda *_: None)

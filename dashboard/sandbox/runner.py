@@ -70,6 +70,21 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def sandbox_server(
+    db_path: Path, *, options: SandboxOptions, static_tokens: Mapping[str, str]
+) -> uvicorn.Server:
+    """The uvicorn server of a sandbox app over db_path (quiet: no access log)."""
+    app = create_app(db_path=db_path, options=options, static_tokens=dict(static_tokens))
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+
+
+def server_url(sock: socket.socket) -> str:
+    """The base URL of a listening socket (IPv6 hosts in brackets)."""
+    host, port = sock.getsockname()[:2]
+    url_host = f"[{host}]" if ":" in host else host
+    return f"http://{url_host}:{port}"
+
+
 def start_sandbox(
     db_path: Path,
     *,
@@ -83,11 +98,9 @@ def start_sandbox(
     """Start a sandbox over db_path (seeded only if the file is new) and return once it serves."""
     db_path = Path(db_path)
     provision(db_path, seed_kind=seed, enrollments=enrollments)
-    app = create_app(
-        db_path=db_path, options=options or SandboxOptions(), static_tokens=dict(static_tokens)
+    server = sandbox_server(
+        db_path, options=options or SandboxOptions(), static_tokens=static_tokens
     )
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     thread = threading.Thread(
@@ -101,7 +114,4 @@ def start_sandbox(
             sock.close()
             raise SandboxStartError(f"sandbox on {host}:{bound_port} did not start")
         time.sleep(0.01)
-    url_host = f"[{host}]" if ":" in host else host
-    return RunningSandbox(
-        url=f"http://{url_host}:{bound_port}", db_path=db_path, server=server, thread=thread
-    )
+    return RunningSandbox(url=server_url(sock), db_path=db_path, server=server, thread=thread)
