@@ -20,6 +20,7 @@ import platformdirs
 
 from dashboard.client import (
     ClientCredentials,
+    ClientSettings,
     ConfigurationError,
     Credentials,
     PasswordLogin,
@@ -27,7 +28,7 @@ from dashboard.client import (
     StaticToken,
 )
 
-__all__ = ["VARIABLES", "ConfigurationError", "Settings", "default_cache_dir"]
+__all__ = ["VARIABLES", "ConfigurationError", "Settings", "default_cache_dir", "merged_config"]
 
 # Every variable read, with its meaning (the README's settings table is written from this).
 VARIABLES: Final[Mapping[str, str]] = {
@@ -46,6 +47,8 @@ VARIABLES: Final[Mapping[str, str]] = {
     "ENROLLMENT_OUTCOMES_CACHE_DIR": "Folder of the local cache",
     "ENROLLMENT_OUTCOMES_CACHE_TTL": "Seconds a cached extract counts as fresh",
     "ENROLLMENT_OUTCOMES_EDITING": "true/false: allow corrections from the dashboard",
+    "ENROLLMENT_OUTCOMES_SNAPSHOTS_KEPT": "Snapshots kept per data source (older ones are dropped)",
+    "ENROLLMENT_OUTCOMES_STORE": "Where snapshots live: unset for the cache folder, or redis://...",
 }
 
 _SECRET_VARIABLES = frozenset({"DOKSTAMP_TOKEN", "DOKSTAMP_CLIENT_SECRET", "DOKSTAMP_PASSWORD"})
@@ -61,20 +64,14 @@ def default_cache_dir() -> Path:
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    """Validated settings. Build with ``from_mapping`` or ``from_environment``."""
+class Settings(ClientSettings):
+    """Validated settings: the client's, and the cache's and app's. Build with ``from_mapping``."""
 
-    api_url: str
-    tenant: str
-    credentials: Credentials
     cache_dir: Path = field(default_factory=default_cache_dir)
     cache_ttl_seconds: float = 900.0
-    page_size: int = 1000
-    concurrency: int = 8
     editing: bool | None = None
-    timeout_seconds: float = 30.0
-    max_attempts: int = 5
-    retry_seconds: float = 60.0
+    snapshots_kept: int = 3
+    store_url: str | None = None
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, object]) -> Settings:
@@ -97,6 +94,10 @@ class Settings:
             timeout_seconds=_number(values, "DOKSTAMP_TIMEOUT", 30.0, minimum=0.001),
             max_attempts=_whole(values, "DOKSTAMP_MAX_ATTEMPTS", 5, minimum=1, maximum=100),
             retry_seconds=_number(values, "DOKSTAMP_RETRY_SECONDS", 60.0, minimum=0),
+            snapshots_kept=_whole(
+                values, "ENROLLMENT_OUTCOMES_SNAPSHOTS_KEPT", 3, minimum=1, maximum=100
+            ),
+            store_url=_store_url(values),
         )
 
     @classmethod
@@ -105,14 +106,36 @@ class Settings:
         environ: Mapping[str, str] = os.environ,
         secrets: Mapping[str, object] | None = None,
     ) -> Settings:
-        """Settings from the ``[dokstamp]`` secrets table with environment variables over it.
+        """Settings from the ``[dokstamp]`` secrets table with environment variables over it."""
+        return cls.from_mapping(merged_config(environ, secrets or {}))
 
-        The merge is per variable: an environment variable replaces the same key of the table.
-        Empty environment variables do not hide the table's value.
-        """
-        merged: dict[str, object] = dict(_present(secrets or {}))
-        merged.update(_present(environ))
-        return cls.from_mapping(merged)
+
+def merged_config(environ: Mapping[str, object], secrets: Mapping[str, object]) -> dict[str, str]:
+    """The one merge rule: the secrets table, then the environment over it, per variable.
+
+    Only ``DOKSTAMP_*`` / ``ENROLLMENT_OUTCOMES_*`` keys are kept, and an empty value means
+    unset in either place: ``DOKSTAMP_API_URL=`` in the environment does not hide the file's URL.
+    """
+    merged: dict[str, str] = {}
+    for source in (secrets, environ):
+        for key, value in _present(source).items():
+            merged[key] = value if isinstance(value, str) else str(value)
+    return merged
+
+
+def _store_url(values: Mapping[str, object]) -> str | None:
+    variable = "ENROLLMENT_OUTCOMES_STORE"
+    value = values.get(variable)
+    if value is None:
+        return None
+    text = str(value)
+    if urlsplit(text).scheme not in {"redis", "rediss"}:
+        raise ConfigurationError(
+            f"{variable} must be a redis:// or rediss:// URL (or unset for the local cache "
+            f"folder), got {urlsplit(text).scheme or text!r}",
+            variable=variable,
+        )
+    return text
 
 
 def _present(mapping: Mapping[str, object]) -> dict[str, object]:

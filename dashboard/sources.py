@@ -1,22 +1,23 @@
-"""Where the data comes from: the configured DokStamp API, or the local demo sandbox.
+"""The composition root: read the configuration once, open the data source once.
 
-Shared by the dashboard and the CLI, so `make run`, `sync` and `export --demo` agree on the
-configuration and on the one demo database.
-
-Configuration is a plain mapping of the documented variable names, merged from the
-``[dokstamp]`` section of ``.streamlit/secrets.toml`` and the environment (the environment wins).
-Without ``DOKSTAMP_API_URL`` the app runs against its own demo sandbox, signed in as the demo
-tenant's service client. Nothing here starts anything: the Streamlit runtime module does that.
+The dashboard, every CLI command and the notebooks call ``load_config`` (one merge rule: the
+environment over the ``[dokstamp]`` table of ``.streamlit/secrets.toml``, an empty value meaning
+unset in both) and ``open_source`` (the configured DokStamp API, or, without
+``DOKSTAMP_API_URL``, the local demo sandbox signed in as the demo tenant's service client). The
+``DataSource`` it returns owns the one client, the snapshot store and the demo server.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dashboard.data.source import DataSource
 from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dashboard.settings import Settings, merged_config
 
 __all__ = [
     "CONFIG_PREFIXES",
@@ -25,11 +26,12 @@ __all__ = [
     "SECRETS_FILE",
     "SECRETS_SECTION",
     "StartupError",
-    "app_config",
     "demo_config",
     "demo_db_path",
     "demo_enrollments",
     "editing_enabled",
+    "load_config",
+    "open_source",
     "read_secrets_file",
     "wants_demo",
 ]
@@ -68,22 +70,18 @@ def read_secrets_file(path: Path = SECRETS_FILE) -> dict[str, Any]:
     return dict(table) if isinstance(table, Mapping) else {}
 
 
-def app_config(environ: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, str]:
-    """The app's settings: the secrets section overlaid by the environment, our keys only.
+def load_config(
+    environ: Mapping[str, str] | None = None, secrets_file: Path = SECRETS_FILE
+) -> dict[str, str]:
+    """The configuration: the secrets file's ``[dokstamp]`` table with the environment over it.
 
-    Parameters
-    ----------
-    environ
-        The process environment (or a dict in tests).
-    secrets
-        The ``[dokstamp]`` section of ``st.secrets`` (empty when there is no secrets file).
+    The one merge rule of every entry point (``dashboard.settings.merged_config``): our keys
+    only, and an empty value is unset wherever it is (``DOKSTAMP_API_URL=`` in the environment
+    does not switch a configured API to the demo).
     """
-    merged: dict[str, str] = {}
-    for source in (secrets, environ):
-        for key, value in source.items():
-            if key.startswith(CONFIG_PREFIXES) and value is not None:
-                merged[key] = str(value)
-    return merged
+    return merged_config(
+        os.environ if environ is None else environ, read_secrets_file(secrets_file)
+    )
 
 
 def wants_demo(config: Mapping[str, str]) -> bool:
@@ -132,3 +130,38 @@ def editing_enabled(setting: bool | None, *, demo: bool) -> bool:
     if setting is not None:
         return setting
     return demo
+
+
+def open_source(
+    config: Mapping[str, str] | None = None, *, demo_max_per_page: int = 1000
+) -> DataSource:
+    """The data source the configuration names (close it when done, or use ``with``).
+
+    Without ``DOKSTAMP_API_URL`` this starts the demo sandbox (seeding its database under the
+    cache folder on first use) in a background thread; closing the source stops it.
+    """
+    config = load_config() if config is None else config
+    if not wants_demo(config):
+        settings = Settings.from_mapping(config)
+        return DataSource(settings, label=f"{settings.api_url} (tenant {settings.tenant})")
+    from dashboard.sandbox.runner import SandboxOptions, start_sandbox  # the demo only
+
+    # Settings decide the cache folder; the sandbox's address is known only once it runs.
+    provisional = Settings.from_mapping(demo_config(config, api_url="http://127.0.0.1"))
+    db_path = demo_db_path(provisional.cache_dir)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    # Pages of up to 1,000 rows (the client's default page size): the first read is ~10x quicker
+    # than with the sandbox's default cap of 100, which emulates a stricter server.
+    sandbox = start_sandbox(
+        db_path,
+        seed="demo",
+        enrollments=demo_enrollments(config),
+        options=SandboxOptions(max_per_page=demo_max_per_page),
+    )
+    try:
+        settings = Settings.from_mapping(demo_config(config, api_url=sandbox.url))
+    except BaseException:
+        sandbox.stop()
+        raise
+    label = f"demo sandbox at {sandbox.url} (tenant {settings.tenant})"
+    return DataSource(settings, label=label, demo=True, owned=sandbox)

@@ -8,8 +8,8 @@ list is read only when asked for (editors: the create form's picker), so viewers
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,21 +17,15 @@ import polars as pl
 
 from dashboard.app.global_filters import FilterOptions, filter_options
 from dashboard.client import DokStampError
-from dashboard.data import (
-    Extract,
-    load_certificates,
-    load_cohorts,
-    load_courses,
-    load_enrollments,
-    load_students,
-)
+from dashboard.data import Extract
+from dashboard.data.loading import latest_snapshot, refresh_line
+from dashboard.data.snapshots import SnapshotInfo
+from dashboard.data.source import DataSource
+from dashboard.data.sync import RESOURCES, CallbackObserver
 from dashboard.metrics import with_groupings
-from dashboard.settings import Settings
 
-__all__ = ["RESOURCES", "Dataset", "assemble_dataset", "load_dataset"]
+__all__ = ["RESOURCES", "Dataset", "assemble_dataset", "dataset_from_snapshot", "load_dataset"]
 
-# The order resources are read in; the progress callback names them ("students" last, when read).
-RESOURCES = ("enrollments", "courses", "cohorts", "certificates", "students")
 Progress = Callable[[str, int, int], None]
 
 
@@ -52,6 +46,8 @@ class Dataset:
     from_cache: bool
     errors: tuple[DokStampError, ...]
     cache_dir: Path
+    snapshot_id: str | None = None
+    patched_at: datetime | None = None
 
     @property
     def empty(self) -> bool:
@@ -94,39 +90,58 @@ def assemble_dataset(
     )
 
 
+def dataset_from_snapshot(
+    info: SnapshotInfo, frames: Mapping[str, pl.DataFrame], *, students: bool, cache_dir: Path
+) -> Dataset:
+    """The dataset of one snapshot; ``students``: keep the student list (editors)."""
+
+    def extract(name: str) -> Extract:
+        return Extract(
+            frame=frames[name],
+            fetched_at=info.extracted_at,
+            stale=False,
+            error=None,
+            from_cache=True,
+            pages=info.pages.get(name, 1),
+            seconds=0.0,
+            cache_dir=cache_dir,
+            snapshot_id=info.id,
+        )
+
+    student_list: Extract | DokStampError | None = None
+    if students:
+        if "students" in frames:
+            student_list = extract("students")
+        else:
+            why = info.errors.get("students", "the snapshot has no student list")
+            student_list = DokStampError(f"the student list could not be read: {why}", status=None)
+    dataset = assemble_dataset(
+        enrollments=extract("enrollments"),
+        courses=extract("courses"),
+        cohorts=extract("cohorts"),
+        certificates=extract("certificates"),
+        students=student_list,
+    )
+    return replace(dataset, snapshot_id=info.id, patched_at=info.patched_at)
+
+
 def load_dataset(
-    settings: Settings,
+    source: DataSource,
     *,
     refresh: bool = False,
     progress: Progress | None = None,
     students: bool = False,
 ) -> Dataset:
-    """Read every resource through the data layer (cache first unless ``refresh``).
+    """The dataset of the source's latest snapshot, syncing first when there is none (or asked).
 
-    ``progress(resource, pages_done, pages_total)`` is called as pages arrive. ``students``: also
-    read the student list (for editors); if it cannot be read and nothing is cached, the dataset
-    carries the error in ``students_error`` instead of failing.
+    ``progress(resource, pages_done, pages_total)`` is called as pages arrive. ``students``: keep
+    the student list (for editors); if it could not be read, the dataset carries the reason in
+    ``students_error`` instead of failing.
     """
-
-    def reporter(resource: str) -> Callable[[int, int], None] | None:
-        if progress is None:
-            return None
-        return lambda done, total: progress(resource, done, total)
-
-    enrollments = load_enrollments(settings, refresh=refresh, progress=reporter("enrollments"))
-    courses = load_courses(settings, refresh=refresh, progress=reporter("courses"))
-    cohorts = load_cohorts(settings, refresh=refresh, progress=reporter("cohorts"))
-    certificates = load_certificates(settings, refresh=refresh, progress=reporter("certificates"))
-    student_list: Extract | DokStampError | None = None
-    if students:
-        try:
-            student_list = load_students(settings, refresh=refresh, progress=reporter("students"))
-        except DokStampError as error:
-            student_list = error
-    return assemble_dataset(
-        enrollments=enrollments,
-        courses=courses,
-        cohorts=cohorts,
-        certificates=certificates,
-        students=student_list,
-    )
+    line = source.line()
+    info = None if refresh else latest_snapshot(source, line)
+    if info is None:
+        observer = CallbackObserver(pages=progress)
+        info = refresh_line(source, line, observer=observer, force=refresh)
+    frames = source.store.read(info)
+    return dataset_from_snapshot(info, frames, students=students, cache_dir=source.cache_dir)

@@ -1,4 +1,4 @@
-"""The strip above every page: demo and stale banners, freshness line, refresh with progress."""
+"""The strip above every page: demo banner, freshness line, refresh button and its status line."""
 
 from __future__ import annotations
 
@@ -9,29 +9,27 @@ import streamlit as st
 from dashboard.app.dataset import Dataset
 from dashboard.app.freshness import age_in_words, freshness_line
 from dashboard.app.plain_text import escape_markdown
-from dashboard.app.runtime import AppSource, refresh_dataset
-from dashboard.client import DokStampError
+from dashboard.app.runtime import AppSource, background_refresh, refresh_dataset
+from dashboard.data.loading import latest_snapshot
 
 __all__ = ["render_header"]
 
 
-def _refresh(source: AppSource) -> None:
-    bar = st.progress(0.0, text="Reading from the API…")
+# How often the status line looks again while a refresh runs (it costs one small store read).
+_STATUS_SECONDS = 2.0
 
-    def progress(resource: str, done: int, total: int) -> None:
-        share = min(done / total, 1.0) if total else 1.0
-        bar.progress(share, text=f"Reading {resource}: page {done:,} of {total:,}")
 
-    try:
-        refreshed = refresh_dataset(source, progress=progress)
-    except DokStampError as error:
-        bar.empty()
-        st.error(f"Refresh failed: {escape_markdown(str(error))}")
-        return
-    bar.empty()
-    if refreshed.stale:
-        st.session_state["_refresh_note"] = "The API could not be read: still showing cached data."
-    st.rerun()
+def _status_line(source: AppSource, shown: str | None) -> None:
+    """Progress of a background refresh; when a newer snapshot is published, show it."""
+    latest = latest_snapshot(source.data, source.data.line())
+    if latest is not None and shown is not None and latest.id != shown:
+        st.rerun(scope="app")  # the new snapshot replaces the old one; filters stay as they are
+    status = background_refresh(source.key).status()
+    text = status.describe(datetime.now(UTC))
+    if status.running:
+        st.caption(text)
+    elif text:
+        st.warning(escape_markdown(text), icon=":material/sync_problem:")
 
 
 def render_header(source: AppSource, dataset: Dataset) -> None:
@@ -70,11 +68,15 @@ def render_header(source: AppSource, dataset: Dataset) -> None:
             )
         )
     with button:
-        clicked = st.button(
+        if st.button(
             "Refresh data",
             key="refresh_data",
             icon=":material/refresh:",
-            help="Read everything from the API now.",
-        )
-    if clicked:
-        _refresh(source)
+            help="Read everything from the API in the background; this page stays as it is "
+            "until the new data is complete.",
+        ):
+            refresh_dataset(source)
+    running = background_refresh(source.key).status().running
+    st.fragment(_status_line, run_every=_STATUS_SECONDS if running else None)(
+        source, dataset.snapshot_id
+    )

@@ -1,40 +1,35 @@
-"""The dashboard's Streamlit-held state: the data source, the demo sandbox, the loaded dataset.
+"""The dashboard's Streamlit-held state: the data source, the snapshot on screen, the refresh.
 
 Process-wide resources (``st.cache_resource``) are keyed by the configuration, so one process can
-serve several configurations (as the tests do) and the demo sandbox starts once per process. The
-page context (source, dataset, filters) is handed from the entry file to the page through
-``st.session_state``.
+serve several configurations (as the tests do) and the demo sandbox starts once per process.
+Every run shows the source's latest snapshot at once (read once per snapshot and shared by every
+session); when it is older than the TTL, a refresh starts in the background and the snapshot it
+publishes appears at the next run. The page context (source, dataset, filters) is handed from the
+entry file to the page through ``st.session_state``.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from dashboard.app.dataset import Dataset, load_dataset
+from dashboard.app.dataset import Dataset, dataset_from_snapshot, load_dataset
 from dashboard.app.global_filters import Filters
-from dashboard.sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
+from dashboard.data.background import BackgroundRefresh
+from dashboard.data.loading import latest_snapshot
+from dashboard.data.snapshots import SnapshotInfo
+from dashboard.data.source import DataSource
 from dashboard.settings import Settings
-from dashboard.sources import (
-    SECRETS_SECTION,
-    app_config,
-    demo_config,
-    demo_db_path,
-    demo_enrollments,
-    editing_enabled,
-    wants_demo,
-)
+from dashboard.sources import editing_enabled, load_config, open_source
 
 __all__ = [
     "AppSource",
     "PageContext",
+    "background_refresh",
     "current_dataset",
     "current_source",
     "data_changed",
@@ -46,20 +41,21 @@ __all__ = [
 
 ConfigKey = tuple[tuple[str, str], ...]
 _CONTEXT_KEY = "_page_context"
-# The loaded dataset is re-read from the data layer's cache at most this often (the data layer
-# decides, by its own TTL, whether that read goes to the API).
-_DATASET_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
 class AppSource:
     """Where the data comes from, and what this deployment allows."""
 
-    settings: Settings
+    data: DataSource
     demo: bool
     editing: bool
     label: str
     key: ConfigKey
+
+    @property
+    def settings(self) -> Settings:
+        return self.data.settings
 
 
 @dataclass(frozen=True)
@@ -74,46 +70,18 @@ class PageContext:
 
 
 def read_config(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The app's configuration: ``st.secrets["dokstamp"]`` overlaid by the environment."""
-    section: Mapping[str, Any] = {}
-    try:
-        if SECRETS_SECTION in st.secrets:
-            section = dict(st.secrets[SECRETS_SECTION])
-    except FileNotFoundError:  # no secrets file at all: the environment alone decides
-        section = {}
-    return app_config(os.environ if environ is None else environ, section)
+    """The app's configuration, by the one merge rule of ``dashboard.sources.load_config``."""
+    return load_config(environ)
 
 
-@st.cache_resource(show_spinner="Starting the demo sandbox (first start seeds its database)…")
-def _demo_sandbox(db_path: str, enrollments: int) -> RunningSandbox:
-    path = Path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Pages of up to 1,000 rows (the client's default page size): the first read is ~10x quicker
-    # than with the sandbox's default cap of 100, which emulates a stricter server.
-    return start_sandbox(
-        path, seed="demo", enrollments=enrollments, options=SandboxOptions(max_per_page=1000)
-    )
-
-
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Starting the data source (a new demo seeds its database)…")
 def _source(key: ConfigKey) -> AppSource:
-    config = dict(key)
-    if wants_demo(config):
-        # Settings decide the cache folder; the sandbox's address is known only once it runs.
-        provisional = Settings.from_mapping(demo_config(config, api_url="http://127.0.0.1"))
-        sandbox = _demo_sandbox(str(demo_db_path(provisional.cache_dir)), demo_enrollments(config))
-        settings = Settings.from_mapping(demo_config(config, api_url=sandbox.url))
-        label = f"demo sandbox at {sandbox.url} (tenant {settings.tenant})"
-        demo = True
-    else:
-        settings = Settings.from_mapping(config)
-        label = f"{settings.api_url} (tenant {settings.tenant})"
-        demo = False
+    data = open_source(dict(key))
     return AppSource(
-        settings=settings,
-        demo=demo,
-        editing=editing_enabled(settings.editing, demo=demo),
-        label=label,
+        data=data,
+        demo=data.demo,
+        editing=editing_enabled(data.settings.editing, demo=data.demo),
+        label=data.label,
         key=key,
     )
 
@@ -123,38 +91,62 @@ def current_source() -> AppSource:
     return _source(tuple(sorted(read_config().items())))
 
 
-# A dataset just read by a refresh, handed to the next cached load instead of re-reading it.
-_refreshed: dict[ConfigKey, Dataset] = {}
-
-
-@st.cache_resource(show_spinner="Loading enrollments…", ttl=_DATASET_SECONDS)
-def _dataset(key: ConfigKey) -> Dataset:
-    refreshed = _refreshed.pop(key, None)
-    if refreshed is not None:
-        return refreshed
+@st.cache_resource(show_spinner=False)
+def background_refresh(key: ConfigKey) -> BackgroundRefresh:
+    """The one background refresh of this source in this process."""
     source = _source(key)
-    # The student list serves only the create form: viewers' start-up does not read it.
-    return load_dataset(source.settings, students=source.editing)
+    return BackgroundRefresh(source.data, source.data.line())
+
+
+# Two: the snapshot on screen and the one replacing it (each holds every frame in memory).
+@st.cache_resource(show_spinner="Loading the latest snapshot…", max_entries=2)
+def _snapshot_dataset(key: ConfigKey, snapshot_id: str, _info: SnapshotInfo) -> Dataset:
+    source = _source(key)
+    frames = source.data.store.read(_info)
+    return dataset_from_snapshot(
+        _info, frames, students=source.editing, cache_dir=source.data.cache_dir
+    )
+
+
+def _first_sync(source: AppSource) -> Dataset:
+    """No snapshot yet (a new install): read one now, with a progress bar; viewers must wait."""
+    bar = st.progress(0.0, text="First start: reading every enrollment from the API…")
+
+    def progress(resource: str, done: int, total: int) -> None:
+        share = min(done / total, 1.0) if total else 1.0
+        bar.progress(share, text=f"First start: reading {resource}, page {done:,} of {total:,}")
+
+    try:
+        return load_dataset(source.data, progress=progress, students=source.editing)
+    finally:
+        bar.empty()
 
 
 def current_dataset(source: AppSource) -> Dataset:
-    """The dataset for ``source``, shared by every session of this process."""
-    return _dataset(source.key)
+    """The latest snapshot's dataset, at once; an expired one also starts a background refresh.
+
+    Raises ``DokStampError`` only when there is no snapshot at all and the API cannot be read.
+    """
+    info = latest_snapshot(source.data, source.data.line())
+    if info is None:
+        dataset = _first_sync(source)
+        _snapshot_dataset.clear()
+        return dataset
+    if info.age_seconds(datetime.now(UTC)) >= source.settings.cache_ttl_seconds:
+        background_refresh(source.key).start()
+    return _snapshot_dataset(source.key, info.id, info)
 
 
-def refresh_dataset(source: AppSource, *, progress: Callable[[str, int, int], None]) -> Dataset:
-    """Read everything from the API now, then make every session use the new data."""
-    dataset = load_dataset(
-        source.settings, refresh=True, progress=progress, students=source.editing
-    )
-    _refreshed[source.key] = dataset
-    _dataset.clear()
-    return dataset
+def refresh_dataset(source: AppSource) -> bool:
+    """Start a background refresh now (**Refresh data**); False when one is already running."""
+    return background_refresh(source.key).start()
 
 
 def data_changed() -> None:
-    """Forget the loaded dataset after a write: the next run reads the patched cache."""
-    _dataset.clear()
+    """After a write: the write published a patched snapshot, which the next run shows.
+
+    Kept as the one hook the forms call, so a write never needs to know how data is held.
+    """
 
 
 def set_page_context(context: PageContext) -> None:

@@ -15,6 +15,7 @@ from dashboard.client import ConfigurationError, DokStampError
 from dashboard.data import load_cohorts, load_enrollments, page_progress
 from dashboard.data.corrections import read_corrections_log
 from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.data.source import DataSource
 from dashboard.reports import (
     REPORTS,
     ReportError,
@@ -22,16 +23,12 @@ from dashboard.reports import (
     ReportFilters,
     report_csv,
 )
-from dashboard.settings import Settings, default_cache_dir
 from dashboard.sources import (
     SECRETS_FILE,
     SECRETS_SECTION,
     StartupError,
-    app_config,
-    demo_config,
-    demo_db_path,
-    demo_enrollments,
-    read_secrets_file,
+    load_config,
+    open_source,
     wants_demo,
 )
 
@@ -106,30 +103,21 @@ def _api_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _settings(*, demo: bool) -> Iterator[Settings]:
-    """Settings from the environment and secrets file; with ``demo``, of a local demo sandbox."""
+def _source(*, demo: bool) -> Iterator[DataSource]:
+    """The configured source; with ``demo``, the local demo sandbox (the dashboard's database)."""
     try:
-        config = app_config(os.environ, read_secrets_file())
+        config = load_config()
     except StartupError as error:
         raise click.ClickException(str(error)) from error
-    if not demo:
-        if wants_demo(config):
-            raise click.ClickException(
-                "DOKSTAMP_API_URL is not set (environment or "
-                f"{SECRETS_FILE} [{SECRETS_SECTION}]); use --demo for the local demo data"
-            )
-        with _api_errors():
-            yield Settings.from_mapping(config)
-        return
-    # The same persistent demo database as the dashboard, so both show the same numbers.
-    from dashboard.sandbox.runner import start_sandbox  # only the demo needs the server
-
-    cache_dir = Path(config.get("ENROLLMENT_OUTCOMES_CACHE_DIR") or default_cache_dir())
-    db_path = demo_db_path(cache_dir.expanduser())
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    enrollments = demo_enrollments(config)
-    with start_sandbox(db_path, seed="demo", enrollments=enrollments) as running, _api_errors():
-        yield Settings.from_mapping(demo_config(config, api_url=running.url))
+    if demo:
+        config.pop("DOKSTAMP_API_URL", None)
+    elif wants_demo(config):
+        raise click.ClickException(
+            "DOKSTAMP_API_URL is not set (environment or "
+            f"{SECRETS_FILE} [{SECRETS_SECTION}]); use --demo for the local demo data"
+        )
+    with _api_errors(), open_source(config) as source:
+        yield source
 
 
 @click.command(name="export")
@@ -187,11 +175,11 @@ def export(
         raise click.BadParameter(f"{report} takes no filters", param_hint="filter")
     target = _checked_output(output)
 
-    with _settings(demo=demo) as settings, _api_errors():
+    with _source(demo=demo) as source, _api_errors():
         with page_progress("enrollments", file=sys.stderr, disable=None) as progress:
-            enrollments = load_enrollments(settings, refresh=refresh, progress=progress)
-        cohort_frame = load_cohorts(settings, refresh=refresh)
-        corrections = read_corrections_log(settings) if spec.needs_corrections else None
+            enrollments = load_enrollments(source, refresh=refresh, progress=progress)
+        cohort_frame = load_cohorts(source)
+        corrections = read_corrections_log(source) if spec.needs_corrections else None
     if enrollments.stale:
         click.echo(
             f"warning: the API could not be read ({enrollments.error}); using the cached data "

@@ -1,39 +1,202 @@
-"""`enrollment-outcomes sync`: fetch the enrollments (and reference frames) into the local cache."""
+"""`enrollment-outcomes sync`: read the API into a new snapshot, once or on a schedule.
+
+Once (``sync``): publish a snapshot unless the latest is still fresh (``--refresh`` forces it).
+As a worker (``sync --every 15m``): one sync per period, one log line per run; SIGTERM (or
+Ctrl-C) stops it between runs, or aborts the running sync without publishing it (what it read
+is kept as a checkpoint, so the next start resumes there).
+"""
 
 from __future__ import annotations
 
-import os
+import re
+import signal
 import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import FrameType
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from dashboard.client import ConfigurationError, DokStampError
-from dashboard.data import Extract, page_progress
-from dashboard.data.loading import cache_key, load_extract
 from dashboard.data.schema import COMPLETION_STATUSES
-from dashboard.settings import Settings
-from dashboard.sources import StartupError, read_secrets_file
 
-__all__ = ["EXIT_API_ERROR", "EXIT_CONFIGURATION", "describe", "sync"]
+if TYPE_CHECKING:
+    from dashboard.data.snapshots import SnapshotInfo
+    from dashboard.data.source import DataSource
+
+__all__ = [
+    "EXIT_API_ERROR",
+    "EXIT_CONFIGURATION",
+    "EXIT_STOPPED",
+    "PlainProgress",
+    "describe_snapshot",
+    "parse_every",
+    "sync",
+]
 
 EXIT_API_ERROR = 1
 EXIT_CONFIGURATION = 2
-_REFERENCES = ("courses", "cohorts", "certificates")
+EXIT_STOPPED = 3
+# A progress line at most this often when the output is not a terminal (a log, not a bar).
+PLAIN_PROGRESS_SECONDS = 5.0
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def describe(resource: str, extract: Extract, *, now: datetime) -> str:
-    """One line saying what a load produced: rows, pages, seconds and where the data came from."""
-    pages = f"{extract.pages:,} page" + ("" if extract.pages == 1 else "s")
-    fetched = extract.fetched_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    if extract.stale:
-        source = f"STALE: cached copy fetched {fetched}; the API failed: {extract.error}"
-    elif extract.from_cache:
-        age = int((now - extract.fetched_at).total_seconds())
-        source = f"from the cache (fetched {fetched}, {age:,} s ago)"
+def parse_every(text: str) -> float:
+    """``15m``, ``1h``, ``90s``, ``1h30m`` or a number of seconds, as seconds (at least 1)."""
+    cleaned = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", cleaned):
+        seconds = float(cleaned)
     else:
-        source = "fetched from the API"
-    return f"{resource:<13}{extract.rows:>11,} rows {pages:>12} {extract.seconds:>8.2f} s  {source}"
+        parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", cleaned)
+        if not parts or "".join(n + u for n, u in parts) != cleaned:
+            raise ValueError(f"not a duration: {text!r} (e.g. 15m, 1h, 90s, 1h30m)")
+        seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    if seconds < 1:
+        raise ValueError(f"the period must be at least 1 s, got {text!r}")
+    return seconds
+
+
+def describe_snapshot(info: SnapshotInfo, *, fresh: bool = True) -> str:
+    """One log line for a run: snapshot id, rows per resource, requests, seconds, paced seconds."""
+    rows = ", ".join(f"{count:,} {name}" for name, count in info.rows.items())
+    if not fresh:
+        return f"snapshot {info.id} is still fresh ({rows}); nothing read"
+    missing = "".join(f"; {name} not read: {why}" for name, why in info.errors.items())
+    return (
+        f"snapshot {info.id}: {rows}; {info.requests:,} requests in {info.seconds:.1f} s "
+        f"({info.paced_seconds:.1f} s waiting for the rate limit){missing}"
+    )
+
+
+class PlainProgress:
+    """Sync progress as plain lines (a log), or as a bar per resource on a terminal."""
+
+    def __init__(self, stream: IO[str], *, terminal: bool | None = None) -> None:
+        self._stream = stream
+        self._terminal = stream.isatty() if terminal is None else terminal
+        self._last = float("-inf")
+        self._bars: dict[str, Any] = {}
+
+    def pages(self, resource: str, done: int, total: int) -> None:
+        if self._terminal:
+            from tqdm.auto import tqdm
+
+            bar = self._bars.get(resource)
+            if bar is None:
+                bar = tqdm(total=total, desc=resource, unit="page", file=self._stream)
+                self._bars[resource] = bar
+            bar.total = total
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+            return
+        now = time.monotonic()
+        if done >= total or now - self._last >= PLAIN_PROGRESS_SECONDS:
+            self._last = now
+            self._line(f"{resource}: page {done:,} of {total:,}")
+
+    def waiting(self, seconds: float) -> None:
+        now = time.monotonic()
+        if now - self._last >= PLAIN_PROGRESS_SECONDS or seconds >= PLAIN_PROGRESS_SECONDS:
+            self._last = now
+            self._line(f"waiting for the rate limit, {seconds:.0f} s")
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+        self._bars.clear()
+
+    def _line(self, text: str) -> None:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{stamp} {text}", file=self._stream, flush=True)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` instead of killing the process mid-write."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _open(demo: bool) -> DataSource:
+    from dashboard.client import ConfigurationError
+    from dashboard.sources import SECRETS_FILE, StartupError, load_config, open_source, wants_demo
+
+    try:
+        config = load_config()
+        if demo:
+            config.pop("DOKSTAMP_API_URL", None)
+        elif wants_demo(config):
+            raise StartupError(
+                f"DOKSTAMP_API_URL is not set (environment or {SECRETS_FILE} [dokstamp]); "
+                "use --demo for the local demo data"
+            )
+        return open_source(config)
+    except (ConfigurationError, StartupError) as error:
+        click.echo(f"Configuration error: {error}", err=True)
+        sys.exit(EXIT_CONFIGURATION)
+
+
+def _run_once(
+    source: DataSource,
+    filters: Mapping[str, str],
+    *,
+    refresh: bool,
+    progress: PlainProgress,
+    stop: threading.Event,
+) -> int:
+    """One sync; returns the exit status (and prints its one line)."""
+    from dashboard.client import DokStampError
+    from dashboard.data.loading import STORE_ERRORS, latest_snapshot
+    from dashboard.data.sync import RESOURCES, SyncCancelledError, sync_snapshot
+
+    line = source.line(filters)
+    if not refresh:
+        latest = latest_snapshot(source, line)
+        ttl = source.settings.cache_ttl_seconds
+        if latest is not None and latest.age_seconds(datetime.now(UTC)) < ttl:
+            click.echo(describe_snapshot(latest, fresh=False))
+            return 0
+    lock = source.store.refresh_lock(line)
+    if not lock.acquire():
+        click.echo("another sync of the same data is running (the worker or the app); skipped")
+        return 0
+    try:
+        info = sync_snapshot(
+            source.client,
+            source.store,
+            line,
+            log_dir=source.cache_dir,
+            resources=RESOURCES if not filters else ("enrollments",),
+            observer=progress,
+            cancel=stop,
+        )
+    except SyncCancelledError as error:
+        click.echo(f"stopped: {error}; the next sync resumes from what was read", err=True)
+        return EXIT_STOPPED
+    except DokStampError as error:
+        click.echo(f"failed: {error}; the last good snapshot is kept", err=True)
+        return EXIT_API_ERROR
+    except STORE_ERRORS as error:
+        click.echo(f"failed: the snapshot could not be stored in {source.store}: {error}", err=True)
+        return EXIT_API_ERROR
+    finally:
+        lock.release()
+        progress.close()
+    click.echo(describe_snapshot(info))
+    return 0
 
 
 @click.command(name="sync")
@@ -46,34 +209,36 @@ def describe(resource: str, extract: Extract, *, now: datetime) -> str:
     help="Only enrollments with this completion status.",
 )
 @click.option("--student", "student_uuid", metavar="UUID", help="Only this student's enrollments.")
-@click.option("--refresh", is_flag=True, help="Fetch from the API even if the cache is fresh.")
+@click.option("--refresh", is_flag=True, help="Read the API even if the latest snapshot is fresh.")
 @click.option(
-    "--references/--no-references",
-    default=True,
-    show_default=True,
-    help="Also sync the courses, cohorts and certificates (unfiltered).",
+    "--every",
+    metavar="DURATION",
+    help="Keep syncing on this schedule (15m, 1h, 90s...): the worker beside the app.",
 )
+@click.option("--demo", is_flag=True, help="Sync the local demo sandbox (the dashboard's demo).")
 def sync(
     course_uuid: str | None,
     cohort_uuid: str | None,
     completion_status: str | None,
     student_uuid: str | None,
     refresh: bool,
-    references: bool,
+    every: str | None,
+    demo: bool,
 ) -> None:
-    """Fetch enrollments from DokStamp into the local cache, with a progress bar.
+    """Read DokStamp into a new snapshot (enrollments, courses, cohorts, certificates, students).
 
-    Prints rows, pages, seconds and whether each extract came from the API, the cache, or (when
-    the API failed) a stale cached copy, then the cache folder. Settings come from the
-    environment and .streamlit/secrets.toml [dokstamp]. Exit status: 0 when everything is
-    current, 1 when the API failed or sent records that do not fit (even if a stale copy was
-    shown), 2 for a configuration error or a bad option.
+    Prints one line per run (snapshot id, rows, requests, seconds, seconds waited for the rate
+    limit), with a progress bar on a terminal and plain progress lines otherwise. Settings come
+    from the environment over .streamlit/secrets.toml [dokstamp]. Exit status: 0 done (or still
+    fresh), 1 the API failed (the last good snapshot is kept), 2 configuration or usage error,
+    3 stopped by a signal before the snapshot was complete.
     """
-    try:
-        settings = Settings.from_environment(os.environ, secrets=read_secrets_file())
-    except (ConfigurationError, StartupError) as error:
-        click.echo(f"Configuration error: {error}", err=True)
-        sys.exit(EXIT_CONFIGURATION)
+    period = None
+    if every is not None:
+        try:
+            period = parse_every(every)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--every") from error
     filters = {
         name: value
         for name, value in (
@@ -84,38 +249,37 @@ def sync(
         )
         if value is not None
     }
+    source = _open(demo)
+    stop = threading.Event()
+    status = 0
     try:
-        cache_key(settings, "enrollments", filters)  # the filters are checked before any fetch
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from error
-    shown = ", ".join(f"{name}={value}" for name, value in filters.items())
-    click.echo(
-        f"Syncing {settings.tenant} from {settings.api_url}"
-        + (f" (enrollments where {shown})" if shown else "")
-    )
-    failed = False
-    resources = ["enrollments", *(_REFERENCES if references else ())]
-    for resource in resources:
         try:
-            with page_progress(resource, disable=None) as progress:
-                extract = load_extract(
-                    settings,
-                    resource,
-                    filters=filters if resource == "enrollments" else None,
-                    refresh=refresh,
-                    progress=progress,
-                )
-        except DokStampError as error:  # the API failed or sent records the frame cannot hold
-            click.echo(f"{resource:<13}failed: {error}", err=True)
-            failed = True
-            continue
-        click.echo(describe(resource, extract, now=datetime.now(UTC)))
-        failed = failed or extract.stale
-    click.echo(f"Cache folder: {settings.cache_dir}")
-    if failed:
+            source.line(filters)  # the filters are checked before any request
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from error
+        shown = ", ".join(f"{name}={value}" for name, value in filters.items())
         click.echo(
-            "The API could not be read completely, or sent records the frames cannot hold; "
-            "see the lines above.",
-            err=True,
+            f"Syncing {source.label}"
+            + (f" (enrollments where {shown})" if shown else "")
+            + (f", every {every}" if every else "")
         )
-        sys.exit(EXIT_API_ERROR)
+        with _stop_on_signals(stop):
+            while True:
+                progress = PlainProgress(sys.stderr)
+                status = _run_once(
+                    source,
+                    filters,
+                    refresh=refresh or period is not None,
+                    progress=progress,
+                    stop=stop,
+                )
+                if period is None or stop.is_set() or stop.wait(period):
+                    break
+    finally:
+        source.close()
+    if period is not None:
+        # A worker stopped by a signal exits cleanly; its failed runs were logged as they came.
+        click.echo("stopped")
+        return
+    if status:
+        sys.exit(status)

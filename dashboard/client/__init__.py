@@ -4,6 +4,7 @@ Everything public is listed in ``__all__``; the ``_``-modules behind it are priv
 """
 
 from dashboard.client._client import DokStampClient, Progress
+from dashboard.client._config import ClientSettings
 from dashboard.client._credentials import (
     ClientCredentials,
     Credentials,
@@ -28,6 +29,7 @@ from dashboard.client._models import SyncStats, parse_grade, parse_timestamp
 __all__ = [
     "AuthenticationError",
     "ClientCredentials",
+    "ClientSettings",
     "ConfigurationError",
     "Credentials",
     "DokStampClient",

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
 import orjson
 
 from dashboard.client._auth import token_source_for
+from dashboard.client._config import ClientSettings
 from dashboard.client._exceptions import (
     ConfigurationError,
     DokStampError,
@@ -39,9 +40,6 @@ from dashboard.client._pagination import (
     read_page,
 )
 from dashboard.client._retry import RetryBudget, RetryPolicy
-
-if TYPE_CHECKING:
-    from dashboard.settings import Settings
 
 __all__ = ["DokStampClient", "Progress"]
 
@@ -166,7 +164,7 @@ class DokStampClient:
     Parameters
     ----------
     settings
-        Where and how to connect (``dashboard.settings.Settings``).
+        Where and how to connect (``ClientSettings``; the app's ``Settings`` is one).
     transport
         An ``httpx`` transport to use instead of the network (``httpx.MockTransport`` in tests).
     sleep, clock, rng
@@ -175,7 +173,7 @@ class DokStampClient:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: ClientSettings,
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,

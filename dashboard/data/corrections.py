@@ -15,18 +15,15 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import diskcache
 import httpx
 import polars as pl
 
 from dashboard.client import (
-    DokStampClient,
     DokStampError,
     NotFoundError,
     parse_grade,
     parse_timestamp,
 )
-from dashboard.data.cache_keys import CacheKey
 from dashboard.data.corrections_log import (
     CORRECTIONS_LOG_SCHEMA,
     Action,
@@ -35,11 +32,11 @@ from dashboard.data.corrections_log import (
     corrections_frame,
 )
 from dashboard.data.errors import ConcurrentChangeError
-from dashboard.data.frame_cache import FrameCache
 from dashboard.data.frames import enrollment_frame, enrollment_record
-from dashboard.data.loading import cache_key, frames_dir
+from dashboard.data.loading import STORE_ERRORS, cache_key, using_source
 from dashboard.data.schema import ENROLLMENT_SCHEMA
-from dashboard.data.write_through import cached_enrollment_rows, patch_cached_enrollments
+from dashboard.data.source import DataSource
+from dashboard.data.write_through import patch_snapshots, snapshot_enrollment_rows
 from dashboard.settings import Settings
 
 __all__ = [
@@ -54,12 +51,12 @@ __all__ = [
 
 logger = logging.getLogger("dashboard.data")
 
-_CACHE_ERRORS = (OSError, sqlite3.Error, diskcache.Timeout, DokStampError)
+_CACHE_ERRORS: tuple[type[BaseException], ...] = (*STORE_ERRORS, DokStampError)
 _NESTED = ("student", "course", "cohort")
 
 
 def create_enrollment(
-    settings: Settings,
+    source: DataSource | Settings,
     payload: Mapping[str, Any],
     *,
     actor: str | None = None,
@@ -72,14 +69,14 @@ def create_enrollment(
     ``completed_at``. Typed client errors (``ValidationError`` with field messages, ...) pass
     through unchanged; nothing is logged or patched then.
     """
-    with DokStampClient(settings, transport=transport) as client:
-        created = client.create_enrollment(payload)
-    _after_write(settings, "create", actor=actor, changes=[(str(created["uuid"]), None, created)])
+    with using_source(source, transport) as opened:
+        created = opened.client.create_enrollment(payload)
+        _after_write(opened, "create", actor=actor, changes=[(str(created["uuid"]), None, created)])
     return created
 
 
 def update_enrollment(
-    settings: Settings,
+    source: DataSource | Settings,
     uuid: str,
     changes: Mapping[str, Any],
     *,
@@ -94,19 +91,20 @@ def update_enrollment(
     on any of those fields, ``ConcurrentChangeError`` (with ``current`` and ``opened``) is raised
     and nothing is written. ``opened=None`` skips that check.
     """
-    with DokStampClient(settings, transport=transport) as client:
+    with using_source(source, transport) as opened_source:
+        client = opened_source.client
         current = client.get_enrollment(uuid)
         if opened is not None:
             differing = changed_fields(opened, current)
             if differing:
                 raise ConcurrentChangeError(current=current, opened=opened, fields=differing)
         updated = client.update_enrollment(uuid, changes)
-    _after_write(settings, "update", actor=actor, changes=[(uuid, current, updated)])
+        _after_write(opened_source, "update", actor=actor, changes=[(uuid, current, updated)])
     return updated
 
 
 def delete_enrollments(
-    settings: Settings,
+    source: DataSource | Settings,
     uuids: Iterable[str],
     *,
     actor: str | None = None,
@@ -122,16 +120,16 @@ def delete_enrollments(
     targets = list(dict.fromkeys(str(uuid) for uuid in uuids))
     if not targets:
         return
-    source = cache_key(settings, "enrollments")
-    try:
-        rows = cached_enrollment_rows(frames_dir(settings), source, targets)
-    except _CACHE_ERRORS as error:
-        logger.warning("cannot read cached enrollments (%s); asking the API", error)
-        rows = {}
-    before: dict[str, Mapping[str, Any] | None] = {
-        uuid: enrollment_record(row) for uuid, row in rows.items()
-    }
-    with DokStampClient(settings, transport=transport) as client:
+    with using_source(source, transport) as opened:
+        client = opened.client
+        try:
+            rows = snapshot_enrollment_rows(opened.store, opened.line(), targets)
+        except _CACHE_ERRORS as error:
+            logger.warning("cannot read the snapshots (%s); asking the API", error)
+            rows = {}
+        before: dict[str, Mapping[str, Any] | None] = {
+            uuid: enrollment_record(row) for uuid, row in rows.items()
+        }
         for uuid in targets:
             if uuid not in before:
                 try:
@@ -142,20 +140,24 @@ def delete_enrollments(
             client.delete_enrollment(targets[0])
         else:
             client.batch_delete_enrollments(targets)
-    _after_write(
-        settings, "delete", actor=actor, changes=[(uuid, before[uuid], None) for uuid in targets]
-    )
+        _after_write(
+            opened,
+            "delete",
+            actor=actor,
+            changes=[(uuid, before[uuid], None) for uuid in targets],
+        )
 
 
-def read_corrections_log(settings: Settings) -> pl.DataFrame:
+def read_corrections_log(source: DataSource | Settings) -> pl.DataFrame:
     """Every correction made through this cache folder for this API and tenant, oldest first.
 
     Columns: ``at`` (UTC), ``actor``, ``action`` (create, update, delete), ``enrollment_uuid``,
     ``before`` and ``after`` (the record as JSON text in the API's shape; null for a create's
     before and a delete's after).
     """
-    source = cache_key(settings, "enrollments")
-    return corrections_frame(settings.cache_dir, api_url=source.api_url, tenant=source.tenant)
+    settings = source.settings if isinstance(source, DataSource) else source
+    key = cache_key(settings, "enrollments")
+    return corrections_frame(settings.cache_dir, api_url=key.api_url, tenant=key.tenant)
 
 
 def changed_fields(opened: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
@@ -188,13 +190,14 @@ def _comparable(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _after_write(
-    settings: Settings,
+    opened: DataSource,
     action: Action,
     *,
     actor: str | None,
     changes: list[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
 ) -> None:
-    """Log an accepted write and patch the cached extracts (the write itself already succeeded)."""
+    """Log an accepted write and patch the snapshots (the write itself already succeeded)."""
+    settings = opened.settings
     source = cache_key(settings, "enrollments")
     at = datetime.now(UTC)
     try:
@@ -218,23 +221,12 @@ def _after_write(
         logger.warning("the %s was saved but could not be logged: %s", action, error)
     written = [after for _, _, after in changes if after is not None]
     try:
-        patch_cached_enrollments(
-            frames_dir(settings),
+        patch_snapshots(
+            opened.store,
             source,
             removed=[uuid for uuid, _, _ in changes],
             written=enrollment_frame(written) if written else None,
         )
     except _CACHE_ERRORS as error:
-        logger.warning("the %s was saved but the cache could not be patched: %s", action, error)
-        _drop_enrollment_extracts(settings, source)
-
-
-def _drop_enrollment_extracts(settings: Settings, source: CacheKey) -> None:
-    """Last resort after a failed patch: forget the extracts, so none shows the old data."""
-    try:
-        with FrameCache(frames_dir(settings)) as cache:
-            for key in cache.frame_keys():
-                if key.resource == "enrollments" and key.same_source(source):
-                    cache.delete(key)
-    except (OSError, sqlite3.Error, diskcache.Timeout) as error:
-        logger.warning("could not drop the cached enrollment extracts either: %s", error)
+        # Readers keep the unpatched snapshot until the next sync, which reads the write.
+        logger.warning("the %s was saved but the snapshots could not be patched: %s", action, error)

@@ -35,6 +35,8 @@ class Extract:
         Wall time of this call (cache read, or fetch and frame build).
     cache_dir
         The cache folder.
+    snapshot_id
+        The snapshot the frame was read from.
     """
 
     frame: pl.DataFrame
@@ -45,6 +47,7 @@ class Extract:
     pages: int
     seconds: float
     cache_dir: Path
+    snapshot_id: str | None = None
 
     @property
     def rows(self) -> int:

@@ -1,15 +1,17 @@
-"""Keeping cached enrollment extracts in step with writes, without refetching them.
+"""Keeping snapshots in step with writes, without refetching them.
 
-After a write, every cached enrollment extract of the same API and tenant (whatever its
-filters) is patched at once. A sync that was already running when the write happened fetched
-pages from before it; before caching, it replays the writes logged since it started.
+After a write, every line of the same API and tenant (whatever its filters) gets a patched
+snapshot: its latest one with the write applied, published as the new latest (so every process
+and replica reading the store sees it at its next read). A sync that was already running when the
+write happened read pages from before it; before publishing, it replays the writes logged since
+it started.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,11 @@ import polars as pl
 from dashboard.data.cache_keys import CacheKey
 from dashboard.data.corrections_log import corrections_since
 from dashboard.data.errors import MalformedRecordError
-from dashboard.data.frame_cache import FrameCache
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.patching import apply_write
-from dashboard.data.schema import ENROLLMENT_SCHEMA
+from dashboard.data.snapshots import SnapshotStore
 
-__all__ = ["REPLAY_MARGIN", "cached_enrollment_rows", "patch_cached_enrollments", "replay_writes"]
+__all__ = ["REPLAY_MARGIN", "patch_snapshots", "replay_writes", "snapshot_enrollment_rows"]
 
 logger = logging.getLogger("dashboard.data")
 
@@ -32,29 +33,33 @@ logger = logging.getLogger("dashboard.data")
 REPLAY_MARGIN = timedelta(seconds=2)
 
 
-def patch_cached_enrollments(
-    frames_dir: Path,
+def patch_snapshots(
+    store: SnapshotStore,
     source: CacheKey,
     *,
     removed: Collection[str] = (),
     written: pl.DataFrame | None = None,
 ) -> int:
-    """Patch every cached enrollment extract of ``source``'s API and tenant; returns how many."""
+    """Publish a patched snapshot for each line of ``source``'s API and tenant; returns how many."""
     patched = 0
-    now = datetime.now(UTC)
-    with FrameCache(frames_dir) as cache, cache.transaction():
-        for key in cache.frame_keys():
-            if key.resource != "enrollments" or not key.same_source(source):
+    with store.patching():
+        for line in store.lines():
+            if not line.same_source(source):
                 continue
-            entry = cache.get(key, schema=ENROLLMENT_SCHEMA)
-            if entry is None:
+            latest = store.latest(line)
+            if latest is None or "enrollments" not in latest.rows:
                 continue
+            frame = store.read(latest, ["enrollments"])["enrollments"]
             frame, changed = apply_write(
-                entry.frame, filters=key.filter_map, removed=removed, written=written
+                frame, filters=line.filter_map, removed=removed, written=written
             )
             if changed:
-                cache.put(
-                    key, frame, fetched_at=entry.fetched_at, pages=entry.pages, patched_at=now
+                store.publish(
+                    line,
+                    {"enrollments": frame},
+                    extracted_at=latest.extracted_at,
+                    errors=latest.errors,
+                    parent=latest,
                 )
                 patched += 1
     return patched
@@ -84,22 +89,22 @@ def replay_writes(
     return frame
 
 
-def cached_enrollment_rows(
-    frames_dir: Path, source: CacheKey, uuids: Collection[str]
+def snapshot_enrollment_rows(
+    store: SnapshotStore, source: CacheKey, uuids: Collection[str]
 ) -> dict[str, Mapping[str, Any]]:
-    """Rows of the given enrollments found in any cached extract of ``source``'s API/tenant."""
+    """Rows of the given enrollments found in the latest snapshot of any line of ``source``."""
     wanted = set(uuids)
     found: dict[str, Mapping[str, Any]] = {}
-    with FrameCache(frames_dir) as cache:
-        for key in cache.frame_keys():
-            if not wanted - found.keys():
-                break
-            if key.resource != "enrollments" or not key.same_source(source):
-                continue
-            entry = cache.get(key, schema=ENROLLMENT_SCHEMA)
-            if entry is None:
-                continue
-            missing = pl.Series(list(wanted - found.keys()), dtype=pl.String)
-            for row in entry.frame.filter(pl.col("uuid").is_in(missing)).iter_rows(named=True):
-                found[row["uuid"]] = row
+    for line in store.lines():
+        if not wanted - found.keys():
+            break
+        if not line.same_source(source):
+            continue
+        latest = store.latest(line)
+        if latest is None or "enrollments" not in latest.rows:
+            continue
+        frame = store.read(latest, ["enrollments"])["enrollments"]
+        missing = pl.Series(list(wanted - found.keys()), dtype=pl.String)
+        for row in frame.filter(pl.col("uuid").is_in(missing)).iter_rows(named=True):
+            found[row["uuid"]] = row
     return found

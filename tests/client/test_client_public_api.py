@@ -24,6 +24,7 @@ EXPECTED = {
     "Credentials",
     "StaticToken",
     "ClientCredentials",
+    "ClientSettings",
     "PasswordLogin",
     "Secret",
     "SyncStats",

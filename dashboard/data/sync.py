@@ -1,0 +1,215 @@
+"""One sync: read every resource of a line through one client, publish one snapshot, or nothing.
+
+The resources are read one after the other with the source's one client (one pool, one token,
+one pacer). Each resource read completely is kept as a checkpoint, so a sync that is interrupted
+(SIGTERM, a crash, a network failure) resumes from there within ``resume_seconds`` instead of
+from the first resource; the snapshot's extract time is then the start of the oldest part. Only
+when every resource is read does the snapshot get published; the checkpoints are then dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import orjson
+import polars as pl
+
+from dashboard.client import DokStampClient, DokStampError, PermissionDeniedError, SyncStats
+from dashboard.data.frames import FRAME_BUILDERS
+from dashboard.data.gc_pause import collecting_young, paused_gc
+from dashboard.data.snapshots import (
+    SnapshotInfo,
+    SnapshotLine,
+    SnapshotStore,
+    frame_from_bytes,
+    frame_to_bytes,
+)
+from dashboard.data.write_through import replay_writes
+
+__all__ = [
+    "RESOURCES",
+    "SyncCancelledError",
+    "SyncObserver",
+    "sync_snapshot",
+]
+
+logger = logging.getLogger("dashboard.data")
+
+# The order a sync reads them in: the big listing first, the student list (editors) last.
+RESOURCES = ("enrollments", "courses", "cohorts", "certificates", "students")
+# Resources a sync may do without (the dataset is usable: only the create form needs students).
+OPTIONAL = frozenset({"students"})
+# A checkpoint older than this is not resumed (its rows could be too far behind the API).
+DEFAULT_RESUME_SECONDS = 1800.0
+
+
+class SyncCancelledError(Exception):
+    """The sync was asked to stop (SIGTERM, a shutdown); nothing was published."""
+
+
+class SyncObserver(Protocol):
+    """What a sync tells whoever shows its progress (the CLI, the app's status line)."""
+
+    def pages(self, resource: str, done: int, total: int) -> None: ...
+
+    def waiting(self, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    frame: pl.DataFrame
+    started_at: datetime
+    pages: int
+
+
+def sync_snapshot(
+    client: DokStampClient,
+    store: SnapshotStore,
+    line: SnapshotLine,
+    *,
+    log_dir: Path,
+    resources: Sequence[str] = RESOURCES,
+    observer: SyncObserver | None = None,
+    cancel: threading.Event | None = None,
+    resume_seconds: float = DEFAULT_RESUME_SECONDS,
+) -> SnapshotInfo:
+    """Read ``resources`` of ``line`` and publish them as one snapshot; returns its record.
+
+    Raises ``DokStampError`` (nothing published; checkpoints kept for a resume) or
+    ``SyncCancelledError`` when ``cancel`` is set while it runs.
+    """
+    started = time.perf_counter()
+    parts: dict[str, _Part] = {}
+    errors: dict[str, str] = {}
+    totals = {"requests": 0, "paced_seconds": 0.0}
+    for resource in resources:
+        _check(cancel)
+        resumed = _resumed(store, line, resource, resume_seconds)
+        if resumed is not None:
+            logger.info("%s: resuming from a checkpoint of %s", resource, resumed.started_at)
+            parts[resource] = resumed
+            continue
+        try:
+            part, stats = _read(client, line, resource, observer=observer, cancel=cancel)
+        except PermissionDeniedError as error:
+            if resource not in OPTIONAL:
+                raise
+            errors[resource] = str(error)
+            continue
+        totals["requests"] += stats.requests
+        totals["paced_seconds"] += stats.paced_seconds
+        parts[resource] = part
+        if len(resources) > 1:
+            store.save_checkpoint(line, resource, _checkpoint_bytes(part))
+    _check(cancel)
+    extracted_at = min(part.started_at for part in parts.values())
+    frames = {name: part.frame for name, part in parts.items()}
+    if "enrollments" in frames:
+        # Writes logged while the pages were read may be missing from them: replay them.
+        frames["enrollments"] = replay_writes(
+            frames["enrollments"], log_dir=log_dir, key=line, since=extracted_at
+        )
+    info = store.publish(
+        line,
+        frames,
+        extracted_at=extracted_at,
+        stats={
+            "pages": {name: part.pages for name, part in parts.items()},
+            "requests": totals["requests"],
+            "seconds": time.perf_counter() - started,
+            "paced_seconds": totals["paced_seconds"],
+        },
+        errors=errors,
+    )
+    store.clear_checkpoints(line)
+    return info
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise SyncCancelledError("the sync was stopped before it finished; nothing was published")
+
+
+def _read(
+    client: DokStampClient,
+    line: SnapshotLine,
+    resource: str,
+    *,
+    observer: SyncObserver | None,
+    cancel: threading.Event | None,
+) -> tuple[_Part, SyncStats]:
+    started_at = datetime.now(UTC)
+
+    def report(done: int, total: int) -> None:
+        _check(cancel)  # raised in the calling thread: the client drops the pages not yet sent
+        if observer is not None:
+            observer.pages(resource, done, total)
+
+    filters = line.filter_map if resource == "enrollments" else None
+    # The decoded records are acyclic: the cyclic GC would only rescan them (gc_pause.py).
+    with paused_gc():
+        records = client.list_all(
+            resource, filters=filters or None, progress=collecting_young(report)
+        )
+        stats = client.last_sync_stats
+        frame = FRAME_BUILDERS[resource](records)
+        del records
+    assert stats is not None
+    return _Part(frame=frame, started_at=started_at, pages=stats.pages), stats
+
+
+def _checkpoint_bytes(part: _Part) -> bytes:
+    meta = orjson.dumps({"started_at": part.started_at.isoformat(), "pages": part.pages})
+    return len(meta).to_bytes(4, "big") + meta + frame_to_bytes(part.frame)
+
+
+def _resumed(
+    store: SnapshotStore, line: SnapshotLine, resource: str, resume_seconds: float
+) -> _Part | None:
+    data = store.load_checkpoint(line, resource)
+    if data is None:
+        return None
+    try:
+        size = int.from_bytes(data[:4], "big")
+        meta: Mapping[str, object] = orjson.loads(data[4 : 4 + size])
+        started_at = datetime.fromisoformat(str(meta["started_at"])).astimezone(UTC)
+        pages = int(str(meta["pages"]))
+        frame = frame_from_bytes(data[4 + size :])
+    except (ValueError, KeyError, orjson.JSONDecodeError, pl.exceptions.PolarsError) as error:
+        logger.warning("ignoring an unreadable checkpoint of %s: %s", resource, error)
+        return None
+    if (datetime.now(UTC) - started_at).total_seconds() > resume_seconds:
+        return None
+    return _Part(frame=frame, started_at=started_at, pages=pages)
+
+
+Reporter = Callable[[str, int, int], None]
+
+
+class CallbackObserver:
+    """A ``SyncObserver`` from plain callbacks (either may be None)."""
+
+    def __init__(
+        self, pages: Reporter | None = None, waiting: Callable[[float], None] | None = None
+    ) -> None:
+        self._pages = pages
+        self._waiting = waiting
+
+    def pages(self, resource: str, done: int, total: int) -> None:
+        if self._pages is not None:
+            self._pages(resource, done, total)
+
+    def waiting(self, seconds: float) -> None:
+        if self._waiting is not None:
+            self._waiting(seconds)
+
+
+def describe_error(error: DokStampError) -> str:
+    return f"{type(error).__name__}: {error}"
