@@ -41,6 +41,8 @@ SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 CONFIG_PREFIXES = ("DOKSTAMP_", "ENROLLMENT_OUTCOMES_")
 DEMO_ENROLLMENTS_KEY = "ENROLLMENT_OUTCOMES_DEMO_ENROLLMENTS"
 DEFAULT_DEMO_ENROLLMENTS = 20_000
+# The demo's port changes at every start; its snapshots and log are named by this instead.
+DEMO_IDENTITY_URL = "http://demo-sandbox.invalid"
 _CREDENTIAL_KEYS = (
     "DOKSTAMP_TOKEN",
     "DOKSTAMP_CLIENT_ID",
@@ -164,4 +166,6 @@ def open_source(
         sandbox.stop()
         raise
     label = f"demo sandbox at {sandbox.url} (tenant {settings.tenant})"
-    return DataSource(settings, label=label, demo=True, owned=sandbox)
+    return DataSource(
+        settings, label=label, demo=True, owned=sandbox, identity_url=DEMO_IDENTITY_URL
+    )

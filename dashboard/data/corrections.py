@@ -33,7 +33,7 @@ from dashboard.data.corrections_log import (
 )
 from dashboard.data.errors import ConcurrentChangeError
 from dashboard.data.frames import enrollment_frame, enrollment_record
-from dashboard.data.loading import STORE_ERRORS, cache_key, using_source
+from dashboard.data.loading import STORE_ERRORS, using_source
 from dashboard.data.schema import ENROLLMENT_SCHEMA
 from dashboard.data.source import DataSource
 from dashboard.data.write_through import patch_snapshots, snapshot_enrollment_rows
@@ -155,9 +155,9 @@ def read_corrections_log(source: DataSource | Settings) -> pl.DataFrame:
     ``before`` and ``after`` (the record as JSON text in the API's shape; null for a create's
     before and a delete's after).
     """
-    settings = source.settings if isinstance(source, DataSource) else source
-    key = cache_key(settings, "enrollments")
-    return corrections_frame(settings.cache_dir, api_url=key.api_url, tenant=key.tenant)
+    with using_source(source) as opened:
+        key = opened.line()
+        return corrections_frame(opened.cache_dir, api_url=key.api_url, tenant=key.tenant)
 
 
 def changed_fields(opened: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
@@ -198,7 +198,7 @@ def _after_write(
 ) -> None:
     """Log an accepted write and patch the snapshots (the write itself already succeeded)."""
     settings = opened.settings
-    source = cache_key(settings, "enrollments")
+    source = opened.line()
     at = datetime.now(UTC)
     try:
         append_corrections(

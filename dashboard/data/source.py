@@ -51,8 +51,12 @@ class DataSource:
         Whether this is the bundled demo sandbox.
     transport
         An ``httpx`` transport for the client instead of the network (tests).
-    resources
+    store
+        The snapshot store (default: the one the settings name).
+    owned
         Anything else the source owns and must stop on ``close`` (the demo sandbox).
+    identity_url
+        The URL that names this data in snapshots and the log, when not ``settings.api_url``.
     """
 
     def __init__(
@@ -64,8 +68,12 @@ class DataSource:
         transport: httpx.BaseTransport | None = None,
         store: SnapshotStore | None = None,
         owned: Any = None,
+        identity_url: str | None = None,
     ) -> None:
         self.settings = settings
+        # What names the data in snapshot lines and the corrections log: the API URL, or a
+        # stable name where the URL changes between runs (the demo's port).
+        self.identity_url = identity_url or settings.api_url
         self.demo = demo
         self.label = label or f"{settings.api_url} (tenant {settings.tenant})"
         self._transport = transport
@@ -99,7 +107,7 @@ class DataSource:
     def line(self, filters: Mapping[str, str | None] | None = None) -> SnapshotLine:
         """The snapshot line of this tenant's enrollments matching ``filters`` (None: all)."""
         return CacheKey.of(
-            api_url=self.settings.api_url,
+            api_url=self.identity_url,
             tenant=self.settings.tenant,
             resource="enrollments",
             filters=filters,
