@@ -10,25 +10,51 @@ from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENA
 from dashboard.sources import (
     DEFAULT_DEMO_ENROLLMENTS,
     StartupError,
-    app_config,
     demo_config,
     demo_db_path,
     demo_enrollments,
     editing_enabled,
+    load_config,
     read_secrets_file,
     wants_demo,
 )
 
 
-def test_environment_overrides_secrets_and_other_keys_are_ignored() -> None:
-    config = app_config(
+def write_secrets(path: Path, table: dict[str, str]) -> Path:
+    lines = ["[dokstamp]", *(f'{key} = "{value}"' for key, value in table.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_environment_overrides_secrets_and_other_keys_are_ignored(tmp_path: Path) -> None:
+    secrets = write_secrets(
+        tmp_path / "secrets.toml",
+        {"DOKSTAMP_TENANT": "from-secrets", "DOKSTAMP_API_URL": "https://api.example", "x": "1"},
+    )
+    config = load_config(
         {"DOKSTAMP_TENANT": "from-env", "HOME": "/root", "ENROLLMENT_OUTCOMES_EDITING": "true"},
-        {"DOKSTAMP_TENANT": "from-secrets", "DOKSTAMP_API_URL": "https://api.example", "x": 1},
+        secrets,
     )
     assert config == {
         "DOKSTAMP_TENANT": "from-env",
         "DOKSTAMP_API_URL": "https://api.example",
         "ENROLLMENT_OUTCOMES_EDITING": "true",
+    }
+
+
+def test_an_empty_variable_does_not_hide_the_file_value(tmp_path: Path) -> None:
+    """``DOKSTAMP_API_URL=`` in the environment must not switch a configured API to the demo."""
+    secrets = write_secrets(tmp_path / "secrets.toml", {"DOKSTAMP_API_URL": "https://api.example"})
+    config = load_config({"DOKSTAMP_API_URL": "", "DOKSTAMP_TENANT": "  "}, secrets)
+    assert config == {"DOKSTAMP_API_URL": "https://api.example"}
+    assert not wants_demo(config)
+
+
+def test_file_only_and_environment_only(tmp_path: Path) -> None:
+    secrets = write_secrets(tmp_path / "secrets.toml", {"DOKSTAMP_TENANT": "file"})
+    assert load_config({}, secrets) == {"DOKSTAMP_TENANT": "file"}
+    assert load_config({"DOKSTAMP_TENANT": "env"}, tmp_path / "none.toml") == {
+        "DOKSTAMP_TENANT": "env"
     }
 
 

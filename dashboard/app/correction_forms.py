@@ -39,6 +39,7 @@ from dashboard.data.corrections import (
     update_enrollment,
 )
 from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.data.source import DataSource
 from dashboard.settings import Settings
 
 __all__ = [
@@ -70,7 +71,7 @@ OPEN = "corr_open"
 class FormSetup:
     """What the callbacks need besides the widget values."""
 
-    settings: Settings
+    settings: DataSource | Settings
     actor: str | None
     cohort_courses: Mapping[str, str]
 

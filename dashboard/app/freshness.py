@@ -26,11 +26,17 @@ def age_in_words(fetched_at: datetime, *, now: datetime) -> str:
 
 
 def freshness_line(
-    fetched_at: datetime | None, *, now: datetime, from_cache: bool, source: str
+    fetched_at: datetime | None,
+    *,
+    now: datetime,
+    source: str,
+    patched_at: datetime | None = None,
 ) -> str:
-    """One plain-text line naming the data source and the extract time, for the page header."""
+    """One plain-text line naming the data source and the snapshot's extract time."""
     if fetched_at is None:
-        return f"Source: {source}. Not fetched yet."
+        return f"Source: {source}. Not read yet."
     stamp = fetched_at.strftime("%Y-%m-%d %H:%M UTC")
-    where = "from the local cache" if from_cache else "from the API"
-    return f"Source: {source}. Fetched {age_in_words(fetched_at, now=now)} ({stamp}), {where}."
+    line = f"Source: {source}. Data as of {age_in_words(fetched_at, now=now)} ({stamp})"
+    if patched_at is not None:
+        line += f", with corrections made since ({age_in_words(patched_at, now=now)})"
+    return line + "."

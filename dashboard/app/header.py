@@ -63,8 +63,8 @@ def render_header(source: AppSource, dataset: Dataset) -> None:
             freshness_line(
                 dataset.fetched_at,
                 now=datetime.now(UTC),
-                from_cache=dataset.from_cache,
                 source=source.label,
+                patched_at=dataset.patched_at,
             )
         )
     with button:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from dashboard.client import DokStampError
-from dashboard.data.loading import STORE_ERRORS, refresh_line
+from dashboard.data.loading import STORE_ERRORS, latest_snapshot, refresh_line
 from dashboard.data.snapshots import SnapshotLine
 from dashboard.data.source import DataSource
 
@@ -102,7 +102,10 @@ class BackgroundRefresh:
         error: str | None = None
         snapshot_id: str | None = None
         try:
-            info = refresh_line(self._source, self._line, observer=self, force=True)
+            # Named, so that a sync another process finishes meanwhile counts as this refresh
+            # only when it is newer than what was on screen.
+            shown = latest_snapshot(self._source, self._line)
+            info = refresh_line(self._source, self._line, observer=self, force=True, since=shown)
             snapshot_id = info.id
         except DokStampError as failure:
             error = str(failure)

@@ -25,6 +25,7 @@ from dashboard.client import DokStampError, Progress
 from dashboard.data.cache_keys import CacheKey, canonical_filters
 from dashboard.data.extract import Extract
 from dashboard.data.patching import filter_expression
+from dashboard.data.schema import RESOURCE_SCHEMAS
 from dashboard.data.single_flight import SingleFlight
 from dashboard.data.snapshots import (
     SnapshotInfo,
@@ -271,6 +272,9 @@ def _extract(
         frame = source.store.read(info, [resource])[resource]
     except STORE_ERRORS as error:
         logger.warning("snapshot %s cannot be read (%s)", info.id, error)
+        return None
+    if frame.schema != RESOURCE_SCHEMAS[resource]:
+        logger.warning("snapshot %s holds %s with another schema; not used", info.id, resource)
         return None
     if local:
         frame = frame.filter(filter_expression(local))

@@ -73,3 +73,12 @@ STUDENT_SCHEMA = pl.Schema(
         "created_at": UtcDatetime,
     }
 )
+
+# Each resource's frame schema, by the resource's API path.
+RESOURCE_SCHEMAS: dict[str, pl.Schema] = {
+    "enrollments": ENROLLMENT_SCHEMA,
+    "courses": COURSE_SCHEMA,
+    "cohorts": COHORT_SCHEMA,
+    "certificates": CERTIFICATE_SCHEMA,
+    "students": STUDENT_SCHEMA,
+}

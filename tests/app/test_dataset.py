@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+import httpx
 
-from dashboard.app import dataset as dataset_module
 from dashboard.app.dataset import load_dataset
-from dashboard.client import PermissionDeniedError
-from dashboard.data import Extract
+from dashboard.client import DokStampError
 from dashboard.data.schema import STUDENT_SCHEMA
+from dashboard.data.source import DataSource
 from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+
+
+def _source(
+    sandbox: RunningSandbox, cache: Path, transport: httpx.BaseTransport | None = None
+) -> DataSource:
+    return DataSource(_settings(sandbox, cache), transport=transport)
 
 
 def _settings(sandbox: RunningSandbox, cache: Path) -> Settings:
@@ -28,56 +33,68 @@ def _settings(sandbox: RunningSandbox, cache: Path) -> Settings:
     )
 
 
-def test_load_then_cache(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    settings = _settings(sandbox, tmp_path)
+def test_load_then_read_the_snapshot(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    source = _source(sandbox, tmp_path)
     calls: list[tuple[str, int, int]] = []
-    first = load_dataset(settings, progress=lambda *args: calls.append(args))
+    first = load_dataset(source, progress=lambda *args: calls.append(args))
     assert not first.empty
     assert {"intake_year", "modality"} <= set(first.enrollments.columns)
-    assert not first.from_cache
     assert not first.stale
-    assert {resource for resource, _, _ in calls} >= {"enrollments", "cohorts"}
+    assert first.snapshot_id is not None
+    assert {resource for resource, _, _ in calls} >= {"enrollments", "cohorts", "students"}
     assert all(done <= total for _, done, total in calls)
     assert first.options.courses
     assert first.options.intake_years == tuple(sorted(first.options.intake_years))
-    second = load_dataset(settings)
-    assert second.from_cache
+    calls.clear()
+    second = load_dataset(source, progress=lambda *args: calls.append(args))
+    assert calls == []  # read from the snapshot, not the API
+    assert second.snapshot_id == first.snapshot_id
     assert second.fetched_at == first.fetched_at
     assert second.enrollments.equals(first.enrollments)
+    source.close()
 
 
 def test_empty_tenant(sandbox_factory: object, tmp_path: Path) -> None:
     empty = sandbox_factory(seed="empty")  # type: ignore[operator]
-    dataset = load_dataset(_settings(empty, tmp_path))
+    with _source(empty, tmp_path) as source:
+        dataset = load_dataset(source)
     assert dataset.empty
     assert dataset.options.courses == ()
     assert dataset.fetched_at is not None
 
 
-def test_students_are_read_only_when_asked(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    settings = _settings(sandbox, tmp_path)
-    viewer = load_dataset(settings)
+def test_students_are_kept_only_when_asked(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    with _source(sandbox, tmp_path) as source:
+        viewer = load_dataset(source)
+        editor = load_dataset(source, students=True)
     assert viewer.students is None
     assert viewer.students_error is None
-    calls: list[str] = []
-    editor = load_dataset(settings, students=True, progress=lambda name, *_: calls.append(name))
     assert editor.students is not None
     assert editor.students.schema == STUDENT_SCHEMA
-    assert set(calls) == {"students"}  # everything else came from the cache
     enrolled = set(editor.enrollments["student_uuid"].to_list())
     assert enrolled <= set(editor.students["uuid"].to_list())
-    assert editor.fetched_at == viewer.fetched_at  # the student list does not move "as of"
+    assert editor.fetched_at == viewer.fetched_at
+
+
+class _NoStudents(httpx.BaseTransport):
+    """The real sandbox over HTTP, except that this token may not list students."""
+
+    def __init__(self) -> None:
+        self._real = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/students":
+            return httpx.Response(403, json={"message": "This action is unauthorized."})
+        return self._real.handle_request(request)
 
 
 def test_an_unreadable_student_list_does_not_stop_the_dataset(
-    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    def refuse(*_: object, **__: object) -> Extract:
-        raise PermissionDeniedError("This token may not list students.", status=403)
-
-    monkeypatch.setattr(dataset_module, "load_students", refuse)
-    dataset = load_dataset(_settings(sandbox, tmp_path), students=True)
+    with _source(sandbox, tmp_path, transport=_NoStudents()) as source:
+        dataset = load_dataset(source, students=True)
     assert dataset.students is None
-    assert isinstance(dataset.students_error, PermissionDeniedError)
+    assert isinstance(dataset.students_error, DokStampError)
+    assert "unauthorized" in str(dataset.students_error)
     assert not dataset.empty
     assert not dataset.stale

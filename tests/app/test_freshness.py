@@ -26,11 +26,11 @@ def test_age_in_words(age: timedelta, words: str) -> None:
     assert age_in_words(NOW - age, now=NOW) == words
 
 
-def test_freshness_line_names_source_time_and_origin() -> None:
-    line = freshness_line(
-        NOW - timedelta(minutes=12), now=NOW, from_cache=True, source="demo sandbox"
+def test_freshness_line_names_source_and_extract_time() -> None:
+    line = freshness_line(NOW - timedelta(minutes=12), now=NOW, source="demo sandbox")
+    assert line == "Source: demo sandbox. Data as of 12 min ago (2026-11-26 13:48 UTC)."
+    patched = freshness_line(
+        NOW - timedelta(hours=3), now=NOW, source="API", patched_at=NOW - timedelta(minutes=2)
     )
-    assert line == (
-        "Source: demo sandbox. Fetched 12 min ago (2026-11-26 13:48 UTC), from the local cache."
-    )
-    assert "Not fetched yet" in freshness_line(None, now=NOW, from_cache=False, source="API")
+    assert patched.endswith("with corrections made since (2 min ago).")
+    assert "Not read yet" in freshness_line(None, now=NOW, source="API")

@@ -84,6 +84,9 @@ class FakeEnrollmentsApi:
                 if record["uuid"] == wanted:
                     return json_response(200, {"data": record})
             return json_response(404, {"message": "Resource not found."})
+        if path != "/enrollments":  # the reference listings a sync reads too: none here
+            meta = {"current_page": 1, "per_page": 10, "total": 0, "last_page": 1}
+            return json_response(200, {"data": [], "meta": meta})
         if self.gate is not None:
             self.gate.wait(timeout=10)
         with self._lock:

@@ -10,7 +10,7 @@ from dashboard.data.cache_keys import (
     canonical_api_url,
     canonical_filters,
 )
-from dashboard.data.loading import SCHEMAS
+from dashboard.data.schema import RESOURCE_SCHEMAS as SCHEMAS
 from dashboard.data.schema import SCHEMA_VERSION
 
 

@@ -33,7 +33,7 @@ dataset = context.dataset
 enrollments = dataset.enrollments
 settings = context.source.settings
 setup = FormSetup(
-    settings=settings,
+    settings=context.source.data,  # the source's one client sends every write
     actor=actor_name(st.user.get("email"), settings.credentials),  # type: ignore[arg-type]
     cohort_courses={
         uuid: course
@@ -163,7 +163,7 @@ with create_tab:
     )
 
 with log_tab:
-    log = read_corrections_log(settings)
+    log = read_corrections_log(context.source.data)
     st.caption(
         f"{log.height:,} correction(s) made from this dashboard for this tenant, oldest first: "
         "who (when known), when, and the record before and after."
