@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app import runtime
 from dashboard.client import DokStampClient
-from dashboard.data.frame_cache import FrameCache
-from dashboard.data.loading import frames_dir
+from dashboard.data.source import DataSource
 from dashboard.sandbox.runner import RunningSandbox
 
 AppFactory = Callable[..., AppTest]
@@ -40,10 +40,11 @@ def _new_student(sandbox: RunningSandbox, tools: Any) -> str:
     return uuid
 
 
-def _cached_resources(cache_dir: Path, tools: Any, sandbox: RunningSandbox) -> set[str]:
-    settings = tools.sandbox_settings(sandbox, cache_dir)
-    with FrameCache(frames_dir(settings)) as cache:
-        return {key.resource for key in cache.frame_keys()}
+def _snapshot_resources(cache_dir: Path, tools: Any, sandbox: RunningSandbox) -> set[str]:
+    with DataSource(tools.sandbox_settings(sandbox, cache_dir)) as source:
+        latest = source.store.latest(source.line())
+    assert latest is not None
+    return set(latest.rows)
 
 
 def _submit(at: AppTest) -> AppTest:
@@ -64,7 +65,7 @@ def test_a_student_without_enrollments_is_offered_and_can_be_enrolled(
     assert not at.exception, at.exception
     picker = at.selectbox(key="corr_new_student_uuid")
     assert f"{NAME} <{EMAIL}>" in picker.options  # plain "name <email>", found by typing
-    assert "students" in _cached_resources(tmp_path / "cache", tools, writable)
+    assert "students" in _snapshot_resources(tmp_path / "cache", tools, writable)
 
     picker.set_value(student)
     at.selectbox(key="corr_new_course_uuid").set_value(course)
@@ -89,14 +90,13 @@ def test_a_student_without_enrollments_is_offered_and_can_be_enrolled(
     assert at.text_input(key=f"corr_{created[0]['uuid']}_grade") is not None
 
 
-def test_viewers_do_not_read_the_student_list(
+def test_viewers_do_not_hold_the_student_list(
     writable: RunningSandbox, app_factory: AppFactory, tools: Any, tmp_path: Path
 ) -> None:
+    """The snapshot has the student list (for editors); a viewer's dataset leaves it out."""
     at = app_factory(writable, editing=False, cache_dir=tmp_path / "viewer")
     assert not at.exception, at.exception
-    assert _cached_resources(tmp_path / "viewer", tools, writable) == {
-        "enrollments",
-        "courses",
-        "cohorts",
-        "certificates",
-    }
+    assert "students" in _snapshot_resources(tmp_path / "viewer", tools, writable)
+    dataset = runtime.current_dataset(runtime.current_source())
+    assert dataset.students is None
+    assert not dataset.enrollments.is_empty()

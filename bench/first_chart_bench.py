@@ -1,0 +1,163 @@
+"""First chart after a restart: does a viewer ever wait for the API?
+
+A sandbox (its own process, ``--latency-ms`` per request, pages of up to 1,000) holds
+``--enrollments`` demo enrollments. The dashboard (``streamlit run``, its own process) is started
+three times on one cache folder, and each time real Chromium opens the Overview page; the clock
+runs from the app's process start to the first chart drawn (``svg.marks``):
+
+- cold: no snapshot yet, so the first view waits for a full sync (the baseline: what every
+  viewer waited for after the TTL before snapshots);
+- restart, fresh snapshot;
+- restart, expired snapshot (TTL 0): the snapshot is shown at once and a refresh runs behind it.
+
+Usage: ``python bench/first_chart_bench.py [--enrollments 100000] [--latency-ms 20]``; writes
+``bench/results_first_chart.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench.machine_info import machine  # noqa: E402
+from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results_first_chart.md"
+ENTRY = ROOT / "dashboard" / "app" / "main.py"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--headless",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_for_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
+
+
+def _first_chart(env: dict[str, str], log: Path) -> float:
+    port = _free_port()
+    command = [
+        str(BIN / "python"), "-m", "streamlit", "run", str(ENTRY),
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_port(port, 120)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+            )
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
+            page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=600_000)
+            seconds = time.perf_counter() - started
+            browser.close()
+        return seconds
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def run(enrollments: int, latency_ms: int) -> str:
+    with tempfile.TemporaryDirectory(prefix="first-chart-") as scratch:
+        work = Path(scratch)
+        sandbox_port = _free_port()
+        sandbox = subprocess.Popen(
+            [
+                str(BIN / "enrollment-outcomes"), "sandbox", "--db", str(work / "sandbox.db"),
+                "--enrollments", str(enrollments), "--port", str(sandbox_port),
+                "--max-per-page", "1000", "--latency-ms", str(latency_ms),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            _wait_for_port(sandbox_port, 600)
+            env = {
+                **{
+                    k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLL"))
+                },
+                "DOKSTAMP_API_URL": f"http://127.0.0.1:{sandbox_port}",
+                "DOKSTAMP_TENANT": DEMO_TENANT,
+                "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+                "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+                "ENROLLMENT_OUTCOMES_CACHE_DIR": str(work / "cache"),
+            }
+            log = work / "app.log"
+            cold = _first_chart(env, log)
+            fresh = _first_chart(env, log)
+            expired = _first_chart({**env, "ENROLLMENT_OUTCOMES_CACHE_TTL": "0"}, log)
+        finally:
+            sandbox.terminate()
+            sandbox.wait(30)
+    rows = [
+        ("cold: no snapshot, the first view waits for a full sync (baseline)", cold),
+        ("restart, fresh snapshot", fresh),
+        ("restart, expired snapshot (a refresh runs behind it)", expired),
+    ]
+    lines = [
+        "# First chart after a restart",
+        "",
+        f"{enrollments:,} enrollments, sandbox with {latency_ms} ms per request and pages of up to "
+        "1,000, dashboard in its own `streamlit run` process, real Chromium on the Overview page; "
+        "seconds from the app's process start to the first chart drawn (one run each, in order).",
+        "",
+        "| case | seconds | vs cold |",
+        "|---|---:|---:|",
+        *(f"| {name} | {seconds:.2f} | {seconds / cold:.2f}x |" for name, seconds in rows),
+        "",
+        "Goal (issue 10): under 3 s after a restart at 100,000 enrollments, also when expired.",
+        "",
+        f"Machine: {machine()}. Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enrollments", type=int, default=100_000)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    report = run(args.enrollments, args.latency_ms)
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
