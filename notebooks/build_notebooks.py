@@ -15,49 +15,35 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 HERE = Path(__file__).resolve().parent
 
 CONNECT = """\
-import os
 import tempfile
 from pathlib import Path
 
 import polars as pl
 
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import start_sandbox
-from dashboard.settings import Settings
+from dashboard.sources import load_config, open_source
 
-DEMO_ENROLLMENTS = 20_000  # the dashboard's demo size; seeding and loading take seconds
-workdir = Path(tempfile.mkdtemp(prefix="enrollment-outcomes-"))
-
-if os.environ.get("DOKSTAMP_API_URL"):
-    sandbox = None
-    settings = Settings.from_environment(os.environ)  # your tenant, from the environment
-else:
-    sandbox = start_sandbox(workdir / "demo.sqlite3", seed="demo", enrollments=DEMO_ENROLLMENTS)
-    settings = Settings.from_mapping(
-        {
-            "DOKSTAMP_API_URL": sandbox.url,
-            "DOKSTAMP_TENANT": DEMO_TENANT,
-            "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
-            "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(workdir / "cache"),
-        }
-    )
-print("API:", settings.api_url, "| tenant:", settings.tenant)"""
+workdir = Path(tempfile.mkdtemp(prefix="enrollment-outcomes-"))  # exports and charts go here
+config = load_config()  # the environment over .streamlit/secrets.toml [dokstamp]
+if not config.get("DOKSTAMP_API_URL"):
+    # The demo sandbox, seeded in a folder of its own: the notebook never touches your cache.
+    config["ENROLLMENT_OUTCOMES_CACHE_DIR"] = str(workdir / "cache")
+    config["ENROLLMENT_OUTCOMES_DEMO_ENROLLMENTS"] = "20000"  # seeding and loading take seconds
+source = open_source(config)  # one client (pool, token, pacer) and the snapshot store
+print("Source:", source.label)"""
 
 LOAD = """\
 from dashboard.data import load_cohorts, load_enrollments, page_progress
 
 with page_progress("enrollments") as progress:
-    extract = load_enrollments(settings, progress=progress)
-cohorts = load_cohorts(settings).frame
+    extract = load_enrollments(source, progress=progress)
+cohorts = load_cohorts(source).frame
 as_of = extract.fetched_at  # the extract date: maturity, censoring and "future" are judged on it
-source = "the cache" if extract.from_cache else f"{extract.pages} pages in {extract.seconds:.1f} s"
-print(f"{extract.rows:,} enrollments and {cohorts.height} cohorts from {source}")
-print(f"as of {as_of:%Y-%m-%d %H:%M} UTC")"""
+origin = "a snapshot" if extract.from_cache else f"{extract.pages} pages in {extract.seconds:.1f} s"
+print(f"{extract.rows:,} enrollments and {cohorts.height} cohorts from {origin}")
+print(f"as of {as_of:%Y-%m-%d %H:%M} UTC (snapshot {extract.snapshot_id})")"""
 
 CLEAN_UP = """\
-if sandbox is not None:
-    sandbox.stop()"""
+source.close()  # stops the demo sandbox too"""
 
 
 def md(text: str) -> nbformat.NotebookNode:
@@ -283,7 +269,7 @@ pl.read_csv(export_dir / "completion-by-course.csv").select(
     "course_name", "n", "completion_rate", "suppressed"
 )
 """),
-        md("## 9. Clean up\n\nStop the demo sandbox (nothing to do against a real API)."),
+        md("## 9. Clean up\n\nClose the source: its connections, and the demo sandbox if it started one."),
         code(CLEAN_UP),
     ]
     return _notebook(cells)
