@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -122,9 +121,7 @@ def demo_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("ENROLLMENT_OUTCOMES_DEMO_ENROLLMENTS", "300")
     yield tmp_path / "cache"
     # The demo sandbox lives as long as the process; stop this test's one.
-    sandbox: Any = runtime._demo_sandbox(str(demo_db_path(tmp_path / "cache")), 300)
-    sandbox.stop()
-    runtime._demo_sandbox.clear()
+    runtime.current_source().data.close()  # stops its demo sandbox
     runtime._source.clear()
 
 
