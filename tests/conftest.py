@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -50,3 +56,54 @@ def sandbox_factory(tmp_path: Path) -> Iterator[SandboxFactory]:
     yield start
     for running in started:
         running.stop()
+
+
+@dataclass(frozen=True)
+class RedisServer:
+    """A real ``redis-server`` on a free loopback port, started for the test session."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_redis() -> RedisServer:
+    """Start Debian's redis-server on loopback (no persistence); fail clearly if it is absent."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing in CI: install Debian's redis-server (.ci/run)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return RedisServer(url=f"redis://127.0.0.1:{port}/0", process=process)
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail(f"redis-server did not listen on {port}")
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A private redis-server for one test (tests may stop it to see the app degrade)."""
+    server = start_redis()
+    yield server
+    if server.process.poll() is None:
+        server.stop()

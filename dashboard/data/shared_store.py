@@ -1,0 +1,333 @@
+"""The shared snapshot store on Redis: every replica and the sync worker see the same snapshots.
+
+Chosen by ``ENROLLMENT_OUTCOMES_STORE=redis://host:port/db``. It keeps what ``DiskSnapshotStore``
+keeps, with the same rules (frames as Arrow IPC bytes, never pickle; frames written first, then
+the line's history swapped in one transaction; ``keep`` newest), and adds what several hosts need:
+
+- the refresh lock is a Redis key with an owner token and an expiry that its holder keeps
+  extending, so one sync per line runs across every replica and the worker, and a crashed
+  holder's lock lapses by itself;
+- each publish sends a notice (``PUBLISH enrollment-outcomes:snapshots <line> <id>``), so a
+  process can learn of a new snapshot without polling.
+
+Any Redis failure is raised as ``StoreUnavailableError`` (an ``OSError``), which the loaders
+treat like an unreadable cache: the last snapshot a process holds stays on screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+import polars as pl
+import redis
+
+from dashboard.data.snapshots import (
+    DEFAULT_KEEP,
+    RefreshLock,
+    SnapshotInfo,
+    SnapshotLine,
+    SnapshotUnreadableError,
+    build_info,
+    frame_from_bytes,
+    frame_to_bytes,
+)
+
+__all__ = ["NOTICE_CHANNEL", "RedisSnapshotStore", "StoreUnavailableError"]
+
+logger = logging.getLogger("dashboard.data")
+
+NOTICE_CHANNEL: Final = "enrollment-outcomes:snapshots"
+_PREFIX: Final = "enrollment-outcomes:"
+_LOCK_SECONDS: Final = 60.0  # a refresh lock lapses this long after its holder stops renewing it
+_CHECKPOINT_SECONDS: Final = 1800  # an unfinished sync's checkpoints expire (as DEFAULT_RESUME)
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
+"""
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end
+"""
+
+
+class StoreUnavailableError(OSError):
+    """The shared store cannot be reached or answered with an error."""
+
+
+def _shown_url(url: str) -> str:
+    """The URL without its password (it may carry one: ``redis://:secret@host``)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class _RedisLock:
+    """A refresh lock held by this process: an owner token, an expiry, a renewing thread."""
+
+    def __init__(self, client: redis.Redis, key: str) -> None:
+        self._client = client
+        self._key = key
+        self._token: str | None = None
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+        self._guard = threading.Lock()
+
+    def acquire(self) -> bool:
+        with self._guard:
+            if self._token is not None:
+                return False  # held by another thread of this process
+            token = secrets.token_hex(16)
+            with _translated():
+                taken = self._client.set(self._key, token, nx=True, px=int(_LOCK_SECONDS * 1000))
+            if not taken:
+                return False
+            self._token = token
+            self._stop = threading.Event()
+            self._renewer = threading.Thread(
+                target=self._renew, args=(token, self._stop), name="store-lock", daemon=True
+            )
+            self._renewer.start()
+            return True
+
+    def release(self) -> None:
+        with self._guard:
+            token, self._token = self._token, None
+            self._stop.set()
+        if token is None:
+            return
+        try:
+            self._client.eval(_RELEASE, 1, self._key, token)
+        except redis.RedisError as error:  # it lapses by itself; say so and go on
+            logger.warning("could not release the refresh lock %s: %s", self._key, error)
+
+    def _renew(self, token: str, stop: threading.Event) -> None:
+        while not stop.wait(_LOCK_SECONDS / 3):
+            try:
+                self._client.eval(_RENEW, 1, self._key, token, int(_LOCK_SECONDS * 1000))
+            except redis.RedisError as error:
+                logger.warning("could not renew the refresh lock %s: %s", self._key, error)
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except redis.RedisError as error:
+        raise StoreUnavailableError(f"the shared store failed: {error}") from error
+
+
+class RedisSnapshotStore:
+    """Snapshots in Redis, shared by every process that names the same server and database."""
+
+    def __init__(self, client: redis.Redis, *, keep: int = DEFAULT_KEEP, shown: str) -> None:
+        if keep < 1:
+            raise ValueError("keep at least one snapshot")
+        self._client = client
+        self.keep = keep
+        self._shown = shown
+        self._locks: dict[str, _RedisLock] = {}
+        self._locks_guard = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, *, keep: int = DEFAULT_KEEP) -> RedisSnapshotStore:
+        client = redis.Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+        )
+        return cls(client, keep=keep, shown=_shown_url(url))
+
+    def __repr__(self) -> str:
+        return f"RedisSnapshotStore({self._shown!r}, keep={self.keep})"
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _digest(line: SnapshotLine) -> str:
+        return hashlib.sha256(line.text.encode()).hexdigest()[:32]
+
+    def _history_key(self, line: SnapshotLine) -> str:
+        return f"{_PREFIX}history:{self._digest(line)}"
+
+    @staticmethod
+    def _frame_key(snapshot_id: str, resource: str) -> str:
+        return f"{_PREFIX}frame:{snapshot_id}:{resource}"
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def history(self, line: SnapshotLine) -> list[SnapshotInfo]:
+        with _translated():
+            raw = self._client.get(self._history_key(line))
+        return _parse_history(raw)
+
+    def latest(self, line: SnapshotLine) -> SnapshotInfo | None:
+        history = self.history(line)
+        return history[0] if history else None
+
+    def lines(self) -> list[SnapshotLine]:
+        with _translated():
+            texts = self._client.smembers(f"{_PREFIX}lines")
+        found = []
+        for text in texts:
+            line = SnapshotLine.parse(text.decode() if isinstance(text, bytes) else text)
+            if line is not None:
+                found.append(line)
+        return found
+
+    def read(
+        self, info: SnapshotInfo, resources: Sequence[str] | None = None
+    ) -> dict[str, pl.DataFrame]:
+        names = list(resources if resources is not None else info.resources)
+        for name in names:
+            if name not in info.rows:
+                raise SnapshotUnreadableError(f"snapshot {info.id} has no {name}")
+        with _translated():
+            values = self._client.mget([self._frame_key(info.id, name) for name in names])
+        frames: dict[str, pl.DataFrame] = {}
+        for name, data in zip(names, values, strict=True):
+            if not isinstance(data, bytes):
+                raise SnapshotUnreadableError(f"snapshot {info.id}: the {name} frame is missing")
+            try:
+                frame = frame_from_bytes(data)
+            except (OSError, pl.exceptions.PolarsError) as error:
+                raise SnapshotUnreadableError(f"snapshot {info.id}: {name}: {error}") from error
+            if frame.height != info.rows[name]:
+                raise SnapshotUnreadableError(f"snapshot {info.id}: {name} row count differs")
+            frames[name] = frame
+        return frames
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def publish(
+        self,
+        line: SnapshotLine,
+        frames: Mapping[str, pl.DataFrame],
+        *,
+        extracted_at: datetime,
+        stats: Mapping[str, Any] | None = None,
+        errors: Mapping[str, str] | None = None,
+        parent: SnapshotInfo | None = None,
+    ) -> SnapshotInfo:
+        info = build_info(
+            line, frames, extracted_at=extracted_at, stats=stats, errors=errors, parent=parent
+        )
+        blobs = {self._frame_key(info.id, name): frame_to_bytes(f) for name, f in frames.items()}
+        if parent is not None:
+            unchanged = [name for name in parent.rows if name not in frames]
+            info = replace(info, rows={**{n: parent.rows[n] for n in unchanged}, **info.rows})
+            with _translated():
+                copies = self._client.mget([self._frame_key(parent.id, n) for n in unchanged])
+            for name, data in zip(unchanged, copies, strict=True):
+                if not isinstance(data, bytes):
+                    raise SnapshotUnreadableError(f"{parent.id}: {name} missing")
+                blobs[self._frame_key(info.id, name)] = data
+        history_key = self._history_key(line)
+        with _translated():
+            self._client.mset(blobs)
+            try:
+                dropped = self._swap_history(line, history_key, info)
+            except BaseException:
+                self._client.delete(*blobs)  # nothing half-published stays behind
+                raise
+            stale = [self._frame_key(old.id, name) for old in dropped for name in old.rows]
+            if stale:
+                self._client.delete(*stale)
+            self._client.publish(NOTICE_CHANNEL, f"{line.text}\n{info.id}")
+        return info
+
+    def _swap_history(
+        self, line: SnapshotLine, history_key: str, info: SnapshotInfo
+    ) -> list[SnapshotInfo]:
+        """Put ``info`` first in the line's history atomically (optimistic, retried on a race)."""
+        while True:
+            with self._client.pipeline() as pipe:
+                try:
+                    pipe.watch(history_key)  # type: ignore[no-untyped-call]
+                    history = _parse_history(pipe.get(history_key))
+                    kept = [info, *history][: self.keep]
+                    pipe.multi()
+                    pipe.set(history_key, orjson.dumps([orjson.loads(i.to_json()) for i in kept]))
+                    pipe.sadd(f"{_PREFIX}lines", line.text)
+                    pipe.execute()
+                    return [old for old in history if old not in kept]
+                except redis.WatchError:
+                    continue
+
+    def refresh_lock(self, line: SnapshotLine) -> RefreshLock:
+        key = f"{_PREFIX}lock:{self._digest(line)}"
+        with self._locks_guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = _RedisLock(self._client, key)
+                self._locks[key] = lock
+            return lock
+
+    @contextlib.contextmanager
+    def patching(self) -> Iterator[None]:
+        with _translated():
+            lock = self._client.lock(f"{_PREFIX}patching", timeout=60, blocking_timeout=60)
+            if not lock.acquire():
+                raise StoreUnavailableError("another correction held the shared store too long")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(redis.RedisError):
+                lock.release()
+
+    # -- checkpoints -------------------------------------------------------------------------------
+
+    def _checkpoint_key(self, line: SnapshotLine, name: str) -> str:
+        return f"{_PREFIX}checkpoint:{self._digest(line)}:{name}"
+
+    def save_checkpoint(self, line: SnapshotLine, name: str, data: bytes) -> None:
+        with _translated():
+            self._client.set(self._checkpoint_key(line, name), data, ex=_CHECKPOINT_SECONDS)
+
+    def load_checkpoint(self, line: SnapshotLine, name: str) -> bytes | None:
+        with _translated():
+            value = self._client.get(self._checkpoint_key(line, name))
+        return value if isinstance(value, bytes) else None
+
+    def clear_checkpoints(self, line: SnapshotLine) -> None:
+        with _translated():
+            keys = list(self._client.scan_iter(self._checkpoint_key(line, "*")))
+            if keys:
+                self._client.delete(*keys)
+
+    # -- notices -----------------------------------------------------------------------------------
+
+    def listen(self, notice: Callable[[str, str], None], stop: threading.Event) -> None:
+        """Call ``notice(line_text, snapshot_id)`` for every publish until ``stop`` is set."""
+        with _translated():
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+            pubsub.subscribe(NOTICE_CHANNEL)
+        try:
+            while not stop.is_set():
+                with _translated():
+                    message = pubsub.get_message(timeout=0.5)
+                if message and isinstance(message.get("data"), bytes):
+                    line_text, _, snapshot_id = message["data"].decode().rpartition("\n")
+                    notice(line_text, snapshot_id)
+        finally:
+            pubsub.close()
+
+
+def _parse_history(raw: object) -> list[SnapshotInfo]:
+    if not isinstance(raw, bytes | str):
+        return []
+    try:
+        return [SnapshotInfo.from_json(orjson.dumps(item)) for item in orjson.loads(raw)]
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        logger.warning("a snapshot history in the shared store is unreadable (%s)", error)
+        return []
