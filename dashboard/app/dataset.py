@@ -48,6 +48,8 @@ class Dataset:
     cache_dir: Path
     snapshot_id: str | None = None
     patched_at: datetime | None = None
+    # Why the snapshot store could not be read (the last snapshot shown stays on screen).
+    store_error: str | None = None
 
     @property
     def empty(self) -> bool:

@@ -21,7 +21,7 @@ _STATUS_SECONDS = 2.0
 
 def _status_line(source: AppSource, shown: str | None) -> None:
     """Progress of a background refresh; when a newer snapshot is published, show it."""
-    latest = latest_snapshot(source.data, source.data.line())
+    latest = latest_snapshot(source.data, source.data.line())  # None when the store fails
     if latest is not None and shown is not None and latest.id != shown:
         st.rerun(scope="app")  # the new snapshot replaces the old one; filters stay as they are
     status = background_refresh(source.key).status()
@@ -54,9 +54,12 @@ def render_header(source: AppSource, dataset: Dataset) -> None:
             f"Reason: {escape_markdown(reasons)}",
             icon=":material/warning:",
         )
-    note = st.session_state.pop("_refresh_note", None)
-    if note:
-        st.warning(note)
+    if dataset.store_error is not None:
+        st.warning(
+            "The snapshot store cannot be reached, so this shows the last data this server "
+            f"held; new data and corrections appear once it is back. ({dataset.store_error})",
+            icon=":material/cloud_off:",
+        )
     line, button = st.columns([5, 1], vertical_alignment="center")
     with line:
         st.text(

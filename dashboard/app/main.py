@@ -16,6 +16,7 @@ from dashboard.app.header import render_header
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.runtime import (
     PageContext,
+    StoreUnreachableError,
     current_dataset,
     current_source,
     extract_time,
@@ -46,6 +47,12 @@ except DokStampError as error:
     st.error(
         "Could not read the data from the API, and there is no cached copy yet: "
         f"{escape_markdown(str(error))}"
+    )
+    st.stop()
+except StoreUnreachableError as error:
+    st.error(
+        f"{escape_markdown(str(error))}. Check that the store named by ENROLLMENT_OUTCOMES_STORE "
+        "is running, then reload this page."
     )
     st.stop()
 

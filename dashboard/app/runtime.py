@@ -11,24 +11,26 @@ entry file to the page through ``st.session_state``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import polars as pl
 import streamlit as st
 
-from dashboard.app.dataset import Dataset, dataset_from_snapshot, load_dataset
+from dashboard.app.dataset import Dataset, dataset_from_snapshot
 from dashboard.app.global_filters import Filters
 from dashboard.data.background import BackgroundRefresh
-from dashboard.data.loading import latest_snapshot
+from dashboard.data.loading import STORE_ERRORS, refresh_line
 from dashboard.data.snapshots import SnapshotInfo
 from dashboard.data.source import DataSource
+from dashboard.data.sync import CallbackObserver
 from dashboard.settings import Settings
 from dashboard.sources import editing_enabled, load_config, open_source
 
 __all__ = [
     "AppSource",
     "PageContext",
+    "StoreUnreachableError",
     "background_refresh",
     "current_dataset",
     "current_source",
@@ -108,7 +110,7 @@ def _snapshot_dataset(key: ConfigKey, snapshot_id: str, _info: SnapshotInfo) -> 
     )
 
 
-def _first_sync(source: AppSource) -> Dataset:
+def _first_sync(source: AppSource) -> SnapshotInfo:
     """No snapshot yet (a new install): read one now, with a progress bar; viewers must wait."""
     bar = st.progress(0.0, text="First start: reading every enrollment from the API…")
 
@@ -117,24 +119,43 @@ def _first_sync(source: AppSource) -> Dataset:
         bar.progress(share, text=f"First start: reading {resource}, page {done:,} of {total:,}")
 
     try:
-        return load_dataset(source.data, progress=progress, students=source.editing)
+        return refresh_line(
+            source.data, source.data.line(), observer=CallbackObserver(pages=progress)
+        )
     finally:
         bar.empty()
+
+
+# The snapshot this process showed last, per source: what it keeps showing if the store fails.
+_held: dict[ConfigKey, SnapshotInfo] = {}
+
+
+class StoreUnreachableError(OSError):
+    """The snapshot store cannot be read and this process holds no snapshot to show."""
 
 
 def current_dataset(source: AppSource) -> Dataset:
     """The latest snapshot's dataset, at once; an expired one also starts a background refresh.
 
-    Raises ``DokStampError`` only when there is no snapshot at all and the API cannot be read.
+    Raises ``DokStampError`` when there is no snapshot at all and the API cannot be read, and
+    ``StoreUnreachableError`` when the store fails before this process has shown any snapshot.
+    When the store fails later, the last snapshot shown stays, with ``store_error`` saying why.
     """
-    info = latest_snapshot(source.data, source.data.line())
+    try:
+        info = source.data.store.latest(source.data.line())
+    except STORE_ERRORS as error:
+        held = _held.get(source.key)
+        if held is None:
+            raise StoreUnreachableError(f"the snapshot store cannot be read: {error}") from error
+        dataset = _snapshot_dataset(source.key, held.id, held)
+        return replace(dataset, store_error=str(error))
     if info is None:
-        dataset = _first_sync(source)
-        _snapshot_dataset.clear()
-        return dataset
-    if info.age_seconds(datetime.now(UTC)) >= source.settings.cache_ttl_seconds:
+        info = _first_sync(source)
+    elif info.age_seconds(datetime.now(UTC)) >= source.settings.cache_ttl_seconds:
         background_refresh(source.key).start()
-    return _snapshot_dataset(source.key, info.id, info)
+    dataset = _snapshot_dataset(source.key, info.id, info)
+    _held[source.key] = info
+    return dataset
 
 
 def refresh_dataset(source: AppSource) -> bool:

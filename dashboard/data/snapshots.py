@@ -238,13 +238,21 @@ class _FileLock:
     def acquire(self) -> bool:
         if not self._thread_lock.acquire(blocking=False):
             return False
-        handle = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            handle = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            self._thread_lock.release()  # else this process could never take the lock again
+            raise
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(handle)
             self._thread_lock.release()
             return False
+        except OSError:
+            os.close(handle)
+            self._thread_lock.release()
+            raise
         self._handle = handle
         return True
 

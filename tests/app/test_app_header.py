@@ -127,3 +127,21 @@ def test_two_sessions_on_an_expired_snapshot_cause_one_sync(
     runtime.background_refresh(expired.key).join(timeout=60)
     history = expired.data.store.history(expired.data.line())
     assert len(history) == published + 1  # both sessions asked; one sync ran
+
+
+def test_a_stopped_store_keeps_the_last_snapshot_on_screen(
+    sandbox_factory: Callable[..., RunningSandbox],
+    app_factory: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    redis_server: object,
+) -> None:
+    server = sandbox_factory(seed="demo", enrollments=200)
+    monkeypatch.setenv("ENROLLMENT_OUTCOMES_STORE", redis_server.url)  # type: ignore[attr-defined]
+    at = app_factory(server)
+    enrollments = _enrollments(at)
+    redis_server.stop()  # type: ignore[attr-defined]
+    at.run()
+    assert not at.exception, at.exception
+    assert _enrollments(at) == enrollments
+    warnings = " ".join(warning.value for warning in at.warning)
+    assert "snapshot store cannot be reached" in warnings

@@ -1,4 +1,4 @@
-"""Loading extracts: cache hits, TTL, refresh, stale fallback, single flight, no secrets on disk."""
+"""Loading from snapshots: hits, TTL, refresh, stale fallback, single flight, no secrets."""
 
 from __future__ import annotations
 
@@ -20,12 +20,16 @@ from dashboard.data import (
     MalformedRecordError,
     enrollment_frame,
     load_cohorts,
+    load_courses,
     load_enrollments,
 )
 from dashboard.data.corrections import create_enrollment
 from dashboard.data.corrections_log import Correction, append_corrections
-from dashboard.data.loading import _FLIGHTS, cache_key, frames_dir
+from dashboard.data.loading import _FLIGHTS
 from dashboard.data.schema import ENROLLMENT_SCHEMA
+from dashboard.data.snapshots import DiskSnapshotStore
+from dashboard.data.source import SNAPSHOTS_FOLDER, DataSource
+from dashboard.data.sync import RESOURCES
 from dashboard.sandbox.demo import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -46,7 +50,17 @@ def records(fakes: Any, count: int) -> list[dict[str, Any]]:
     return [fakes.enrollment(n, grade=str(n % 10) if n % 3 else None) for n in range(count)]
 
 
-def test_first_load_fetches_then_the_cache_answers(tmp_path: Path, fakes: Any) -> None:
+def snapshot_store(settings: Settings) -> DiskSnapshotStore:
+    """The store the loads use: ``<cache folder>/snapshots`` (close it, or use ``with``)."""
+    return DiskSnapshotStore(settings.cache_dir / SNAPSHOTS_FOLDER)
+
+
+def flight_of(source: DataSource) -> tuple[str, str]:
+    """What a sync of the source's unfiltered line is single-flighted by (loading.refresh_line)."""
+    return (repr(source.store), source.line().text)
+
+
+def test_first_load_syncs_a_snapshot_then_the_snapshot_answers(tmp_path: Path, fakes: Any) -> None:
     api = fakes.FakeEnrollmentsApi(records(fakes, 35))
     settings = fakes.make_settings(tmp_path)
     transport = httpx.MockTransport(api)
@@ -57,6 +71,11 @@ def test_first_load_fetches_then_the_cache_answers(tmp_path: Path, fakes: Any) -
     assert first.frame.schema == ENROLLMENT_SCHEMA
     assert first.cache_dir == tmp_path
     requests = api.list_requests
+    with snapshot_store(settings) as store:
+        (info,) = store.history(DataSource(settings).line())
+    assert info.id == first.snapshot_id
+    assert info.resources == RESOURCES  # the unfiltered line holds every resource
+    assert info.rows["enrollments"] == 35
 
     second = load_enrollments(settings, transport=transport)
     assert second.from_cache
@@ -65,6 +84,10 @@ def test_first_load_fetches_then_the_cache_answers(tmp_path: Path, fakes: Any) -
     assert second.frame.equals(first.frame)
     assert second.fetched_at == first.fetched_at
     assert second.pages == 4
+    assert second.snapshot_id == first.snapshot_id
+    courses = load_courses(settings, transport=transport)  # the same snapshot, no request
+    assert (courses.from_cache, courses.snapshot_id, courses.rows) == (True, info.id, 0)
+    assert api.list_requests == requests
 
 
 def test_ttl_zero_and_refresh_fetch_again(tmp_path: Path, fakes: Any) -> None:
@@ -98,8 +121,14 @@ def test_failure_mid_sync_returns_the_previous_frame_intact(tmp_path: Path, fake
     assert stale.frame.equals(good.frame)
     assert stale.fetched_at == good.fetched_at
 
+    assert stale.snapshot_id == good.snapshot_id
+    with snapshot_store(settings) as store:  # nothing was published by the failed sync
+        assert [info.id for info in store.history(DataSource(settings).line())] == [
+            good.snapshot_id
+        ]
+
     api.fail_from_page = None
-    after = load_enrollments(settings, transport=transport)  # still fresh: the old entry
+    after = load_enrollments(settings, transport=transport)  # still fresh: the old snapshot
     assert after.from_cache
     assert not after.stale
     assert after.frame.equals(good.frame)
@@ -108,9 +137,12 @@ def test_failure_mid_sync_returns_the_previous_frame_intact(tmp_path: Path, fake
 def test_failure_with_nothing_cached_raises(tmp_path: Path, fakes: Any) -> None:
     api = fakes.FakeEnrollmentsApi(records(fakes, 25))
     api.fail_from_page = 2
+    settings = fakes.make_settings(tmp_path)
     with pytest.raises(ServerError):
-        load_enrollments(fakes.make_settings(tmp_path), transport=httpx.MockTransport(api))
-    assert not list(frames_dir(fakes.make_settings(tmp_path)).rglob("*.val"))
+        load_enrollments(settings, transport=httpx.MockTransport(api))
+    with snapshot_store(settings) as store:
+        assert store.lines() == []
+        assert store.latest(DataSource(settings).line()) is None
 
 
 def test_unreadable_records_fall_back_like_a_failed_fetch(tmp_path: Path, fakes: Any) -> None:
@@ -159,7 +191,7 @@ def test_an_unusable_answer_falls_back_to_the_last_good_frame(
     assert stale.frame.equals(good.frame)
 
 
-def test_filters_reach_the_api_and_get_their_own_entry(tmp_path: Path, fakes: Any) -> None:
+def test_filters_reach_the_api_and_get_their_own_line(tmp_path: Path, fakes: Any) -> None:
     course = fakes.enrollment(1)["course"]["uuid"]
     api = fakes.FakeEnrollmentsApi(records(fakes, 20))
     transport = httpx.MockTransport(api)
@@ -170,6 +202,15 @@ def test_filters_reach_the_api_and_get_their_own_entry(tmp_path: Path, fakes: An
     assert one_course.rows == 10
     assert everything.rows == 20
     assert one_course.frame["course_uuid"].unique().to_list() == [course]
+    assert one_course.snapshot_id != everything.snapshot_id
+    with snapshot_store(settings) as store:
+        filtered = store.latest(DataSource(settings).line({"course_uuid": course}))
+        assert len(store.lines()) == 2
+    assert filtered is not None
+    assert filtered.resources == ("enrollments",)  # a filtered line reads only its enrollments
+    again = load_enrollments(settings, filters={"course_uuid": course}, transport=transport)
+    assert again.from_cache
+    assert again.frame.equals(one_course.frame)
     with pytest.raises(ValueError, match="cannot filter"):
         load_enrollments(settings, filters={"grade": "9"}, transport=transport)
 
@@ -186,18 +227,25 @@ def test_progress_reports_pages(tmp_path: Path, fakes: Any) -> None:
     assert calls[-1] == (5, 5)
 
 
-def test_concurrent_loads_of_one_key_share_one_fetch(tmp_path: Path, fakes: Any) -> None:
+@pytest.mark.parametrize("shared", [True, False], ids=["one-source", "bare-settings"])
+def test_concurrent_loads_of_one_line_share_one_sync(
+    tmp_path: Path, fakes: Any, shared: bool
+) -> None:
     api = fakes.FakeEnrollmentsApi(records(fakes, 30))
     api.gate = threading.Event()
     settings = fakes.make_settings(tmp_path)
     transport = httpx.MockTransport(api)
     results: list[Any] = []
+    source = DataSource(settings, transport=transport)
 
     def load() -> None:
-        results.append(load_enrollments(settings, transport=transport))
+        if shared:  # the app: one source for every session
+            results.append(load_enrollments(source))
+        else:  # notebooks: each call opens its own source on the same cache folder
+            results.append(load_enrollments(settings, transport=transport))
 
     threads = [threading.Thread(target=load) for _ in range(2)]
-    flight = (str(tmp_path.resolve()), cache_key(settings, "enrollments").text)
+    flight = flight_of(source)
     threads[0].start()
     while not _FLIGHTS.in_flight(flight):
         threading.Event().wait(0.001)
@@ -207,9 +255,55 @@ def test_concurrent_loads_of_one_key_share_one_fetch(tmp_path: Path, fakes: Any)
     api.gate.set()
     for thread in threads:
         thread.join(timeout=30)
+    source.close()
     assert api.list_requests == 3  # one sync of 3 pages, not two
     assert len(results) == 2
-    assert results[0] is results[1]
+    assert results[0].snapshot_id == results[1].snapshot_id
+    assert results[0].frame.equals(results[1].frame)
+    assert not results[0].from_cache
+    assert not results[1].from_cache
+
+
+def test_a_load_waits_for_a_sync_running_elsewhere_and_uses_its_snapshot(
+    tmp_path: Path, fakes: Any
+) -> None:
+    api = fakes.FakeEnrollmentsApi(records(fakes, 8))
+    settings = fakes.make_settings(tmp_path)
+    source = DataSource(settings, transport=httpx.MockTransport(api))
+    results: list[Any] = []
+    with snapshot_store(settings) as elsewhere:  # another process: the worker, a replica
+        lock = elsewhere.refresh_lock(source.line())
+        assert lock.acquire()
+        loader = threading.Thread(target=lambda: results.append(load_enrollments(source)))
+        loader.start()
+        while not _FLIGHTS.in_flight(flight_of(source)):
+            threading.Event().wait(0.001)
+        theirs = elsewhere.publish(
+            source.line(),
+            {"enrollments": enrollment_frame(records(fakes, 3))},
+            extracted_at=datetime.now(UTC),
+        )
+        lock.release()
+        loader.join(timeout=60)
+    source.close()
+    (extract,) = results
+    assert extract.snapshot_id == theirs.id
+    assert extract.rows == 3
+    assert api.list_requests == 0  # no second sync of the same line
+
+
+def test_a_snapshot_frame_with_another_schema_is_not_used(tmp_path: Path, fakes: Any) -> None:
+    settings = fakes.make_settings(tmp_path)
+    line = DataSource(settings).line()
+    old = enrollment_frame(records(fakes, 2)).drop("grade")  # e.g. written by an older version
+    with snapshot_store(settings) as store:
+        store.publish(line, {"enrollments": old}, extracted_at=datetime.now(UTC))
+    extract = load_enrollments(
+        settings, transport=httpx.MockTransport(fakes.FakeEnrollmentsApi(records(fakes, 5)))
+    )
+    assert not extract.from_cache
+    assert extract.rows == 5
+    assert extract.frame.schema == ENROLLMENT_SCHEMA
 
 
 def test_token_never_reaches_the_cache_folder(
@@ -223,7 +317,8 @@ def test_token_never_reaches_the_cache_folder(
     api.fail_from_page = 1
     load_enrollments(settings, refresh=True, transport=transport)  # stale path too
     files = cache_files(tmp_path)
-    assert len(files) >= 3  # the diskcache db, at least one value file, ...
+    assert len(files) >= 3  # the snapshots' diskcache db, frame files, lock files ...
+    assert any(path.suffix == ".val" for path, _ in files)
     token = fakes.TOKEN.encode()
     assert [path for path, content in files if token in content] == []
 
@@ -302,7 +397,7 @@ def test_no_secret_of_any_auth_mode_reaches_the_cache_folder_or_the_logs(
         .to_list()
         .count(created["uuid"])
         == 1
-    )  # patched into the cached frame
+    )  # patched into the latest snapshot
     running.stop()
     stale = load_enrollments(settings, refresh=True, transport=recorder)  # the failure path too
     assert stale.stale
@@ -312,7 +407,8 @@ def test_no_secret_of_any_auth_mode_reaches_the_cache_folder_or_the_logs(
     assert len(recorder.issued) >= expected_issued
     assert len(secrets) >= 1 + expected_issued
     files = cache_files(cache)
-    assert len(files) >= 3  # the frames' diskcache db and value files, the corrections log
+    assert len(files) >= 3  # the snapshots' diskcache db and frame files, the corrections log
+    assert any(SNAPSHOTS_FOLDER in path.parts for path, _ in files)
     logged = caplog.text + "".join(repr(record.args) for record in caplog.records)
     assert "HTTP Request" in logged  # httpx's own request log was captured
     for secret in secrets:
@@ -320,20 +416,26 @@ def test_no_secret_of_any_auth_mode_reaches_the_cache_folder_or_the_logs(
         assert secret not in logged
 
 
-def test_a_pickled_entry_at_the_key_is_refused_and_refetched(tmp_path: Path, fakes: Any) -> None:
+def test_a_pickled_entry_is_refused_and_synced_over(tmp_path: Path, fakes: Any) -> None:
     settings = fakes.make_settings(tmp_path)
-    key = cache_key(settings, "enrollments")
-    with diskcache.Cache(str(frames_dir(settings))) as plain:
-        plain.set(key.text, {"looks": "like a frame"}, tag='{"format": "parquet"}')
+    key = "latest:" + DataSource(settings).line().text  # where the line's snapshot list lives
+    folder = settings.cache_dir / SNAPSHOTS_FOLDER
+    with diskcache.Cache(str(folder)) as plain:
+        plain.set(key, [{"id": "looks like a snapshot list"}])
     api = fakes.FakeEnrollmentsApi(records(fakes, 4))
-    extract = load_enrollments(settings, transport=httpx.MockTransport(api))
+    transport = httpx.MockTransport(api)
+    extract = load_enrollments(settings, transport=transport)
     assert not extract.from_cache
     assert extract.rows == 4
-    with diskcache.Cache(str(frames_dir(settings))) as plain:
-        _, mode_row = plain._sql(
-            "SELECT key, mode FROM Cache WHERE key = ?", (key.text,)
-        ).fetchone()
-    assert mode_row != diskcache.core.MODE_PICKLE
+    with diskcache.Cache(str(folder)) as plain:
+        modes = [mode for (mode,) in plain._sql("SELECT mode FROM Cache").fetchall()]
+        assert diskcache.core.MODE_PICKLE not in modes  # the pickle was written over
+        # Now a pickle where the snapshot's frame is: the load syncs again rather than read it.
+        plain.set(f"snapshot-frame:{extract.snapshot_id}:enrollments", {"looks": "like a frame"})
+    again = load_enrollments(settings, transport=transport)
+    assert not again.from_cache
+    assert again.snapshot_id != extract.snapshot_id
+    assert again.frame.equals(extract.frame)
 
 
 def test_tenants_with_the_same_filters_never_share_a_frame(
@@ -354,7 +456,8 @@ def test_tenants_with_the_same_filters_never_share_a_frame(
     tiny = settings_for(TINY_TENANT, TINY_CLIENT_ID, TINY_CLIENT_SECRET)
     demo_first = load_enrollments(demo)
     tiny_first = load_enrollments(tiny)
-    assert not tiny_first.from_cache  # demo's fresh entry did not answer for tiny
+    assert not tiny_first.from_cache  # demo's fresh snapshot did not answer for tiny
+    assert tiny_first.snapshot_id != demo_first.snapshot_id
     demo_again, tiny_again = load_enrollments(demo), load_enrollments(tiny)
     assert demo_again.from_cache
     assert tiny_again.from_cache
@@ -411,15 +514,12 @@ def test_a_write_during_the_sync_is_replayed_onto_the_fetched_frame(
     api = fakes.FakeEnrollmentsApi(data)
     api.gate = threading.Event()
     settings = fakes.make_settings(tmp_path)
-    key = cache_key(settings, "enrollments")
+    source = DataSource(settings, transport=httpx.MockTransport(api))
+    key = source.line()
     results: list[Any] = []
-    loader = threading.Thread(
-        target=lambda: results.append(
-            load_enrollments(settings, transport=httpx.MockTransport(api))
-        )
-    )
+    loader = threading.Thread(target=lambda: results.append(load_enrollments(source)))
     loader.start()
-    while not _FLIGHTS.in_flight((str(tmp_path.resolve()), key.text)):
+    while not _FLIGHTS.in_flight(flight_of(source)):
         threading.Event().wait(0.001)
     # Meanwhile a correction is accepted by the API and logged (the pages read so far predate it).
     changed = {**data[3], "completion_status": "dropped"}
@@ -433,6 +533,7 @@ def test_a_write_during_the_sync_is_replayed_onto_the_fetched_frame(
     )
     api.gate.set()
     loader.join(timeout=30)
+    source.close()
     (extract,) = results
     row = extract.frame.filter(pl.col("uuid") == data[3]["uuid"]).row(0, named=True)
     assert row["completion_status"] == "dropped"

@@ -1,13 +1,16 @@
-"""`enrollment-outcomes sync` against the sandbox: counts, cache hits, refresh, failures."""
+"""`enrollment-outcomes sync` against the sandbox: snapshots, freshness, failures, the worker."""
 
 from __future__ import annotations
 
-import functools
-import importlib
+import io
 import os
 import re
+import signal
+import subprocess
+import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,27 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from dashboard.cli.sync import sync
-from dashboard.data.loading import load_extract
+import dashboard.sources
+from dashboard.cli.sync import PlainProgress, parse_every, sync
+from dashboard.data.snapshots import DiskSnapshotStore, SnapshotInfo
+from dashboard.data.source import SNAPSHOTS_FOLDER, DataSource
 from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
+from dashboard.sandbox.runner import RunningSandbox, SandboxOptions
+from dashboard.settings import Settings
+
+ENROLLMENTS = 2_000  # the session sandbox's (tests/conftest.py)
+RUN_LINE = re.compile(
+    r"^snapshot (?P<id>\S+): (?P<rows>.+); (?P<requests>[\d,]+) requests in [\d.]+ s "
+    r"\([\d.]+ s waiting for the rate limit\)$",
+    re.MULTILINE,
+)
+FRESH_LINE = re.compile(
+    r"^snapshot (?P<id>\S+) is still fresh \((?P<rows>.+)\); nothing read$", re.MULTILINE
+)
+PROGRESS_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+    r"(?P<resource>\w+): page (?P<done>[\d,]+) of (?P<total>[\d,]+)$"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,60 +50,149 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def run_sync(url: str, cache: Path, *args: str) -> Result:
-    env = {
+def config(url: str, cache: Path, **extra: str) -> dict[str, str]:
+    return {
         "DOKSTAMP_API_URL": url,
         "DOKSTAMP_TENANT": DEMO_TENANT,
         "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
         "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
         "DOKSTAMP_MAX_ATTEMPTS": "1",
         "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache),
+        **extra,
     }
-    return CliRunner().invoke(sync, list(args), env=env)
 
 
-def rows_of(output: str, resource: str) -> int:
-    match = re.search(rf"^{resource}\s+([\d,]+) rows", output, re.MULTILINE)
-    assert match is not None, output
-    return int(match.group(1).replace(",", ""))
+def run_sync(url: str, cache: Path, *args: str, **extra: str) -> Result:
+    return CliRunner().invoke(sync, list(args), env=config(url, cache, **extra))
 
 
-def test_sync_fetches_then_reads_the_cache_then_refreshes(
+def rows_of(text: str) -> dict[str, int]:
+    """``2,000 enrollments, 15 courses`` as {"enrollments": 2000, "courses": 15}."""
+    counts = {}
+    for part in text.split(", "):
+        number, name = part.split(" ")
+        counts[name] = int(number.replace(",", ""))
+    return counts
+
+
+def run_line(result: Result) -> re.Match[str]:
+    match = RUN_LINE.search(result.stdout)
+    assert match is not None, result.output
+    return match
+
+
+def history(url: str, cache: Path, filters: dict[str, str] | None = None) -> list[SnapshotInfo]:
+    line = DataSource(Settings.from_mapping(config(url, cache))).line(filters)
+    with DiskSnapshotStore(cache / SNAPSHOTS_FOLDER) as store:
+        return store.history(line)
+
+
+def test_sync_publishes_a_snapshot_then_finds_it_fresh_then_refreshes(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     cache = tmp_path / "cache"
     first = run_sync(sandbox.url, cache)
     assert first.exit_code == 0, first.output
-    assert rows_of(first.output, "enrollments") == 2000
-    assert rows_of(first.output, "cohorts") > 0
-    assert "fetched from the API" in first.output
-    assert f"Cache folder: {cache}" in first.output
+    assert first.stdout.startswith(f"Syncing {sandbox.url} (tenant {DEMO_TENANT})")
+    made = run_line(first)
+    rows = rows_of(made["rows"])
+    assert list(rows) == ["enrollments", "courses", "cohorts", "certificates", "students"]
+    assert rows["enrollments"] == ENROLLMENTS
+    assert all(count > 0 for count in rows.values())
+    (info,) = history(sandbox.url, cache)
+    assert info.id == made["id"]
+    assert info.rows == rows
+    assert int(made["requests"].replace(",", "")) == info.requests
 
-    second = run_sync(sandbox.url, cache, "--no-references")
+    second = run_sync(sandbox.url, cache)
     assert second.exit_code == 0, second.output
-    assert "enrollments" in second.output
-    assert "from the cache" in second.output
-    assert "cohorts" not in second.output
+    fresh = FRESH_LINE.search(second.stdout)
+    assert fresh is not None, second.output
+    assert fresh["id"] == info.id
+    assert rows_of(fresh["rows"]) == rows
+    assert second.stderr == ""  # nothing was read: no progress
 
-    third = run_sync(sandbox.url, cache, "--refresh", "--no-references")
+    third = run_sync(sandbox.url, cache, "--refresh")
     assert third.exit_code == 0, third.output
-    assert "fetched from the API" in third.output
+    assert run_line(third)["id"] != info.id
+    assert [old.id for old in history(sandbox.url, cache)][1:] == [info.id]
 
 
-def test_filters_narrow_the_enrollments(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    completed = run_sync(sandbox.url, tmp_path / "c", "--status", "completed", "--no-references")
-    dropped = run_sync(sandbox.url, tmp_path / "c", "--status", "dropped", "--no-references")
+def test_progress_is_plain_lines_when_the_output_is_not_a_terminal(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    result = run_sync(sandbox.url, tmp_path / "cache")  # CliRunner's streams are no terminal
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines
+    assert "\r" not in result.stderr  # no progress bar redrawn in place
+    matches = [PROGRESS_LINE.match(text) for text in lines]
+    assert all(matches), lines
+    finished = {m["resource"]: m["done"] for m in matches if m and m["done"] == m["total"]}
+    assert list(finished) == ["enrollments", "courses", "cohorts", "certificates", "students"]
+
+
+def test_plain_progress_writes_the_first_and_last_page_of_every_resource() -> None:
+    log = io.StringIO()  # not a terminal
+    progress = PlainProgress(log)
+    progress.pages("enrollments", 1, 40)
+    progress.pages("enrollments", 40, 40)
+    progress.pages("courses", 1, 1)
+    progress.close()
+    lines = log.getvalue().splitlines()
+    assert all(PROGRESS_LINE.match(text) for text in lines), lines
+    assert [text[20:] for text in lines] == [
+        "enrollments: page 1 of 40",
+        "enrollments: page 40 of 40",
+        "courses: page 1 of 1",
+    ]
+
+
+def test_filters_make_a_line_of_their_own_enrollments(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    cache = tmp_path / "c"
+    completed = run_sync(sandbox.url, cache, "--status", "completed")
+    dropped = run_sync(sandbox.url, cache, "--status", "dropped")
     assert completed.exit_code == 0, completed.output
-    assert "enrollments where completion_status=completed" in completed.output
-    assert 0 < rows_of(completed.output, "enrollments") < 2000
-    assert 0 < rows_of(dropped.output, "enrollments") < 2000
-    assert rows_of(completed.output, "enrollments") != rows_of(dropped.output, "enrollments")
+    assert "(enrollments where completion_status=completed)" in completed.stdout
+    completed_rows = rows_of(run_line(completed)["rows"])
+    dropped_rows = rows_of(run_line(dropped)["rows"])
+    assert list(completed_rows) == ["enrollments"]  # a filtered line reads only its enrollments
+    assert 0 < completed_rows["enrollments"] < ENROLLMENTS
+    assert 0 < dropped_rows["enrollments"] < ENROLLMENTS
+    assert completed_rows != dropped_rows
+    assert len(history(sandbox.url, cache, {"completion_status": "completed"})) == 1
+    assert history(sandbox.url, cache) == []
 
 
-def test_missing_configuration_names_the_variable(tmp_path: Path) -> None:
+def test_missing_configuration_names_the_variable_and_the_demo(tmp_path: Path) -> None:
     result = CliRunner().invoke(sync, [], env={"DOKSTAMP_TENANT": "x"})
     assert result.exit_code == 2
     assert "DOKSTAMP_API_URL" in result.output
+    assert "--demo" in result.output
+
+
+def test_incomplete_credentials_are_a_configuration_error(tmp_path: Path) -> None:
+    env = config("https://api.dokstamp.test", tmp_path / "cache")
+    del env["DOKSTAMP_CLIENT_SECRET"]
+    result = CliRunner().invoke(sync, [], env=env)
+    assert result.exit_code == 2, result.output
+    assert "Configuration error" in result.output
+
+
+def test_demo_syncs_the_local_sandbox(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    env = {
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache),
+        "ENROLLMENT_OUTCOMES_DEMO_ENROLLMENTS": "150",
+        "DOKSTAMP_API_URL": "https://configured.but.ignored.invalid",
+    }
+    result = CliRunner().invoke(sync, ["--demo"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Syncing demo sandbox at http://127.0.0.1:" in result.stdout
+    assert rows_of(run_line(result)["rows"])["enrollments"] == 150
+    assert (cache / "demo-sandbox" / "sandbox.sqlite3").is_file()
 
 
 def test_secrets_file_is_read_and_the_environment_wins(
@@ -102,11 +211,13 @@ def test_secrets_file_is_read_and_the_environment_wins(
     )
     cache = tmp_path / "from-the-environment"
     result = CliRunner().invoke(
-        sync, ["--no-references"], env={"ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache)}
+        sync, ["--status", "enrolled"], env={"ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache)}
     )
     assert result.exit_code == 0, result.output
-    assert rows_of(result.output, "enrollments") == 2000
-    assert f"Cache folder: {cache}" in result.output
+    made = run_line(result)
+    (info,) = history(sandbox.url, cache, {"completion_status": "enrolled"})
+    assert info.id == made["id"]
+    assert not (tmp_path / "from-the-file").exists()
 
 
 def test_unknown_status_is_a_usage_error(tmp_path: Path) -> None:
@@ -115,28 +226,81 @@ def test_unknown_status_is_a_usage_error(tmp_path: Path) -> None:
     assert "graduated" in result.output
 
 
-def test_unreachable_api_without_cache_fails(
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("15m", 900.0),
+        ("1h", 3600.0),
+        ("90s", 90.0),
+        ("1h30m", 5400.0),
+        ("2d", 172800.0),
+        (" 1H ", 3600.0),
+        ("45", 45.0),
+        ("1.5m", 90.0),
+    ],
+)
+def test_every_reads_durations(text: str, seconds: float) -> None:
+    assert parse_every(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "0.5s", "15x", "m", "1h 30m", "-5m", "15 minutes"])
+def test_every_refuses_what_is_not_a_period(text: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(repr(text))):
+        parse_every(text)
+
+
+def test_a_bad_every_is_a_usage_error_before_anything_is_read(tmp_path: Path) -> None:
+    env = config("https://api.dokstamp.test", tmp_path / "cache")
+    result = CliRunner().invoke(sync, ["--every", "soon"], env=env)
+    assert result.exit_code == 2
+    assert "--every" in result.output
+    assert "Syncing" not in result.output
+    assert not (tmp_path / "cache").exists()
+
+
+def test_unreachable_api_without_a_snapshot_fails(
     sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
 ) -> None:
     running = sandbox_factory(seed="demo", enrollments=100)
     url = running.url
     running.stop()
-    result = run_sync(url, tmp_path / "cache", "--no-references")
+    result = run_sync(url, tmp_path / "cache")
     assert result.exit_code == 1
-    assert "enrollments  failed" in result.output
+    assert "failed: " in result.stderr
+    assert "the last good snapshot is kept" in result.stderr
+    assert RUN_LINE.search(result.stdout) is None
+    assert history(url, tmp_path / "cache") == []
 
 
-def test_api_down_after_a_sync_shows_the_stale_copy(
+def test_api_down_after_a_sync_keeps_the_last_snapshot(
     sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
 ) -> None:
     running = sandbox_factory(seed="demo", enrollments=100)
     cache = tmp_path / "cache"
-    assert run_sync(running.url, cache, "--no-references").exit_code == 0
+    first = run_sync(running.url, cache)
+    assert first.exit_code == 0, first.output
     running.stop()
-    result = run_sync(running.url, cache, "--refresh", "--no-references")
+    result = run_sync(running.url, cache, "--refresh")
     assert result.exit_code == 1
-    assert rows_of(result.output, "enrollments") == 100
-    assert "STALE" in result.output
+    assert "the last good snapshot is kept" in result.stderr
+    assert [info.id for info in history(running.url, cache)] == [run_line(first)["id"]]
+
+
+def test_a_sync_already_running_elsewhere_is_skipped(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    line = DataSource(Settings.from_mapping(config(sandbox.url, cache))).line()
+    with DiskSnapshotStore(cache / SNAPSHOTS_FOLDER) as store:  # the worker or the app
+        lock = store.refresh_lock(line)
+        assert lock.acquire()
+        try:
+            result = run_sync(sandbox.url, cache)
+        finally:
+            lock.release()
+    assert result.exit_code == 0, result.output
+    assert "another sync of the same data is running" in result.stdout
+    assert history(sandbox.url, cache) == []
 
 
 def _listing(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -168,40 +332,42 @@ COURSE = {"uuid": str(uuid.UUID(int=3)), "code": "C", "name": "Course", "workloa
 def test_a_malformed_record_is_a_data_error_not_a_usage_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, resource: str, bad: dict[str, Any], field: str
 ) -> None:
-    served = {
+    served: dict[str, list[dict[str, Any]]] = {
         "enrollments": [ENROLLMENT],
         "courses": [COURSE],
         "cohorts": [],
         "certificates": [],
+        "students": [],
     }
     served[resource] = [bad]
 
     def api(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=_listing(served[request.url.path.strip("/")]))
 
-    monkeypatch.setattr(
-        importlib.import_module("dashboard.cli.sync"),  # the module (the package exports `sync`)
-        "load_extract",
-        functools.partial(load_extract, transport=httpx.MockTransport(api)),
-    )
+    def open_with_transport(config: dict[str, str]) -> DataSource:  # the composition root, ...
+        settings = Settings.from_mapping(config)  # ... with the fake API as its transport
+        return DataSource(settings, transport=httpx.MockTransport(api))
+
+    monkeypatch.setattr(dashboard.sources, "open_source", open_with_transport)
+    cache = tmp_path / "cache"
     env = {
         "DOKSTAMP_API_URL": "https://api.dokstamp.test",
         "DOKSTAMP_TENANT": DEMO_TENANT,
         "DOKSTAMP_TOKEN": "cli-test-token",
-        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(tmp_path / "cache"),
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache),
     }
     result = CliRunner().invoke(sync, [], env=env)
 
     assert isinstance(result.exception, SystemExit), result.exception  # reported, not a crash
     assert result.exit_code == 1, result.output
     assert "Invalid value" not in result.output
-    assert f"{resource:<13}failed: {resource}.{field} of {bad['uuid']}" in result.output
-    assert "records the frames cannot hold" in result.output
-    others = [name for name in served if name != resource]
-    assert all(re.search(rf"^{name}\s+[\d,]+ rows", result.output, re.M) for name in others)
+    assert f"failed: {resource}.{field} of {bad['uuid']}" in result.stderr
+    line = DataSource(Settings.from_mapping(env)).line()
+    with DiskSnapshotStore(cache / SNAPSHOTS_FOLDER) as store:
+        assert store.history(line) == []  # all or nothing: the good resources are not published
 
 
-def test_a_filter_the_cache_cannot_key_is_a_usage_error(tmp_path: Path) -> None:
+def test_a_filter_the_line_cannot_key_is_a_usage_error(tmp_path: Path) -> None:
     env = {
         "DOKSTAMP_API_URL": "https://api.dokstamp.test",
         "DOKSTAMP_TENANT": DEMO_TENANT,
@@ -211,4 +377,93 @@ def test_a_filter_the_cache_cannot_key_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(sync, ["--course", " "], env=env)
     assert result.exit_code == 2
     assert "Invalid value" in result.output
-    assert "Syncing" not in result.output  # refused before anything was fetched
+    assert "Syncing" not in result.output  # refused before anything was read
+
+
+# -- the worker in a real process ------------------------------------------------------------------
+
+
+@pytest.fixture
+def slow_sandbox(sandbox_factory: Callable[..., RunningSandbox]) -> RunningSandbox:
+    """300 enrollments (3 pages of 100) and 12 pages in all, each answer 300 ms late."""
+    return sandbox_factory(
+        seed="demo", enrollments=300, options=SandboxOptions(latency_ms=300, max_per_page=100)
+    )
+
+
+@pytest.fixture
+def worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+        command = Path(sys.executable).with_name("enrollment-outcomes")
+        assert command.is_file(), command
+        process = subprocess.Popen(
+            [str(command), "sync", *args],
+            env={**os.environ, **env},
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.slow
+def test_sigterm_aborts_the_running_sync_unpublished_and_the_next_run_resumes(
+    slow_sandbox: RunningSandbox,
+    tmp_path: Path,
+    worker: Callable[..., subprocess.Popen[str]],
+) -> None:
+    cache = tmp_path / "cache"
+    env = config(slow_sandbox.url, cache, DOKSTAMP_PAGE_SIZE="100")
+    first = run_sync(slow_sandbox.url, cache, DOKSTAMP_PAGE_SIZE="100")
+    assert first.exit_code == 0, first.output
+    (published,) = history(slow_sandbox.url, cache)
+
+    process = worker(env, "--every", "1s")
+    assert process.stderr is not None
+    seen: list[str] = []
+    for text in process.stderr:  # the worker's plain progress lines
+        seen.append(text)
+        match = PROGRESS_LINE.match(text.strip())
+        if match and match["resource"] == "enrollments" and match["done"] == match["total"]:
+            break  # the enrollments are read; the reference listings are being read
+    else:
+        pytest.fail("the worker ended before reading the enrollments:\n" + "".join(seen))
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+
+    assert process.returncode == 0, out + err  # a worker stopped by a signal exits cleanly
+    assert out.splitlines()[-1] == "stopped"
+    assert RUN_LINE.search(out) is None
+    assert "stopped: the sync was stopped before it finished" in err
+    assert history(slow_sandbox.url, cache) == [published]  # the aborted run published nothing
+    line = DataSource(Settings.from_mapping(env)).line()
+    with DiskSnapshotStore(cache / SNAPSHOTS_FOLDER) as store:
+        assert store.load_checkpoint(line, "enrollments") is not None
+        assert store.load_checkpoint(line, "students") is None
+
+    resumed_at = datetime.now(UTC)
+    resumed = run_sync(slow_sandbox.url, cache, "--refresh", DOKSTAMP_PAGE_SIZE="100")
+
+    assert resumed.exit_code == 0, resumed.output
+    progress = [PROGRESS_LINE.match(text) for text in resumed.stderr.splitlines()]
+    read = {m["resource"] for m in progress if m}
+    assert "enrollments" not in read  # taken from the checkpoint, not read again
+    assert "students" in read
+    info = history(slow_sandbox.url, cache)[0]
+    assert info.id == run_line(resumed)["id"] != published.id
+    assert info.rows == published.rows
+    assert info.pages == published.pages
+    assert info.extracted_at < resumed_at  # the start of the oldest part: the aborted run's
+    # One token request and the pages of what was not checkpointed; a full run reads them all.
+    assert info.requests <= 1 + sum(info.pages.values()) - info.pages["enrollments"]
+    assert published.requests >= sum(published.pages.values())

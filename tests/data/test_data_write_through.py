@@ -1,22 +1,23 @@
-"""Write-through: every cached extract of the source is patched; a sync replays logged writes."""
+"""Write-through: every line of the source gets a patched snapshot; a sync replays logged writes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
-from dashboard.data import enrollment_frame
+from dashboard.data import course_frame, enrollment_frame
 from dashboard.data.cache_keys import CacheKey
 from dashboard.data.corrections_log import Correction, append_corrections
-from dashboard.data.frame_cache import FrameCache
-from dashboard.data.schema import ENROLLMENT_SCHEMA
+from dashboard.data.snapshots import DiskSnapshotStore
 from dashboard.data.write_through import (
-    cached_enrollment_rows,
-    patch_cached_enrollments,
+    patch_snapshots,
     replay_writes,
+    snapshot_enrollment_rows,
 )
 
 API = "https://api.dokstamp.test"
@@ -27,39 +28,62 @@ def key(tenant: str = "t", **filters: str) -> CacheKey:
     return CacheKey.of(api_url=API, tenant=tenant, resource="enrollments", filters=filters)
 
 
-def test_patch_reaches_every_filter_key_of_the_source_only(tmp_path: Path, fakes: Any) -> None:
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[DiskSnapshotStore]:
+    with DiskSnapshotStore(tmp_path / "snapshots") as opened:
+        yield opened
+
+
+def test_patch_reaches_every_filtered_line_of_the_source_only(
+    store: DiskSnapshotStore, fakes: Any
+) -> None:
     records = [fakes.enrollment(n) for n in range(4)]
     frame = enrollment_frame(records)
-    keys = [key(), key(completion_status="enrolled"), key(completion_status="completed")]
+    courses = course_frame([{"uuid": "c1", "code": "C1", "name": "Course", "workload_hours": 60}])
+    lines = [key(), key(completion_status="enrolled"), key(completion_status="completed")]
     other_tenant = key("other")
-    with FrameCache(tmp_path) as cache:
-        for k in keys[:2]:
-            cache.put(k, frame, fetched_at=FETCHED, pages=1)
-        cache.put(keys[2], frame.clear(), fetched_at=FETCHED, pages=1)
-        cache.put(other_tenant, frame, fetched_at=FETCHED, pages=1)
+    published = {
+        lines[0]: store.publish(
+            lines[0], {"enrollments": frame, "courses": courses}, extracted_at=FETCHED
+        ),
+        lines[1]: store.publish(lines[1], {"enrollments": frame}, extracted_at=FETCHED),
+        lines[2]: store.publish(lines[2], {"enrollments": frame.clear()}, extracted_at=FETCHED),
+        other_tenant: store.publish(other_tenant, {"enrollments": frame}, extracted_at=FETCHED),
+    }
 
     completed = enrollment_frame([{**records[0], "completion_status": "completed", "grade": 9}])
-    patched = patch_cached_enrollments(tmp_path, key(), removed=[], written=completed)
+    patched = patch_snapshots(store, key(), removed=[], written=completed)
     assert patched == 3
 
-    with FrameCache(tmp_path) as cache:
-        entries = {k: cache.get(k, schema=ENROLLMENT_SCHEMA) for k in [*keys, other_tenant]}
+    latest = {line: store.latest(line) for line in published}
+    assert latest[other_tenant] == published[other_tenant]
     uuid = records[0]["uuid"]
-    all_rows = entries[keys[0]]
-    enrolled = entries[keys[1]]
-    done = entries[keys[2]]
-    untouched = entries[other_tenant]
-    assert all_rows is not None
-    assert enrolled is not None
-    assert done is not None
-    assert untouched is not None
-    assert all_rows.frame.filter(pl.col("uuid") == uuid)["grade"].to_list() == [9.0]
-    assert all_rows.patched_at is not None
-    assert all_rows.fetched_at == FETCHED
-    assert uuid not in enrolled.frame["uuid"].to_list()
-    assert done.frame["uuid"].to_list() == [uuid]
-    assert untouched.frame.equals(frame)
-    assert untouched.patched_at is None
+    after = {}
+    for line in lines:
+        info = latest[line]
+        assert info is not None
+        assert info.parent == published[line].id  # a new snapshot, the old one kept
+        assert info.patched_at is not None
+        assert info.extracted_at == FETCHED
+        assert [old.id for old in store.history(line)] == [info.id, published[line].id]
+        after[line] = store.read(info)
+    all_rows, enrolled, done = (after[line]["enrollments"] for line in lines)
+    assert all_rows.filter(pl.col("uuid") == uuid)["grade"].to_list() == [9.0]
+    assert all_rows.height == 4
+    assert uuid not in enrolled["uuid"].to_list()
+    assert done["uuid"].to_list() == [uuid]
+    assert after[lines[0]]["courses"].equals(courses)  # the frames it did not change are kept
+    assert store.read(published[lines[0]])["enrollments"].equals(frame)  # the old one intact
+
+
+def test_a_write_that_changes_nothing_publishes_nothing(
+    store: DiskSnapshotStore, fakes: Any
+) -> None:
+    frame = enrollment_frame([fakes.enrollment(n) for n in range(2)])
+    line = key(completion_status="completed")  # holds none of them
+    empty = store.publish(line, {"enrollments": frame.clear()}, extracted_at=FETCHED)
+    assert patch_snapshots(store, key(), removed=[fakes.enrollment(0)["uuid"]]) == 0
+    assert store.history(line) == [empty]
 
 
 def test_replay_applies_writes_logged_since_the_sync_started(tmp_path: Path, fakes: Any) -> None:
@@ -99,15 +123,18 @@ def test_replay_applies_writes_logged_since_the_sync_started(tmp_path: Path, fak
     assert replay_writes(stale, log_dir=tmp_path, key=key("other"), since=FETCHED).equals(stale)
 
 
-def test_cached_rows_are_found_across_extracts(tmp_path: Path, fakes: Any) -> None:
+def test_rows_are_found_across_the_lines_of_the_source(
+    store: DiskSnapshotStore, fakes: Any
+) -> None:
     first = enrollment_frame([fakes.enrollment(1)])
     second = enrollment_frame([fakes.enrollment(2)])
-    with FrameCache(tmp_path) as cache:
-        cache.put(key(), first, fetched_at=FETCHED, pages=1)
-        cache.put(key(course_uuid="c"), second, fetched_at=FETCHED, pages=1)
-    wanted = [fakes.enrollment(1)["uuid"], fakes.enrollment(2)["uuid"], "missing"]
-    found = cached_enrollment_rows(tmp_path, key(), wanted)
-    assert sorted(found) == sorted(wanted[:2])
+    third = enrollment_frame([fakes.enrollment(3)])
+    store.publish(key(), {"enrollments": first}, extracted_at=FETCHED)
+    store.publish(key(course_uuid="c"), {"enrollments": second}, extracted_at=FETCHED)
+    store.publish(key("other"), {"enrollments": third}, extracted_at=FETCHED)
+    wanted = [fakes.enrollment(n)["uuid"] for n in (1, 2, 3)] + ["missing"]
+    found = snapshot_enrollment_rows(store, key(), wanted)
+    assert sorted(found) == sorted(wanted[:2])  # not the other tenant's
     assert found[wanted[1]]["student_name"] == "Student 2"
 
 
