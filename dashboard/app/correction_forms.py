@@ -34,6 +34,7 @@ from dashboard.app.runtime import data_changed
 from dashboard.client import DokStampError, ValidationError
 from dashboard.data.corrections import (
     ConcurrentChangeError,
+    corrections_log_status,
     create_enrollment,
     delete_enrollments,
     update_enrollment,
@@ -62,6 +63,7 @@ CREATE_FIELDS = (
     "completed_at",
 )
 FLASH = "corr_flash"
+FLASH_WARNING = "corr_flash_warning"
 PENDING_DELETE = "corr_pending_delete"
 OPEN = "corr_open"
 
@@ -88,8 +90,22 @@ def edit_key(uuid: str, part: str) -> str:
     return f"corr_{uuid}_{part}"
 
 
-def _flash(message: str) -> None:
+def _flash(message: str, settings: Settings) -> None:
+    """Say what was saved, and at once if its corrections-log entry could not be written."""
     st.session_state[FLASH] = message
+    status = corrections_log_status(settings)
+    if status.ok:
+        st.session_state.pop(FLASH_WARNING, None)
+    elif status.pending:
+        st.session_state[FLASH_WARNING] = (
+            "The change was made, but its correction-log entry is pending in "
+            f"{status.pending_path}: {status.problem}"
+        )
+    else:
+        st.session_state[FLASH_WARNING] = (
+            "The change was made, but its correction-log entry could not be kept (it is in the "
+            f"server log): {status.problem}"
+        )
 
 
 def _field_errors(errors: Mapping[str, Sequence[str]], field: str) -> None:
@@ -145,7 +161,7 @@ def _save_update(uuid: str, setup: FormSetup, course_uuid: str | None) -> None:
     state[edit_key(uuid, "errors")] = {}
     state.pop(edit_key(uuid, "conflict"), None)
     _set_form(uuid, row)
-    _flash(f"Saved: enrollment {uuid} ({', '.join(sorted(check.payload))}).")
+    _flash(f"Saved: enrollment {uuid} ({', '.join(sorted(check.payload))}).", setup.settings)
 
 
 def _take_server_version(uuid: str) -> None:
@@ -277,7 +293,7 @@ def _save_create(setup: FormSetup) -> None:
     for field in ("grade", "completed_at"):
         state[_create_key(field)] = ""
     state[OPEN] = str(created["uuid"])
-    _flash(f"Created enrollment {created['uuid']}; it is open for editing below.")
+    _flash(f"Created enrollment {created['uuid']}; it is open for editing below.", setup.settings)
 
 
 def render_create_form(
@@ -360,7 +376,7 @@ def _confirm_delete(setup: FormSetup) -> None:
     st.session_state.pop("corr_delete_error", None)
     if st.session_state.get(OPEN) in uuids:
         st.session_state.pop(OPEN)
-    _flash(f"Deleted {len(uuids)} enrollment{'s' if len(uuids) != 1 else ''}.")
+    _flash(f"Deleted {len(uuids)} enrollment{'s' if len(uuids) != 1 else ''}.", setup.settings)
 
 
 def _cancel_delete() -> None:
