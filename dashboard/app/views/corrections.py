@@ -36,11 +36,8 @@ settings = context.source.settings
 setup = FormSetup(
     settings=settings,
     actor=actor_name(st.user.get("email"), settings.credentials),  # type: ignore[arg-type]
-    cohort_courses={
-        uuid: course
-        for uuid, course in dataset.cohorts.select("uuid", "course_uuid").iter_rows()
-        if course is not None
-    },
+    cohorts=dataset.cohorts,
+    enrollments=enrollments,
 )
 st.caption(
     "Changes are sent to the API at once, logged below, and shown in every chart on the next "
