@@ -51,17 +51,17 @@ def versions_table(
     """One row per editable field: opened, on the server now, the edit, and whether it moved.
 
     ``opened`` and ``current`` are enrollment records (API or frame rows); ``edit`` holds the
-    changed fields in payload form (fields not in it keep the opened value).
+    changed fields in payload form. "your edit" is empty for a field the editor did not change:
+    saving sends none of those.
     """
     before = current_values(frame_row(opened))
     now = current_values(frame_row(current))
-    mine = {**before, **edit}
     return pl.DataFrame(
         {
             "field": [FIELD_LABELS[name] for name in EDITABLE_FIELDS],
             "when you opened it": [_text(before[name]) for name in EDITABLE_FIELDS],
             "on the server now": [_text(now[name]) for name in EDITABLE_FIELDS],
-            "your edit": [_text(mine[name]) for name in EDITABLE_FIELDS],
+            "your edit": [_text(edit[name]) if name in edit else "" for name in EDITABLE_FIELDS],
             "changed by someone else": [before[name] != now[name] for name in EDITABLE_FIELDS],
             "changed by you": [name in edit for name in EDITABLE_FIELDS],
         }

@@ -174,6 +174,7 @@ def _save_update(uuid: str, setup: FormSetup) -> None:
             setup.settings, uuid, check.payload, opened=opened, actor=setup.actor
         )
     except ConcurrentChangeError as conflict:
+        _end_conflict(uuid)  # choices made for an earlier conflict do not carry over
         state[edit_key(uuid, "conflict")] = {
             "current": frame_row(conflict.current),
             "edit": check.payload,

@@ -45,6 +45,7 @@ def test_versions_side_by_side() -> None:
     assert rows["Completed at"]["changed by someone else"] is False
     assert rows["Grade"]["changed by you"] is True
     assert rows["Status"]["changed by you"] is False
+    assert rows["Status"]["your edit"] == ""  # not changed by this editor: not sent
 
 
 def test_conflict_fields_sort_by_who_changed_what() -> None:
