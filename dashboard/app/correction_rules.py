@@ -1,5 +1,7 @@
 """Checks a correction form before anything is sent: the API's own rules, with its field names.
 
+The stricter rules of the Data quality page are applied after these, by ``record_quality``.
+
 The form holds text exactly as the user typed it; these functions turn it into the JSON payload the
 API expects or into Laravel-style field errors (``{"grade": ["..."]}``), the same shape a 422 from
 the server has, so both are shown beside the same fields. Nothing here does I/O.
@@ -20,7 +22,6 @@ from dashboard.data.schema import COMPLETION_STATUSES
 __all__ = [
     "EDITABLE_FIELDS",
     "FormCheck",
-    "check_cohort_course",
     "check_create",
     "check_update",
     "current_values",
@@ -245,16 +246,3 @@ def enrolled_date(row: Mapping[str, Any]) -> date | None:
     """The enrolment date of a frame row (for the completed-at rule)."""
     text = _date_text(row.get("enrolled_at"))
     return date.fromisoformat(text) if text else None
-
-
-def check_cohort_course(
-    payload: Mapping[str, Any], *, course_uuid: str | None, cohort_courses: Mapping[str, str]
-) -> dict[str, list[str]]:
-    """Refuse a cohort of another course (the API accepts it; the data-quality page flags it)."""
-    cohort = payload.get("cohort_uuid")
-    if not cohort or course_uuid is None:
-        return {}
-    owner = cohort_courses.get(str(cohort))
-    if owner is not None and owner != course_uuid:
-        return {"cohort_uuid": ["The selected cohort belongs to another course."]}
-    return {}

@@ -13,7 +13,7 @@ import click
 
 from dashboard.client import ConfigurationError, DokStampError
 from dashboard.data import load_cohorts, load_enrollments, page_progress
-from dashboard.data.corrections import read_corrections_log
+from dashboard.data.corrections import CorrectionsLogError, read_corrections_log
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.data.source import DataSource
 from dashboard.reports import (
@@ -179,7 +179,10 @@ def export(
         with page_progress("enrollments", file=sys.stderr, disable=None) as progress:
             enrollments = load_enrollments(source, refresh=refresh, progress=progress)
         cohort_frame = load_cohorts(source)
-        corrections = read_corrections_log(source) if spec.needs_corrections else None
+        try:
+            corrections = read_corrections_log(source) if spec.needs_corrections else None
+        except CorrectionsLogError as error:  # one line that names the file and the way out
+            raise click.ClickException(str(error)) from error
     if enrollments.stale:
         click.echo(
             f"warning: the API could not be read ({enrollments.error}); using the cached data "

@@ -4,15 +4,17 @@ Each write goes through ``DokStampClient``; when the server has accepted it, the
 to the corrections log and every cached enrollment extract of the same API and tenant is patched,
 so the next ``load_enrollments`` shows it without a refetch. An update first re-reads the record
 and refuses (``ConcurrentChangeError``) when it no longer is what the editor opened. The API has
-no ETags, so a change landing between that re-read and the PATCH cannot be detected.
+no ETags, so a change landing between that re-read and the PATCH cannot be detected. When the
+log cannot be written, the entry waits in a side file (``corrections_log_status`` says so).
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,12 +28,15 @@ from dashboard.client import (
 )
 from dashboard.data.corrections_log import (
     CORRECTIONS_LOG_SCHEMA,
+    LOG_FILE,
+    PENDING_FILE,
     Action,
     Correction,
     append_corrections,
     corrections_frame,
+    write_pending,
 )
-from dashboard.data.errors import ConcurrentChangeError
+from dashboard.data.errors import ConcurrentChangeError, CorrectionsLogError
 from dashboard.data.frames import enrollment_frame, enrollment_record
 from dashboard.data.loading import STORE_ERRORS, using_source
 from dashboard.data.schema import ENROLLMENT_SCHEMA
@@ -42,7 +47,10 @@ from dashboard.settings import Settings
 __all__ = [
     "CORRECTIONS_LOG_SCHEMA",
     "ConcurrentChangeError",
+    "CorrectionsLogError",
+    "CorrectionsLogStatus",
     "changed_fields",
+    "corrections_log_status",
     "create_enrollment",
     "delete_enrollments",
     "read_corrections_log",
@@ -153,11 +161,56 @@ def read_corrections_log(source: DataSource | Settings) -> pl.DataFrame:
 
     Columns: ``at`` (UTC), ``actor``, ``action`` (create, update, delete), ``enrollment_uuid``,
     ``before`` and ``after`` (the record as JSON text in the API's shape; null for a create's
-    before and a delete's after).
+    before and a delete's after). Entries kept in the side file are written into the log first.
+    Raises ``CorrectionsLogError`` (one line: which file, what to do) when the log is unusable.
     """
     with using_source(source) as opened:
         key = opened.line()
         return corrections_frame(opened.cache_dir, api_url=key.api_url, tenant=key.tenant)
+
+
+@dataclass(frozen=True)
+class CorrectionsLogStatus:
+    """Whether every logged write is in the corrections log, after trying to move kept ones in.
+
+    ``pending`` entries wait in ``pending_path`` (a JSON-lines file beside ``path``);
+    ``problem`` is the one-line ``CorrectionsLogError`` message when the log is unusable.
+    """
+
+    path: Path
+    pending_path: Path
+    pending: int
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        """Every entry is in a usable log."""
+        return self.pending == 0 and self.problem is None
+
+
+def corrections_log_status(source: DataSource | Settings) -> CorrectionsLogStatus:
+    """Move kept entries into the log if it is usable again, and say what is still pending.
+
+    Call it after a write to learn at once whether that write's entry could not be logged.
+    """
+    directory = source.cache_dir
+    problem = None
+    try:
+        pending = write_pending(directory)
+    except CorrectionsLogError as error:
+        problem = str(error)
+        pending = error.pending
+    except OSError as error:  # the side file itself cannot be opened
+        problem = f"the corrections side file {directory / PENDING_FILE} cannot be read: {error}"
+        pending = 0
+    if problem is None and pending:
+        problem = f"{pending} unreadable line(s) in {directory / PENDING_FILE}"
+    return CorrectionsLogStatus(
+        path=directory / LOG_FILE,
+        pending_path=directory / PENDING_FILE,
+        pending=pending,
+        problem=problem,
+    )
 
 
 def changed_fields(opened: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
@@ -200,25 +253,31 @@ def _after_write(
     settings = opened.settings
     source = opened.line()
     at = datetime.now(UTC)
+    corrections = [
+        Correction(at=at, actor=actor, action=action, enrollment_uuid=uuid, before=b, after=a)
+        for uuid, b, a in changes
+    ]
     try:
-        append_corrections(
+        kept = append_corrections(
             settings.cache_dir,
             api_url=source.api_url,
             tenant=source.tenant,
-            corrections=[
-                Correction(
-                    at=at,
-                    actor=actor,
-                    action=action,
-                    enrollment_uuid=uuid,
-                    before=before,
-                    after=after,
-                )
-                for uuid, before, after in changes
+            corrections=corrections,
+        )
+        if kept is not None:
+            logger.warning("the %s was saved; its log entry is pending in %s", action, kept)
+    except OSError as error:
+        # Neither the log nor the side file can be written: the server log is the last place
+        # left, so the entry goes there whole (records, no credential).
+        logger.error(
+            "the %s was saved but its log entry could not be kept (%s): %s",
+            action,
+            error,
+            [
+                (c.at.isoformat(), c.actor, c.action, c.enrollment_uuid, c.before, c.after)
+                for c in corrections
             ],
         )
-    except (OSError, sqlite3.Error) as error:
-        logger.warning("the %s was saved but could not be logged: %s", action, error)
     written = [after for _, _, after in changes if after is not None]
     try:
         patch_snapshots(

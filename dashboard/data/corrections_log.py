@@ -4,33 +4,49 @@ One row per enrollment touched: when, who (the actor the caller named), what (cr
 delete) and the record before and after, as JSON in the API's shape. The log holds no
 credential. It also lets a sync that was running during a write apply that write to what it
 fetched before caching it (see ``dashboard.data.loading``).
+
+An entry is never dropped: when the log cannot be written (a corrupt or locked file, a full
+disk), it is appended to a JSON-lines side file beside it (``PENDING_FILE``), and the next
+write or read that finds the log usable moves the kept entries into it. A log that cannot be
+read raises ``CorrectionsLogError``; the log file itself is never deleted or replaced here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import logging
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import orjson
 import polars as pl
 
+from dashboard.data.errors import CorrectionsLogError
 from dashboard.data.schema import UtcDatetime
 
 __all__ = [
     "CORRECTIONS_LOG_SCHEMA",
     "LOG_FILE",
+    "PENDING_FILE",
     "Correction",
     "append_corrections",
     "corrections_frame",
     "corrections_since",
+    "pending_corrections",
+    "pending_count",
+    "write_pending",
 ]
 
+logger = logging.getLogger("dashboard.data")
+
 LOG_FILE = "corrections.sqlite3"
+PENDING_FILE = "corrections.pending.jsonl"
 Action = Literal["create", "update", "delete"]
 
 CORRECTIONS_LOG_SCHEMA = pl.Schema(
@@ -74,16 +90,102 @@ class Correction:
     after: Mapping[str, Any] | None
 
 
+# One log row, as stored: at, api_url, tenant, actor, action, enrollment_uuid, before, after.
+_Row = tuple[str, str, str, str | None, str, str, str | None, str | None]
+_ROW_FIELDS = ("at", "api_url", "tenant", "actor", "action", "enrollment_uuid", "before", "after")
+_INSERT = (
+    "INSERT INTO corrections (at, api_url, tenant, actor, action, enrollment_uuid, before, after)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# A pending entry may already be in the log (a crash after the commit, before the side file was
+# emptied): the same source, time to the microsecond, record and action is the same entry.
+_ALREADY_LOGGED = (
+    "SELECT 1 FROM corrections WHERE api_url = ? AND tenant = ? AND at = ?"
+    " AND enrollment_uuid = ? AND action = ? LIMIT 1"
+)
+_CORRUPT = {"SQLITE_NOTADB", "SQLITE_CORRUPT"}
+
+
+def _log_error(directory: Path, error: Exception, *, pending: int) -> CorrectionsLogError:
+    corrupt = isinstance(error, sqlite3.DatabaseError) and (
+        getattr(error, "sqlite_errorname", "") in _CORRUPT
+        or not isinstance(error, sqlite3.OperationalError)
+    )
+    return CorrectionsLogError(
+        path=directory / LOG_FILE,
+        reason=str(error) or type(error).__name__,
+        corrupt=corrupt,
+        pending_path=directory / PENDING_FILE,
+        pending=pending,
+    )
+
+
 @contextlib.contextmanager
-def _connection(directory: Path) -> Iterator[sqlite3.Connection]:
-    directory.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(directory / LOG_FILE, timeout=30.0)
+def _connection(directory: Path, *, pending: int = 0) -> Iterator[sqlite3.Connection]:
+    """The log, created if missing; any SQLite or file error becomes ``CorrectionsLogError``."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(directory / LOG_FILE, timeout=30.0)
+    except (OSError, sqlite3.Error) as error:
+        raise _log_error(directory, error, pending=pending) from error
     try:
         connection.executescript(_DDL)
         with connection:  # commits, or rolls back on error
             yield connection
+    except (OSError, sqlite3.Error) as error:
+        raise _log_error(directory, error, pending=pending) from error
     finally:
         connection.close()
+
+
+class _PendingFile:
+    """The side file, held under an exclusive lock (``flock``: across threads and processes)."""
+
+    def __init__(self, path: Path, handle: IO[bytes]) -> None:
+        self.path = path
+        self._handle = handle
+
+    def lines(self) -> list[bytes]:
+        self._handle.seek(0)
+        return [line for line in self._handle.read().splitlines() if line.strip()]
+
+    def add(self, rows: Sequence[_Row]) -> None:
+        self._handle.seek(0, os.SEEK_END)
+        self._handle.write(b"".join(_pending_line(row) for row in rows))
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def keep_only(self, lines: Sequence[bytes]) -> None:
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(b"".join(line + b"\n" for line in lines))
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+
+@contextlib.contextmanager
+def _pending_file(directory: Path) -> Iterator[_PendingFile]:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / PENDING_FILE
+    # Never unlinked: a writer waiting for the lock on a removed file would write into nothing.
+    with path.open("a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield _PendingFile(path, handle)
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _pending_line(row: _Row) -> bytes:
+    return orjson.dumps(dict(zip(_ROW_FIELDS, row, strict=True))) + b"\n"
+
+
+def _pending_row(line: bytes) -> _Row | None:
+    try:
+        entry = orjson.loads(line)
+        return tuple(entry[name] for name in _ROW_FIELDS)
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
 
 
 def _json(record: Mapping[str, Any] | None) -> str | None:
@@ -94,11 +196,37 @@ def _text_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(_TIME_FORMAT)
 
 
+def _move_pending(pending: _PendingFile, directory: Path, new_rows: Sequence[_Row] = ()) -> None:
+    """Write the kept entries (then ``new_rows``) into the log in one transaction, then empty the
+    side file; raises ``CorrectionsLogError`` (side file unchanged) when the log is unusable."""
+    lines = pending.lines()
+    kept = [(line, _pending_row(line)) for line in lines]
+    unreadable = [line for line, row in kept if row is None]
+    rows = [row for _, row in kept if row is not None]
+    if not rows and not new_rows:
+        return
+    with _connection(directory, pending=len(lines)) as connection:
+        for row in rows:
+            key = (row[1], row[2], row[0], row[5], row[4])
+            if connection.execute(_ALREADY_LOGGED, key).fetchone() is None:
+                connection.execute(_INSERT, row)
+        connection.executemany(_INSERT, new_rows)
+    if rows:
+        if unreadable:  # a line torn by a crash: kept for a person to look at, never dropped
+            logger.warning("%d unreadable line(s) stay in %s", len(unreadable), pending.path)
+        pending.keep_only(unreadable)
+
+
 def append_corrections(
     directory: Path, *, api_url: str, tenant: str, corrections: Sequence[Correction]
-) -> None:
-    """Add ``corrections`` (of one API and tenant) to the log in ``directory``, in one go."""
-    rows = [
+) -> Path | None:
+    """Add ``corrections`` (of one API and tenant) to the log in ``directory``, in one go.
+
+    Entries kept in the side file go in first. Returns None when everything is in the log; when
+    the log cannot be written, keeps ``corrections`` in the side file and returns its path.
+    Raises ``OSError`` only if the side file cannot be written either.
+    """
+    rows: list[_Row] = [
         (
             _text_time(c.at),
             api_url,
@@ -111,18 +239,62 @@ def append_corrections(
         )
         for c in corrections
     ]
-    with _connection(directory) as connection:
-        connection.executemany(
-            "INSERT INTO corrections (at, api_url, tenant, actor, action, enrollment_uuid,"
-            " before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    with _pending_file(directory) as pending:
+        try:
+            _move_pending(pending, directory, rows)
+        except CorrectionsLogError as error:
+            pending.add(rows)
+            logger.warning("%s", error)
+            return pending.path
+    return None
+
+
+def write_pending(directory: Path) -> int:
+    """Move the entries kept in the side file into the log; returns how many are still pending.
+
+    Raises ``CorrectionsLogError`` when the log cannot take them (they stay in the side file).
+    """
+    if not _has_pending(directory):
+        return 0
+    with _pending_file(directory) as pending:
+        _move_pending(pending, directory)
+        return len(pending.lines())
+
+
+def pending_count(directory: Path) -> int:
+    """How many entries wait in the side file for the log to be usable."""
+    if not _has_pending(directory):
+        return 0
+    with _pending_file(directory) as pending:
+        return len(pending.lines())
+
+
+def _has_pending(directory: Path) -> bool:
+    path = directory / PENDING_FILE
+    return path.exists() and path.stat().st_size > 0
+
+
+def _correction(row: Sequence[Any]) -> Correction:
+    at, actor, action, uuid, before, after = row
+    return Correction(
+        at=datetime.strptime(at, _TIME_FORMAT).replace(tzinfo=UTC),
+        actor=actor,
+        action=action,
+        enrollment_uuid=uuid,
+        before=None if before is None else orjson.loads(before),
+        after=None if after is None else orjson.loads(after),
+    )
 
 
 def corrections_since(
     directory: Path, *, api_url: str, tenant: str, since: datetime
 ) -> list[Correction]:
-    """The logged corrections of one API and tenant made at or after ``since``, oldest first."""
+    """The logged corrections of one API and tenant made at or after ``since``, oldest first.
+
+    Kept entries are moved into the log first. Raises ``CorrectionsLogError`` when the log
+    cannot be read (``pending_corrections`` still gives the kept ones).
+    """
+    write_pending(directory)
     if not (directory / LOG_FILE).exists():
         return []
     with _connection(directory) as connection:
@@ -131,21 +303,33 @@ def corrections_since(
             " WHERE api_url = ? AND tenant = ? AND at >= ? ORDER BY id",
             (api_url, tenant, _text_time(since)),
         ).fetchall()
+    return [_correction(row) for row in rows]
+
+
+def pending_corrections(
+    directory: Path, *, api_url: str, tenant: str, since: datetime
+) -> list[Correction]:
+    """The corrections kept in the side file (not yet in the log) of one API and tenant made at
+    or after ``since``, in the order they were kept."""
+    if not _has_pending(directory):
+        return []
+    with _pending_file(directory) as pending:
+        rows = [_pending_row(line) for line in pending.lines()]
+    start = _text_time(since)
     return [
-        Correction(
-            at=datetime.strptime(at, _TIME_FORMAT).replace(tzinfo=UTC),
-            actor=actor,
-            action=action,
-            enrollment_uuid=uuid,
-            before=None if before is None else orjson.loads(before),
-            after=None if after is None else orjson.loads(after),
-        )
-        for at, actor, action, uuid, before, after in rows
+        _correction((row[0], row[3], row[4], row[5], row[6], row[7]))
+        for row in rows
+        if row is not None and row[1] == api_url and row[2] == tenant and row[0] >= start
     ]
 
 
 def corrections_frame(directory: Path, *, api_url: str, tenant: str) -> pl.DataFrame:
-    """The whole log of one API and tenant as a frame (``CORRECTIONS_LOG_SCHEMA``), oldest first."""
+    """The whole log of one API and tenant as a frame (``CORRECTIONS_LOG_SCHEMA``), oldest first.
+
+    Kept entries are moved into the log first. Raises ``CorrectionsLogError`` when the log
+    cannot be read.
+    """
+    write_pending(directory)
     if not (directory / LOG_FILE).exists():
         return pl.DataFrame(schema=CORRECTIONS_LOG_SCHEMA)
     with _connection(directory) as connection:

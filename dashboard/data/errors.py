@@ -1,13 +1,14 @@
-"""The data layer's typed errors: unreadable records and edits that lost a race."""
+"""The data layer's typed errors: unreadable records, edits that lost a race, an unusable log."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from dashboard.client import DokStampError
 
-__all__ = ["ConcurrentChangeError", "MalformedRecordError"]
+__all__ = ["ConcurrentChangeError", "CorrectionsLogError", "MalformedRecordError"]
 
 
 class MalformedRecordError(DokStampError):
@@ -54,3 +55,36 @@ class ConcurrentChangeError(DokStampError):
         self.current = dict(current)
         self.opened = dict(opened)
         self.fields = tuple(fields)
+
+
+class CorrectionsLogError(Exception):
+    """The corrections log file cannot be opened, read or written; nothing in it was changed.
+
+    Not a ``DokStampError``: the API is not involved. ``path`` is the log file, ``reason`` what
+    SQLite or the file system said, ``corrupt`` whether the file is not a usable database (then
+    the way out is to move it aside), ``pending_path`` the side file that keeps entries the log
+    could not take and ``pending`` how many it holds. The message is one line that says what to do.
+    """
+
+    def __init__(
+        self, *, path: Path, reason: str, corrupt: bool, pending_path: Path, pending: int
+    ) -> None:
+        if corrupt:
+            advice = (
+                f"Move it aside (for example rename it to {path.name}.broken, or keep it for "
+                "inspection elsewhere); the app then starts a new log"
+            )
+        else:
+            advice = "Check the file and its folder's permissions and free space, then try again"
+        kept = (
+            f"; {pending} entr{'y' if pending == 1 else 'ies'} kept in {pending_path} will be "
+            "written into the log once it can be written"
+            if pending
+            else ""
+        )
+        super().__init__(f"the corrections log {path} cannot be used ({reason}). {advice}{kept}.")
+        self.path = path
+        self.reason = reason
+        self.corrupt = corrupt
+        self.pending_path = pending_path
+        self.pending = pending

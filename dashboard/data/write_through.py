@@ -18,8 +18,8 @@ from typing import Any
 import polars as pl
 
 from dashboard.data.cache_keys import CacheKey
-from dashboard.data.corrections_log import corrections_since
-from dashboard.data.errors import MalformedRecordError
+from dashboard.data.corrections_log import corrections_since, pending_corrections
+from dashboard.data.errors import CorrectionsLogError, MalformedRecordError
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.patching import apply_write
 from dashboard.data.snapshots import SnapshotStore
@@ -68,10 +68,21 @@ def patch_snapshots(
 def replay_writes(
     frame: pl.DataFrame, *, log_dir: Path, key: CacheKey, since: datetime
 ) -> pl.DataFrame:
-    """``frame`` (fetched for ``key`` from ``since``) with the writes logged since replayed."""
-    corrections = corrections_since(
-        log_dir, api_url=key.api_url, tenant=key.tenant, since=since - REPLAY_MARGIN
-    )
+    """``frame`` (fetched for ``key`` from ``since``) with the writes logged since replayed.
+
+    When the log cannot be read, the writes whose entries wait in its side file are still
+    replayed (a write made while the log is unusable is kept there).
+    """
+    start = since - REPLAY_MARGIN
+    try:
+        corrections = corrections_since(
+            log_dir, api_url=key.api_url, tenant=key.tenant, since=start
+        )
+    except CorrectionsLogError as error:
+        logger.warning("replaying only the pending corrections: %s", error)
+        corrections = pending_corrections(
+            log_dir, api_url=key.api_url, tenant=key.tenant, since=start
+        )
     for correction in corrections:
         written = None
         if correction.action != "delete" and correction.after is not None:

@@ -16,7 +16,13 @@ from dashboard.metrics.groupings import with_groupings
 from dashboard.metrics.incidence import cumulative_incidence
 from dashboard.metrics.intervals import rate_with_interval, wilson_bounds, wilson_interval
 from dashboard.metrics.layouts import SuppressionLayout, suppression_layout
-from dashboard.metrics.quality import QUALITY_CHECKS, QualityCheck, data_quality, data_quality_rows
+from dashboard.metrics.quality import (
+    QUALITY_CHECKS,
+    QualityCheck,
+    checks_failed_by,
+    data_quality,
+    data_quality_rows,
+)
 from dashboard.metrics.rates import completion_rates, filter_vs_all
 from dashboard.metrics.suppression import MIN_CELL, suppress_small_cells
 from dashboard.metrics.time_to_completion import time_to_completion
@@ -36,6 +42,7 @@ __all__ = [
     "QualityCheck",
     "SuppressionLayout",
     "UnknownCheckError",
+    "checks_failed_by",
     "cohort_completion_windows",
     "cohort_timeline",
     "cohort_windows_planned",

@@ -220,9 +220,11 @@ _DEFINITIONS = (
         title="Data-quality checks",
         counted="Enrollments failing each check (flags, not fixes); QUALITY_CHECKS lists them.",
         denominator="Not a rate: counts of rows, with the rows behind each count for editors.",
-        caveat="Future dates are judged against the extract date. Nothing is corrected silently.",
+        caveat="Future dates are judged against the extract date (by the correction forms, "
+        "against today). Nothing is corrected silently; the forms refuse a record that fails a "
+        "check (checks_failed_by).",
         source="metrics.md §7",
-        functions=("data_quality", "data_quality_rows"),
+        functions=("data_quality", "data_quality_rows", "checks_failed_by"),
     ),
     MetricDefinition(
         name="small_cell_suppression",

@@ -16,11 +16,15 @@ from dashboard.metrics.inputs import as_utc, require_columns
 
 @dataclass(frozen=True)
 class QualityCheck:
-    """One data-quality check: its key, a short label and what it flags."""
+    """One data-quality check: its key, a short label, what it flags and the columns it reads.
+
+    ``fields`` lets a form decide which checks an edit of some fields can break.
+    """
 
     name: str
     label: str
     description: str
+    fields: tuple[str, ...]
 
 
 _CHECKS = (
@@ -28,62 +32,74 @@ _CHECKS = (
         "completed_without_date",
         "Completed without completion date",
         "Status completed but completed_at is empty.",
+        ("completion_status", "completed_at"),
     ),
     QualityCheck(
         "completed_before_enrolled",
         "Completed before enrolled",
         "completed_at is earlier than enrolled_at.",
+        ("completed_at", "enrolled_at"),
     ),
     QualityCheck(
         "completed_in_future",
         "Completion date in the future",
         "completed_at is after the extract date.",
+        ("completed_at",),
     ),
     QualityCheck(
         "enrolled_in_future",
         "Enrollment date in the future",
         "enrolled_at is after the extract date.",
+        ("enrolled_at",),
     ),
     QualityCheck(
         "grade_out_of_range",
         "Grade outside 0-10",
         "A grade below 0, above 10, or not a number.",
+        ("grade",),
     ),
     QualityCheck(
         "grade_too_precise",
         "Grade with more than 2 decimals",
         "A grade that is not a multiple of 0.01.",
+        ("grade",),
     ),
     QualityCheck(
         "completed_at_not_completed",
         "Completion date on a dropped or enrolled row",
         "Status dropped or enrolled but completed_at is filled in.",
+        ("completion_status", "completed_at"),
     ),
     QualityCheck(
         "completed_without_grade",
         "Completed without a grade",
         "Status completed but no grade.",
+        ("completion_status", "grade"),
     ),
     QualityCheck(
         "cohort_of_other_course",
         "Cohort of another course",
         "The enrollment's cohort belongs to a different course than the enrollment.",
+        ("cohort_uuid", "course_uuid"),
     ),
     QualityCheck(
         "cohort_unknown",
         "Cohort not in the cohort list",
         "The enrollment names a cohort that the cohorts list does not have.",
+        ("cohort_uuid",),
     ),
     QualityCheck(
         "duplicate_enrollment",
         "Same student twice in a course and cohort",
         "Every row of a student enrolled more than once in the same course and cohort (two rows "
         "without a cohort count as the same cohort).",
+        ("student_uuid", "course_uuid", "cohort_uuid"),
     ),
     QualityCheck(
         "status_missing",
         "No completion status",
         "completion_status is empty.",
+        ("completion_status",),
     ),
 )
 
@@ -145,6 +161,37 @@ def data_quality_rows(
         raise UnknownCheckError(check, QUALITY_CHECKS)
     flags = _flags(enrollments, cohorts, as_of=as_of)
     return enrollments.filter(flags.get_column(check))
+
+
+def checks_failed_by(
+    candidate: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    *,
+    as_of: datetime,
+    enrollments: pl.DataFrame | None = None,
+) -> tuple[str, ...]:
+    """The checks (in ``QUALITY_CHECKS`` order) one enrollment would fail, before it is saved.
+
+    ``candidate`` is one row with the columns ``data_quality`` needs; ``enrollments`` are the
+    rows already stored (the one with the candidate's ``uuid`` is left out, as the candidate
+    replaces it), needed by ``duplicate_enrollment`` only. The same expressions as
+    ``data_quality``, so a form and the data-quality page cannot disagree.
+    """
+    if candidate.height != 1:
+        raise ValueError(f"checks_failed_by takes one candidate row, got {candidate.height}")
+    require_columns(candidate, _NEEDED, function="checks_failed_by")
+    rows = candidate.select(_NEEDED)
+    if enrollments is not None:
+        require_columns(enrollments, _NEEDED, function="checks_failed_by")
+        uuid, student = rows.get_column("uuid")[0], rows.get_column("student_uuid")[0]
+        # Only rows of the same student can make the candidate a duplicate.
+        same_student = enrollments.select(_NEEDED).filter(
+            (pl.col("student_uuid") == pl.lit(student, dtype=pl.String))
+            & (pl.col("uuid") != pl.lit(uuid, dtype=pl.String)).fill_null(True)
+        )
+        rows = pl.concat([rows.cast(same_student.schema), same_student])
+    flags = _flags(rows, cohorts, as_of=as_of).row(0, named=True)
+    return tuple(name for name in QUALITY_CHECKS if flags[name])
 
 
 def _flags(enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime) -> pl.DataFrame:

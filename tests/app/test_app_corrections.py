@@ -306,3 +306,206 @@ def test_names_are_shown_as_text(
     # Shown by st.text (never Markdown): the name appears exactly as stored.
     assert any(name in text.value for text in at.text)
     assert not any(name in markdown.value for markdown in at.markdown)
+
+
+# --- a concurrent change: only this editor's fields are sent --------------------------------
+
+
+def _server(sandbox: RunningSandbox, tools: Any, tmp_path: Path, uuid: str) -> dict[str, Any]:
+    with DokStampClient(tools.sandbox_settings(sandbox, tmp_path / "probe-cache")) as client:
+        return client.get_enrollment(uuid)
+
+
+def _conflict(at: AppTest, tools: Any, writable: RunningSandbox, uuid: str, **theirs: Any) -> None:
+    """Someone else PATCHes ``theirs`` after the form was opened; this editor's save then stops."""
+    other = tools.api_request(writable, "PATCH", f"/enrollments/{uuid}", json=theirs)
+    assert other.status_code == 200, other.text
+    _submit(at)
+    assert not at.exception, at.exception
+    assert any("Someone changed this enrollment" in w.value for w in at.warning)
+
+
+def test_saving_over_a_change_keeps_the_fields_i_did_not_touch(
+    writable: RunningSandbox, app_factory: AppFactory, tools: Any, tmp_path: Path
+) -> None:
+    row = _pick(_enrollments(writable, tools, tmp_path), completion_status="enrolled")
+    uuid = row["uuid"]
+    at = _open(app_factory(writable), uuid)
+    at.text_input(key=f"corr_{uuid}_grade").input("9")
+    _conflict(at, tools, writable, uuid, completion_status="dropped")
+    assert any("Their change to Status stays" in c.value for c in at.caption)
+    assert at.radio == []  # no field was changed by both: nothing to choose
+    _submit(at, "Save my edit over it")
+    assert not at.exception, at.exception
+    assert _errors(at, tools) == []
+    assert any("Saved" in s.value for s in at.success)
+    server = _server(writable, tools, tmp_path, uuid)
+    assert (server["completion_status"], float(server["grade"])) == ("dropped", 9.0)
+    # The form now shows the merged record, and the log has one update whose before is theirs.
+    assert at.selectbox(key=f"corr_{uuid}_completion_status").value == "dropped"
+    log = read_corrections_log(tools.sandbox_settings(writable, tmp_path / "cache"))
+    assert log.get_column("action").to_list() == ["update"]
+    assert json.loads(log["before"][0])["completion_status"] == "dropped"
+
+
+def test_a_field_both_changed_is_the_editors_choice(
+    writable: RunningSandbox, app_factory: AppFactory, tools: Any, tmp_path: Path
+) -> None:
+    row = _pick(_enrollments(writable, tools, tmp_path), completion_status="enrolled")
+    uuid = row["uuid"]
+    at = _open(app_factory(writable), uuid)
+    at.text_input(key=f"corr_{uuid}_grade").input("9")
+    _conflict(at, tools, writable, uuid, grade=3.5, completion_status="dropped")
+    choice = at.radio(key=f"corr_{uuid}_choose_grade")
+    assert choice.value is None  # no default: the editor decides
+    assert choice.options == ["Mine: 9", "Theirs: 3.5"]
+    # Saving without choosing sends nothing and says what is missing.
+    _submit(at, "Save my edit over it")
+    assert any("Choose mine or theirs for: Grade" in e for e in _errors(at, tools))
+    assert float(_server(writable, tools, tmp_path, uuid)["grade"]) == 3.5
+    at.radio(key=f"corr_{uuid}_choose_grade").set_value("mine")
+    _submit(at, "Save my edit over it")
+    assert not at.exception, at.exception
+    assert any("Saved" in s.value for s in at.success)
+    server = _server(writable, tools, tmp_path, uuid)
+    assert (server["completion_status"], float(server["grade"])) == ("dropped", 9.0)
+
+
+def test_keeping_theirs_for_every_field_sends_nothing(
+    writable: RunningSandbox, app_factory: AppFactory, tools: Any, tmp_path: Path
+) -> None:
+    row = _pick(_enrollments(writable, tools, tmp_path), completion_status="enrolled")
+    uuid = row["uuid"]
+    at = _open(app_factory(writable), uuid)
+    at.text_input(key=f"corr_{uuid}_grade").input("9")
+    _conflict(at, tools, writable, uuid, grade=3.5)
+    at.radio(key=f"corr_{uuid}_choose_grade").set_value("theirs")
+    _submit(at, "Save my edit over it")
+    assert not at.exception, at.exception
+    assert any("Nothing was sent" in s.value for s in at.success)
+    assert at.text_input(key=f"corr_{uuid}_grade").value == "3.5"
+    assert read_corrections_log(tools.sandbox_settings(writable, tmp_path / "cache")).is_empty()
+
+
+# --- the data-quality rules, stricter than the API -------------------------------------------
+
+
+def test_the_edit_form_refuses_what_the_data_quality_page_flags(
+    writable: RunningSandbox, app_factory: AppFactory, tools: Any, tmp_path: Path
+) -> None:
+    frame = _enrollments(writable, tools, tmp_path)
+    enrolled = _pick(frame, completion_status="enrolled")
+    done = frame.filter(
+        (pl.col("completion_status").cast(pl.String) == "completed")
+        & pl.col("completed_at").is_not_null()
+        & pl.col("grade").is_not_null()
+    ).row(0, named=True)
+    at = app_factory(writable)
+
+    # Completed with no completion date.
+    uuid = enrolled["uuid"]
+    _open(at, uuid)
+    assert any("Stricter than the API" in c.value for c in at.caption)
+    at.selectbox(key=f"corr_{uuid}_completion_status").set_value("completed")
+    at.text_input(key=f"corr_{uuid}_grade").input("7.5")
+    _submit(at)
+    assert not at.exception, at.exception
+    items = _form_items(at, uuid)
+    completed_at = items.index(("text_input", "Completed at"))
+    assert items[completed_at + 1][0] == "error"
+    message = tools.plain(items[completed_at + 1][1])
+    assert "A completed enrollment needs a completion date." in message
+    assert "the API would accept this" in message
+    assert at.selectbox(key=f"corr_{uuid}_completion_status").value == "completed"  # kept
+    assert at.text_input(key=f"corr_{uuid}_grade").value == "7.5"
+    assert _server(writable, tools, tmp_path, uuid)["completion_status"] == "enrolled"
+
+    # Enrolled or dropped with a completion date.
+    uuid = done["uuid"]
+    for status in ("enrolled", "dropped"):
+        _open(at, uuid)
+        at.selectbox(key=f"corr_{uuid}_completion_status").set_value(status)
+        _submit(at)
+        assert any(
+            "Only a completed enrollment has a completion date" in e for e in _errors(at, tools)
+        )
+        assert at.selectbox(key=f"corr_{uuid}_completion_status").value == status
+        assert _server(writable, tools, tmp_path, uuid)["completion_status"] == "completed"
+    assert read_corrections_log(tools.sandbox_settings(writable, tmp_path / "cache")).is_empty()
+
+    # Clearing the date as the message says: accepted and saved.
+    at.text_input(key=f"corr_{uuid}_completed_at").input("")
+    _submit(at)
+    assert _errors(at, tools) == []
+    assert _server(writable, tools, tmp_path, uuid)["completion_status"] == "dropped"
+
+
+def test_the_create_form_refuses_what_the_data_quality_page_flags(
+    writable: RunningSandbox, app_factory: AppFactory, tools: Any, tmp_path: Path
+) -> None:
+    frame = _enrollments(writable, tools, tmp_path)
+    row = frame.row(0, named=True)
+    at = app_factory(writable)
+    at.switch_page(CORRECTIONS).run()
+    at.selectbox(key="corr_new_student_uuid").set_value(row["student_uuid"])
+    at.selectbox(key="corr_new_course_uuid").set_value(row["course_uuid"])
+    at.text_input(key="corr_new_enrolled_at").input("2025-09-01")
+    at.selectbox(key="corr_new_completion_status").set_value("completed")
+    at.text_input(key="corr_new_grade").input("8")
+    _submit(at, "Create enrollment")
+    assert not at.exception, at.exception
+    assert any("A completed enrollment needs a completion date." in e for e in _errors(at, tools))
+    assert at.text_input(key="corr_new_grade").value == "8"  # kept
+    assert at.selectbox(key="corr_new_completion_status").value == "completed"
+    at.selectbox(key="corr_new_completion_status").set_value("dropped")
+    at.text_input(key="corr_new_completed_at").input("2026-01-15")
+    _submit(at, "Create enrollment")
+    assert any("Only a completed enrollment has a completion date" in e for e in _errors(at, tools))
+    assert read_corrections_log(tools.sandbox_settings(writable, tmp_path / "cache")).is_empty()
+    assert _enrollments(writable, tools, tmp_path / "again").height == frame.height  # none sent
+
+
+# --- a corrupt corrections log ---------------------------------------------------------------
+
+
+def test_a_corrupt_log_is_said_at_once_and_the_entry_is_kept(
+    writable: RunningSandbox, app_factory: AppFactory, tools: Any, tmp_path: Path
+) -> None:
+    row = _pick(_enrollments(writable, tools, tmp_path), completion_status="enrolled")
+    uuid = row["uuid"]
+    cache = tmp_path / "cache"
+    cache.mkdir(exist_ok=True)
+    log_file = cache / "corrections.sqlite3"
+    garbage = b"overwritten by a fault probe, not a database " * 50
+    log_file.write_bytes(garbage)
+    at = _open(app_factory(writable, cache_dir=cache), uuid)
+    assert not at.exception, at.exception
+    tab_error = [e for e in _errors(at, tools) if "corrections log" in e]
+    assert len(tab_error) == 1
+    assert str(log_file) in tab_error[0]
+    assert "file is not a database" in tab_error[0]
+    assert "Move it aside" in tab_error[0]
+    assert "\n" not in tab_error[0]
+
+    at.text_input(key=f"corr_{uuid}_grade").input("6.5")
+    _submit(at)
+    assert not at.exception, at.exception
+    assert any("Saved" in s.value for s in at.success)
+    pending = cache / "corrections.pending.jsonl"
+    warnings = [tools.plain(w.value) for w in at.warning]
+    assert any(
+        "The change was made, but its correction-log entry is pending in" in w and str(pending) in w
+        for w in warnings
+    ), warnings
+    assert float(_server(writable, tools, tmp_path, uuid)["grade"]) == 6.5
+    assert log_file.read_bytes() == garbage  # never overwritten
+    assert uuid in pending.read_text()
+
+    # Moved aside as the message says: the next read starts a new log with the kept entry.
+    log_file.rename(cache / "corrections.sqlite3.broken")
+    at.run()
+    assert not at.exception, at.exception
+    assert not any("corrections log" in e for e in _errors(at, tools))
+    log = next(df.value for df in at.dataframe if "enrollment_uuid" in df.value.columns)
+    assert list(log["enrollment_uuid"]) == [uuid]
+    assert list(log["action"]) == ["update"]

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from dashboard.app.correction_rules import (
-    check_cohort_course,
     check_create,
     check_update,
     current_values,
@@ -174,17 +173,3 @@ def test_form_values_and_current_values_from_a_frame_row() -> None:
     assert not check_update(
         form_values(row), current=current_values(row), enrolled_at=enrolled_date(row)
     ).ok
-
-
-def test_cohort_of_another_course_is_refused() -> None:
-    owners = {COHORT: COURSE}
-    assert (
-        check_cohort_course({"cohort_uuid": COHORT}, course_uuid=COURSE, cohort_courses=owners)
-        == {}
-    )
-    assert "cohort_uuid" in check_cohort_course(
-        {"cohort_uuid": COHORT}, course_uuid=STUDENT, cohort_courses=owners
-    )
-    assert (
-        check_cohort_course({"cohort_uuid": None}, course_uuid=COURSE, cohort_courses=owners) == {}
-    )

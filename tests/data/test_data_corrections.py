@@ -1,4 +1,5 @@
-"""Corrections against a private sandbox: write-through, concurrent changes, the log."""
+"""Corrections against a private sandbox: write-through, concurrent changes, the log (also when
+the log file is corrupt)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ import pytest
 from dashboard.client import DokStampClient, ValidationError
 from dashboard.data import ConcurrentChangeError, load_enrollments
 from dashboard.data.corrections import (
+    CorrectionsLogError,
     changed_fields,
+    corrections_log_status,
     create_enrollment,
     delete_enrollments,
     read_corrections_log,
     update_enrollment,
 )
+from dashboard.data.corrections_log import LOG_FILE, PENDING_FILE
 from dashboard.sandbox.demo import DEMO_TENANT
 from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
@@ -158,3 +162,34 @@ def test_changed_fields_compares_rows_and_records(fakes: Any) -> None:
     assert changed_fields({**row, "grade": 7.0}, record) == ["grade"]
     moved = fakes.enrollment(1, grade="7.50", cohort={"uuid": "h2", "code": "H2"})
     assert changed_fields(record, moved) == ["cohort_uuid", "cohort_code"]
+
+
+def test_a_write_with_a_corrupt_log_keeps_its_entry_until_the_log_is_usable(
+    demo: Settings,
+) -> None:
+    row = an_enrolled_row(demo)
+    log_file = demo.cache_dir / LOG_FILE
+    garbage = b"not a database at all " * 100
+    log_file.write_bytes(garbage)
+    update_enrollment(demo, row["uuid"], {"grade": 6.5}, opened=row, actor="ana")
+    with DokStampClient(demo) as client:
+        assert client.get_enrollment(row["uuid"])["grade"] == 6.5  # the write itself was made
+    status = corrections_log_status(demo)
+    assert not status.ok
+    assert status.pending == 1
+    assert status.pending_path == demo.cache_dir / PENDING_FILE
+    assert status.problem is not None
+    assert str(log_file) in status.problem
+    with pytest.raises(CorrectionsLogError, match="Move it aside"):
+        read_corrections_log(demo)
+    assert log_file.read_bytes() == garbage
+    # The write is still in the cached extracts (patching does not depend on the log).
+    cached = load_enrollments(demo).frame.filter(pl.col("uuid") == row["uuid"])
+    assert cached["grade"].to_list() == [6.5]
+
+    log_file.rename(log_file.with_name("corrections.sqlite3.broken"))
+    log = read_corrections_log(demo)
+    assert log["enrollment_uuid"].to_list() == [row["uuid"]]
+    assert log["actor"].to_list() == ["ana"]
+    assert orjson.loads(log["after"][0])["grade"] == 6.5
+    assert corrections_log_status(demo).ok

@@ -1,4 +1,5 @@
-"""The corrections log: appended rows come back per API and tenant, in order, as a typed frame."""
+"""The corrections log: rows come back per API and tenant, in order, as a typed frame; when the
+log is corrupt, entries wait in a side file and reach the log once it is usable again."""
 
 from __future__ import annotations
 
@@ -6,14 +7,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
 from dashboard.data.corrections_log import (
     CORRECTIONS_LOG_SCHEMA,
+    LOG_FILE,
+    PENDING_FILE,
     Correction,
     append_corrections,
     corrections_frame,
     corrections_since,
+    pending_corrections,
+    pending_count,
+    write_pending,
 )
+from dashboard.data.errors import CorrectionsLogError
 
 AT = datetime(2025, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)
 API = "https://api.dokstamp.test"
@@ -65,3 +73,108 @@ def test_since_selects_later_corrections(tmp_path: Path) -> None:
     assert [c.enrollment_uuid for c in later] == ["late"]
     assert later[0].after == {"uuid": "late", "grade": 6.5}
     assert corrections_since(tmp_path / "none", api_url=API, tenant="t", since=AT) == []
+
+
+GARBAGE = b"this is not an SQLite database\x00\xff" * 64
+
+
+def corrupt_log(directory: Path) -> bytes:
+    """Overwrite the log file with garbage (as the fault probe did); returns the bytes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / LOG_FILE).write_bytes(GARBAGE)
+    return GARBAGE
+
+
+def test_a_corrupt_log_keeps_new_entries_aside_and_is_never_touched(tmp_path: Path) -> None:
+    garbage = corrupt_log(tmp_path)
+    kept = append_corrections(tmp_path, api_url=API, tenant="t", corrections=[correction("e1")])
+    assert kept == tmp_path / PENDING_FILE
+    assert (tmp_path / LOG_FILE).read_bytes() == garbage  # not deleted, not overwritten
+    assert pending_count(tmp_path) == 1
+    line = orjson.loads((tmp_path / PENDING_FILE).read_bytes().splitlines()[0])
+    assert (line["enrollment_uuid"], line["action"], line["tenant"]) == ("e1", "update", "t")
+
+    with pytest.raises(CorrectionsLogError) as caught:
+        corrections_frame(tmp_path, api_url=API, tenant="t")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert str(tmp_path / LOG_FILE) in message
+    assert "file is not a database" in message
+    assert "Move it aside" in message
+    assert f"1 entry kept in {tmp_path / PENDING_FILE}" in message
+    assert caught.value.corrupt
+    with pytest.raises(CorrectionsLogError):
+        corrections_since(tmp_path, api_url=API, tenant="t", since=AT)
+    assert (tmp_path / LOG_FILE).read_bytes() == garbage
+    # A second write while the log is still unusable is kept too, after the first.
+    append_corrections(tmp_path, api_url=API, tenant="t", corrections=[correction("e2")])
+    assert [
+        c.enrollment_uuid for c in pending_corrections(tmp_path, api_url=API, tenant="t", since=AT)
+    ] == [
+        "e1",
+        "e2",
+    ]
+
+
+def test_kept_entries_reach_the_log_once_it_is_usable_again(tmp_path: Path) -> None:
+    corrupt_log(tmp_path)
+    append_corrections(tmp_path, api_url=API, tenant="t", corrections=[correction("e1")])
+    (tmp_path / LOG_FILE).rename(tmp_path / "corrections.sqlite3.broken")  # what the message says
+    # The next read starts a new log and moves the kept entry into it.
+    frame = corrections_frame(tmp_path, api_url=API, tenant="t")
+    assert frame["enrollment_uuid"].to_list() == ["e1"]
+    assert frame["at"][0] == AT
+    assert orjson.loads(frame["before"][0]) == {"grade": 5.0, "uuid": "e1"}
+    assert pending_count(tmp_path) == 0
+    assert (tmp_path / "corrections.sqlite3.broken").read_bytes() == GARBAGE
+    # Reading again does not add it twice; the next write goes straight into the log.
+    assert (
+        append_corrections(tmp_path, api_url=API, tenant="t", corrections=[correction("e2")])
+        is None
+    )
+    assert corrections_frame(tmp_path, api_url=API, tenant="t")["enrollment_uuid"].to_list() == [
+        "e1",
+        "e2",
+    ]
+
+
+def test_the_next_write_moves_kept_entries_in_first(tmp_path: Path) -> None:
+    corrupt_log(tmp_path)
+    append_corrections(tmp_path, api_url=API, tenant="t", corrections=[correction("early")])
+    (tmp_path / LOG_FILE).unlink()
+    later = correction("late", at=AT + timedelta(minutes=1))
+    assert append_corrections(tmp_path, api_url=API, tenant="t", corrections=[later]) is None
+    assert pending_count(tmp_path) == 0
+    rows = corrections_since(tmp_path, api_url=API, tenant="t", since=AT)
+    assert [c.enrollment_uuid for c in rows] == ["early", "late"]
+
+
+def test_an_entry_already_in_the_log_is_not_added_twice(tmp_path: Path) -> None:
+    append_corrections(tmp_path, api_url=API, tenant="t", corrections=[correction("e1")])
+    # A crash after the log took the kept entry but before the side file was emptied.
+    line = {
+        "at": AT.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "api_url": API,
+        "tenant": "t",
+        "actor": "registrar",
+        "action": "update",
+        "enrollment_uuid": "e1",
+        "before": None,
+        "after": None,
+    }
+    (tmp_path / PENDING_FILE).write_bytes(orjson.dumps(line) + b"\n")
+    assert write_pending(tmp_path) == 0
+    assert corrections_frame(tmp_path, api_url=API, tenant="t").height == 1
+
+
+def test_a_torn_line_stays_in_the_side_file(tmp_path: Path) -> None:
+    corrupt_log(tmp_path)
+    append_corrections(tmp_path, api_url=API, tenant="t", corrections=[correction("e1")])
+    with (tmp_path / PENDING_FILE).open("ab") as handle:
+        handle.write(b'{"at": "2025-03-0')  # a crash in the middle of a line
+    (tmp_path / LOG_FILE).unlink()
+    assert write_pending(tmp_path) == 1  # the readable entry moved, the torn one is kept
+    assert corrections_frame(tmp_path, api_url=API, tenant="t")["enrollment_uuid"].to_list() == [
+        "e1"
+    ]
+    assert (tmp_path / PENDING_FILE).read_bytes() == b'{"at": "2025-03-0\n'

@@ -37,7 +37,9 @@ def test_corrections_module_offers_the_contract() -> None:
         "update_enrollment",
         "delete_enrollments",
         "read_corrections_log",
+        "corrections_log_status",
         "ConcurrentChangeError",
+        "CorrectionsLogError",
     ):
         assert name in dashboard.data.corrections.__all__
         assert callable(getattr(dashboard.data.corrections, name))

@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.data import course_frame, enrollment_frame
 from dashboard.data.cache_keys import CacheKey
-from dashboard.data.corrections_log import Correction, append_corrections
+from dashboard.data.corrections_log import LOG_FILE, Correction, append_corrections
 from dashboard.data.snapshots import DiskSnapshotStore
 from dashboard.data.write_through import (
     patch_snapshots,
@@ -151,3 +151,24 @@ def test_an_unreadable_logged_record_drops_the_row_instead_of_failing(
     )
     result = replay_writes(enrollment_frame(records), log_dir=tmp_path, key=key(), since=FETCHED)
     assert result["uuid"].to_list() == [records[1]["uuid"]]
+
+
+def test_with_a_corrupt_log_the_pending_writes_are_still_replayed(
+    tmp_path: Path, fakes: Any
+) -> None:
+    records = [fakes.enrollment(n) for n in range(2)]
+    (tmp_path / LOG_FILE).write_bytes(b"garbage, not a database" * 50)
+    updated = {**records[0], "grade": 7.25}
+    kept = append_corrections(
+        tmp_path,
+        api_url=API,
+        tenant="t",
+        corrections=[
+            Correction(
+                FETCHED + timedelta(seconds=1), None, "update", updated["uuid"], None, updated
+            )
+        ],
+    )
+    assert kept is not None  # the log could not take it
+    result = replay_writes(enrollment_frame(records), log_dir=tmp_path, key=key(), since=FETCHED)
+    assert result.filter(pl.col("uuid") == updated["uuid"])["grade"].to_list() == [7.25]

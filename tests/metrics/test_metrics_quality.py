@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import polars as pl
 import pytest
 
-from dashboard.metrics import QUALITY_CHECKS, UnknownCheckError, data_quality, data_quality_rows
+from dashboard.metrics import (
+    QUALITY_CHECKS,
+    UnknownCheckError,
+    checks_failed_by,
+    data_quality,
+    data_quality_rows,
+)
 
 AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -95,3 +102,42 @@ def test_future_is_judged_against_the_extract_date(messy, two_cohorts) -> None:
 def test_unknown_check_raises(messy, two_cohorts) -> None:
     with pytest.raises(UnknownCheckError, match="known"):
         data_quality_rows(messy, two_cohorts, check="nope", as_of=AS_OF)
+
+
+def test_checks_failed_by_one_candidate_agree_with_the_page(messy, two_cohorts) -> None:
+    # Each messy row alone (no other rows): the same checks as the page flags for it.
+    for row in messy.iter_rows(named=True):
+        if row["uuid"].startswith("dup-"):
+            continue
+        failed = checks_failed_by(
+            messy.filter(pl.col("uuid") == row["uuid"]), two_cohorts, as_of=AS_OF
+        )
+        expected = tuple(name for name, uuids in EXPECTED.items() if row["uuid"] in uuids)
+        assert failed == expected, row["uuid"]
+
+
+def test_checks_failed_by_finds_a_duplicate_among_the_stored_rows(messy, two_cohorts) -> None:
+    candidate = messy.filter(pl.col("uuid") == "dup-1")
+    others = messy.filter(pl.col("uuid") != "dup-1")
+    assert checks_failed_by(candidate, two_cohorts, as_of=AS_OF, enrollments=others) == (
+        "duplicate_enrollment",
+    )
+    # The candidate replaces its own stored row: editing it is not a duplicate of itself.
+    alone = messy.filter(pl.col("uuid") != "dup-2")
+    assert checks_failed_by(candidate, two_cohorts, as_of=AS_OF, enrollments=alone) == ()
+    with pytest.raises(ValueError, match="one candidate row"):
+        checks_failed_by(messy, two_cohorts, as_of=AS_OF)
+
+
+def test_every_check_names_the_columns_it_reads() -> None:
+    for check in QUALITY_CHECKS.values():
+        assert check.fields, check.name
+        assert set(check.fields) <= {
+            "completion_status",
+            "grade",
+            "enrolled_at",
+            "completed_at",
+            "student_uuid",
+            "course_uuid",
+            "cohort_uuid",
+        }

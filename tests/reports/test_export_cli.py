@@ -216,6 +216,35 @@ def test_console_script_end_to_end(report_data: ReportData, workdir: Path) -> No
     assert b"Traceback" not in failed.stderr
 
 
+def test_a_corrupt_corrections_log_is_one_line_and_no_traceback(
+    report_data: ReportData, workdir: Path
+) -> None:
+    cache = workdir.parent / "corrupt-log-cache"
+    cache.mkdir()
+    log_file = cache / "corrections.sqlite3"
+    garbage = b"garbage that is not an SQLite file " * 40
+    log_file.write_bytes(garbage)
+    script = Path(sys.executable).parent / "enrollment-outcomes"
+    env = {**os.environ, **report_data.env, "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache)}
+    done = subprocess.run(
+        [str(script), "export", "corrections-log", "--output", "log.csv"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    errors = done.stderr.decode()
+    assert "Traceback" not in errors
+    message = [line for line in errors.splitlines() if line.startswith("Error:")]
+    assert len(message) == 1, errors
+    assert str(log_file) in message[0]
+    assert "file is not a database" in message[0]
+    assert "Move it aside" in message[0]
+    assert log_file.read_bytes() == garbage  # left as it was, for the user to move
+    assert files_in(workdir) == []  # no CSV written
+
+
 def test_a_reader_that_stops_early_is_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # nobody will read: the first write fails with EPIPE

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.app.actor import actor_name
 from dashboard.app.correction_forms import (
     FLASH,
+    FLASH_WARNING,
     OPEN,
     EditTarget,
     FormSetup,
@@ -21,7 +22,7 @@ from dashboard.app.panels import table_download
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.runtime import page_context
 from dashboard.app.student_choice import student_options
-from dashboard.data.corrections import read_corrections_log
+from dashboard.data.corrections import CorrectionsLogError, read_corrections_log
 
 context = page_context()
 st.title("Corrections")
@@ -35,11 +36,8 @@ settings = context.source.settings
 setup = FormSetup(
     settings=context.source.data,  # the source's one client sends every write
     actor=actor_name(st.user.get("email"), settings.credentials),  # type: ignore[arg-type]
-    cohort_courses={
-        uuid: course
-        for uuid, course in dataset.cohorts.select("uuid", "course_uuid").iter_rows()
-        if course is not None
-    },
+    cohorts=dataset.cohorts,
+    enrollments=enrollments,
 )
 st.caption(
     "Changes are sent to the API at once, logged below, and shown in every chart on the next "
@@ -48,6 +46,9 @@ st.caption(
 flash = st.session_state.pop(FLASH, None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
+log_warning = st.session_state.pop(FLASH_WARNING, None)
+if log_warning:
+    st.warning(escape_markdown(str(log_warning)), icon=":material/warning:")
 
 # A link (?enrollment=<uuid>) or the data-quality page may name the enrollment to open.
 linked = st.query_params.get("enrollment")
@@ -163,10 +164,14 @@ with create_tab:
     )
 
 with log_tab:
-    log = read_corrections_log(context.source.data)
-    st.caption(
-        f"{log.height:,} correction(s) made from this dashboard for this tenant, oldest first: "
-        "who (when known), when, and the record before and after."
-    )
-    st.dataframe(log, hide_index=True, key="corr_log")
-    table_download(log, title="Correction log", key="corrections_log")
+    try:
+        log = read_corrections_log(context.source.data)
+    except CorrectionsLogError as error:
+        st.error(escape_markdown(str(error)), icon=":material/error:")
+    else:
+        st.caption(
+            f"{log.height:,} correction(s) made from this dashboard for this tenant, oldest "
+            "first: who (when known), when, and the record before and after."
+        )
+        st.dataframe(log, hide_index=True, key="corr_log")
+        table_download(log, title="Correction log", key="corrections_log")
