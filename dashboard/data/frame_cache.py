@@ -1,11 +1,10 @@
 """The frame cache on disk: Parquet bytes in diskcache with a JSON metadata tag, never pickles.
 
-diskcache pickles any value that is not bytes, text or a number, and unpickles whatever it finds
-stored in pickle mode: anyone who can write the cache folder could run code that way
-(CVE-2025-69872). Here the disk adapter refuses to store anything it would pickle, refuses to
-*read* any entry or key stored in pickle mode (such an entry is treated as a miss and deleted),
-and every value is a Parquet file whose metadata (fetched_at, pages, rows) rides in the same row
-of diskcache's table as a JSON tag, so frame and metadata are written and replaced together.
+The folder is opened with ``safe_disk.open_cache``: nothing is pickled or unpickled
+(CVE-2025-69872), no stored path is followed out of the folder, and an index SQLite cannot read
+is moved aside and rebuilt. Every value is a Parquet file whose metadata (fetched_at, pages,
+rows) rides in the same row of diskcache's table as a JSON tag, so frame and metadata are
+written and replaced together.
 """
 
 from __future__ import annotations
@@ -19,12 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-import diskcache
 import orjson
 import polars as pl
-from diskcache.core import MODE_PICKLE, UNKNOWN
 
 from dashboard.data.cache_keys import CacheKey
+from dashboard.data.safe_disk import PickledEntryError, RefusedEntryError, open_cache
 
 __all__ = ["CachedFrame", "FrameCache", "PickledEntryError"]
 
@@ -33,36 +31,6 @@ logger = logging.getLogger("dashboard.data")
 _FORMAT = "parquet"
 # lz4 reads a 1M-row enrollment frame back in ~40 ms here (zstd: ~80 ms, a third smaller).
 _COMPRESSION: Final = "lz4"
-# A key stored pickled (never by us) comes back as this text, which is not one of our keys.
-_REFUSED_KEY = "\x00refused-pickled-key"
-
-
-class PickledEntryError(Exception):
-    """A cache entry was stored in pickle mode; it was not read."""
-
-
-class _NoPickleDisk(diskcache.Disk):  # type: ignore[misc]
-    """diskcache's Disk that neither writes nor reads pickles."""
-
-    def put(self, key: Any) -> tuple[Any, bool]:
-        if type(key) not in (str, bytes, int, float):
-            raise TypeError(f"cache keys are text here, not {type(key).__name__}")
-        return super().put(key)  # type: ignore[no-any-return]
-
-    def get(self, key: Any, raw: bool) -> Any:
-        if not raw:
-            return _REFUSED_KEY
-        return super().get(key, raw)
-
-    def store(self, value: Any, read: bool, key: Any = UNKNOWN) -> Any:
-        if not read and type(value) not in (str, bytes, int, float):
-            raise TypeError(f"refusing to pickle a {type(value).__name__} into the cache")
-        return super().store(value, read, key=key)
-
-    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
-        if mode == MODE_PICKLE:
-            raise PickledEntryError(f"entry stored in pickle mode (file {filename!r})")
-        return super().fetch(mode, filename, value, read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +55,8 @@ class FrameCache:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-        self._cache = diskcache.Cache(
-            directory=str(directory),
-            disk=_NoPickleDisk,
-            eviction_policy="least-recently-stored",
-            size_limit=4 * 2**30,
+        self._cache = open_cache(
+            directory, eviction_policy="least-recently-stored", size_limit=4 * 2**30
         )
 
     def close(self) -> None:
@@ -113,15 +77,16 @@ class FrameCache:
     def get(self, key: CacheKey, *, schema: pl.Schema) -> CachedFrame | None:
         """The cached frame for ``key``, or None.
 
-        Entries stored in pickle mode, unreadable ones and ones whose frame does not have
-        ``schema`` are deleted and count as a miss.
+        Entries stored in pickle mode or naming a file outside the folder (refused by
+        ``SafeDisk``, which logs them) are dropped from the index, their file left alone.
+        Unreadable entries and ones whose frame does not have ``schema`` are deleted. All of
+        these count as a miss.
         """
         text = key.text
         try:
             value, tag = self._cache.get(text, default=None, read=True, tag=True, retry=True)
-        except PickledEntryError as refused:
-            logger.warning("refusing a pickled cache entry (%s); deleting it", refused)
-            self._cache.delete(text, retry=True)
+        except RefusedEntryError:
+            self._cache.delete(text, retry=True)  # SafeDisk.remove leaves a refused file alone
             return None
         if value is None:
             return None
