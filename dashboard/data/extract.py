@@ -35,6 +35,9 @@ class Extract:
         Wall time of this call (cache read, or fetch and frame build).
     cache_dir
         The cache folder.
+    cache_error
+        Why this fetched frame could not be stored in the cache folder (the frame itself is
+        good; the next load fetches again); None when it was stored or read from the cache.
     """
 
     frame: pl.DataFrame
@@ -45,6 +48,7 @@ class Extract:
     pages: int
     seconds: float
     cache_dir: Path
+    cache_error: str | None = None
 
     @property
     def rows(self) -> int:

@@ -304,13 +304,16 @@ def _fetch(
             seconds=time.perf_counter() - started,
             cache_dir=settings.cache_dir,
         )
+    cache_error = None
     try:
         with FrameCache(frames_dir(settings)) as cache, cache.transaction():
             if key.resource == "enrollments":
                 frame = replay_writes(frame, log_dir=settings.cache_dir, key=key, since=fetched_at)
             cache.put(key, frame, fetched_at=fetched_at, pages=pages)
     except (OSError, sqlite3.Error, diskcache.Timeout) as error:
-        # The data is good; only keeping it failed (disk full, read-only folder). Say so and go on.
+        # The data is good; only keeping it failed (disk full, read-only folder). The Extract
+        # says so (the CLI exits non-zero, the app shows a banner) and the caller goes on.
+        cache_error = f"{type(error).__name__}: {error}"
         logger.warning("could not cache %s in %s: %s", key.resource, settings.cache_dir, error)
     return Extract(
         frame=frame,
@@ -321,4 +324,5 @@ def _fetch(
         pages=pages,
         seconds=time.perf_counter() - started,
         cache_dir=settings.cache_dir,
+        cache_error=cache_error,
     )

@@ -52,7 +52,7 @@ _NO_LINK_DIRECTORY: Final = _DIRECTORY | _NOFOLLOW
 # O_NONBLOCK: opening a FIFO planted in the folder must not hang (it is refused after fstat).
 _READ_FLAGS: Final = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
 _CREATE_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
-_DIR_FD: Final = {os.open, os.mkdir, os.rmdir, os.unlink} <= os.supports_dir_fd
+_DIR_FD: Final = {os.open, os.mkdir, os.rmdir, os.unlink, os.stat} <= os.supports_dir_fd
 # The index and SQLite's side files; a row naming one of these is refused like an outside path.
 _INDEX_FILES: Final = frozenset({DBNAME, f"{DBNAME}-wal", f"{DBNAME}-shm", f"{DBNAME}-journal"})
 
@@ -148,11 +148,15 @@ class SafeDisk(diskcache.Disk):  # type: ignore[misc]
         self, full_path: str, iterator: Iterable[Any], mode: str, encoding: Any = None
     ) -> int:
         # diskcache's own writer follows symlinked sub-folders; ``full_path`` is ours (filename()).
-        if not self.dir_fd:
-            return super()._write(full_path, iterator, mode, encoding)  # type: ignore[no-any-return]
         parts = self._parts(os.path.relpath(full_path, self._directory))
         if parts is None:
             raise EscapingFileError(f"refusing to write {full_path!r} outside the cache folder")
+        if not self.dir_fd:
+            root = os.path.realpath(self._directory)
+            for depth in range(1, len(parts) + 1):
+                if os.path.islink(os.path.join(root, *parts[:depth])):
+                    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), full_path)
+            return super()._write(full_path, iterator, mode, encoding)  # type: ignore[no-any-return]
         for attempt in range(1, 11):  # another cache may remove an emptied sub-folder meanwhile
             try:
                 with self._parent(parts, create=True) as parent:
@@ -192,7 +196,13 @@ class SafeDisk(diskcache.Disk):  # type: ignore[misc]
                 if create:
                     with contextlib.suppress(FileExistsError):
                         os.mkdir(part, 0o755, dir_fd=handle)
-                child = os.open(part, _NO_LINK_DIRECTORY, dir_fd=handle)
+                try:
+                    child = os.open(part, _NO_LINK_DIRECTORY, dir_fd=handle)
+                except NotADirectoryError:  # what Linux says for a symlink opened O_DIRECTORY
+                    link = os.stat(part, dir_fd=handle, follow_symlinks=False)
+                    if stat.S_ISLNK(link.st_mode):
+                        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), part) from None
+                    raise
                 os.close(handle)
                 handle = child
             yield handle

@@ -1,19 +1,26 @@
-"""Shared pieces of the data-layer tests: records, settings, and a fake enrollments API."""
+"""Shared pieces of the data-layer tests: records, settings, a fake API, the stores on disk."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import diskcache
 import httpx
 import orjson
 import pytest
 
+from dashboard.data import enrollment_frame
+from dashboard.data.cache_keys import CacheKey
+from dashboard.data.frame_cache import FrameCache
+from dashboard.data.schema import ENROLLMENT_SCHEMA
 from dashboard.settings import Settings
 
 API = "https://api.dokstamp.test"
@@ -143,3 +150,60 @@ def all_cache_bytes(folder: Path) -> list[tuple[Path, bytes]]:
 @pytest.fixture
 def cache_files() -> Callable[[Path], list[tuple[Path, bytes]]]:
     return all_cache_bytes
+
+
+# -- The diskcache-based stores, as the hardening tests (test_data_safe_disk.py) drive them ------
+
+
+class DiskcacheStore:
+    """One diskcache-based store in one folder, reduced to what the hardening tests need.
+
+    ``put(name)`` stores an entry whose value lives in a file of the folder (not inline in the
+    index); ``get(name)`` reads it back through the store's own API (None: a miss);
+    ``opened()`` yields the ``diskcache.Cache`` the store itself opens (for cull, evict, clear).
+    Another store (the snapshot store) plugs in with a subclass listed in ``DISKCACHE_STORES``.
+    """
+
+    kind = "abstract"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def put(self, name: str) -> None:
+        raise NotImplementedError
+
+    def get(self, name: str) -> object | None:
+        raise NotImplementedError
+
+    def opened(self) -> contextlib.AbstractContextManager[diskcache.Cache]:
+        raise NotImplementedError
+
+
+class FrameCacheStore(DiskcacheStore):
+    kind = "frame_cache"
+
+    def _key(self, name: str) -> CacheKey:
+        return CacheKey.of(api_url=API, tenant=name, resource="enrollments")
+
+    def put(self, name: str) -> None:
+        frame = enrollment_frame([enrollment(n) for n in range(3)])
+        with FrameCache(self.folder) as cache:
+            cache.put(self._key(name), frame, fetched_at=datetime.now(UTC), pages=1)
+
+    def get(self, name: str) -> object | None:
+        with FrameCache(self.folder) as cache:
+            return cache.get(self._key(name), schema=ENROLLMENT_SCHEMA)
+
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[diskcache.Cache]:
+        with FrameCache(self.folder) as cache:
+            yield cache._cache
+
+
+DISKCACHE_STORES: dict[str, type[DiskcacheStore]] = {"frame_cache": FrameCacheStore}
+
+
+@pytest.fixture(params=sorted(DISKCACHE_STORES))
+def diskcache_store(request: pytest.FixtureRequest) -> Callable[[Path], DiskcacheStore]:
+    """A factory: ``diskcache_store(folder)`` -> the store under test in ``folder``."""
+    return DISKCACHE_STORES[request.param]
