@@ -52,6 +52,8 @@ class Dataset:
     from_cache: bool
     errors: tuple[DokStampError, ...]
     cache_dir: Path
+    # Why freshly fetched frames could not be kept in the cache folder, one line per resource.
+    cache_errors: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -91,6 +93,11 @@ def assemble_dataset(
         from_cache=all(extract.from_cache for extract in extracts),
         errors=tuple(extract.error for extract in read if extract.error is not None),
         cache_dir=enrollments.cache_dir,
+        cache_errors=tuple(
+            f"{name}: {extract.cache_error}"
+            for name, extract in zip(RESOURCES, read, strict=False)
+            if extract.cache_error is not None
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""The strip above every page: demo and stale banners, freshness line, refresh with progress."""
+"""The strip above every page: demo, stale and not-cached banners, freshness, refresh."""
 
 from __future__ import annotations
 
@@ -54,6 +54,13 @@ def render_header(source: AppSource, dataset: Dataset) -> None:
         st.warning(
             f"Stale data: the API could not be read, so this shows cached data fetched {when}. "
             f"Reason: {escape_markdown(reasons)}",
+            icon=":material/warning:",
+        )
+    if dataset.cache_errors:
+        st.warning(
+            "Not cached: the data was read from the API but could not be stored in the cache "
+            f"folder {escape_markdown(str(dataset.cache_dir))}, so every reload reads the API "
+            f"again. Reason: {escape_markdown('; '.join(dataset.cache_errors))}",
             icon=":material/warning:",
         )
     note = st.session_state.pop("_refresh_note", None)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import click
@@ -15,10 +18,11 @@ from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.settings import Settings
 from dashboard.sources import StartupError, read_secrets_file
 
-__all__ = ["EXIT_API_ERROR", "EXIT_CONFIGURATION", "describe", "sync"]
+__all__ = ["EXIT_API_ERROR", "EXIT_CACHE_ERROR", "EXIT_CONFIGURATION", "describe", "sync"]
 
 EXIT_API_ERROR = 1
 EXIT_CONFIGURATION = 2
+EXIT_CACHE_ERROR = 3
 _REFERENCES = ("courses", "cohorts", "certificates")
 
 
@@ -31,6 +35,8 @@ def describe(resource: str, extract: Extract, *, now: datetime) -> str:
     elif extract.from_cache:
         age = int((now - extract.fetched_at).total_seconds())
         source = f"from the cache (fetched {fetched}, {age:,} s ago)"
+    elif extract.cache_error is not None:
+        source = f"fetched from the API, NOT stored in the cache: {extract.cache_error}"
     else:
         source = "fetched from the API"
     return f"{resource:<13}{extract.rows:>11,} rows {pages:>12} {extract.seconds:>8.2f} s  {source}"
@@ -67,7 +73,9 @@ def sync(
     the API failed) a stale cached copy, then the cache folder. Settings come from the
     environment and .streamlit/secrets.toml [dokstamp]. Exit status: 0 when everything is
     current, 1 when the API failed or sent records that do not fit (even if a stale copy was
-    shown), 2 for a configuration error or a bad option.
+    shown), 2 for a configuration error or a bad option, 3 when fetched data could not be stored
+    in the cache folder. Warnings of the data layer (a cache index rebuilt, a refused cache
+    entry) are printed to stderr.
     """
     try:
         settings = Settings.from_environment(os.environ, secrets=read_secrets_file())
@@ -93,7 +101,31 @@ def sync(
         f"Syncing {settings.tenant} from {settings.api_url}"
         + (f" (enrollments where {shown})" if shown else "")
     )
+    with _data_warnings_on_stderr():
+        failed, not_stored = _sync_all(settings, filters, refresh=refresh, references=references)
+    click.echo(f"Cache folder: {settings.cache_dir}")
+    if failed:
+        click.echo(
+            "The API could not be read completely, or sent records the frames cannot hold; "
+            "see the lines above.",
+            err=True,
+        )
+    if not_stored:
+        click.echo(
+            "Fetched but NOT stored in the cache folder (the next sync fetches again): "
+            + ", ".join(not_stored),
+            err=True,
+        )
+    if failed or not_stored:
+        sys.exit(EXIT_API_ERROR if failed else EXIT_CACHE_ERROR)
+
+
+def _sync_all(
+    settings: Settings, filters: dict[str, str], *, refresh: bool, references: bool
+) -> tuple[bool, list[str]]:
+    """Load each resource and print its line: (whether the API failed, resources not stored)."""
     failed = False
+    not_stored: list[str] = []
     resources = ["enrollments", *(_REFERENCES if references else ())]
     for resource in resources:
         try:
@@ -111,11 +143,23 @@ def sync(
             continue
         click.echo(describe(resource, extract, now=datetime.now(UTC)))
         failed = failed or extract.stale
-    click.echo(f"Cache folder: {settings.cache_dir}")
-    if failed:
-        click.echo(
-            "The API could not be read completely, or sent records the frames cannot hold; "
-            "see the lines above.",
-            err=True,
-        )
-        sys.exit(EXIT_API_ERROR)
+        if extract.cache_error is not None:
+            not_stored.append(resource)
+    return failed, not_stored
+
+
+class _EchoWarnings(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+@contextlib.contextmanager
+def _data_warnings_on_stderr() -> Iterator[None]:
+    """Show the data layer's warnings (cache rebuilt, entry refused) while the command runs."""
+    data_logger = logging.getLogger("dashboard.data")
+    handler = _EchoWarnings(logging.WARNING)
+    data_logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        data_logger.removeHandler(handler)

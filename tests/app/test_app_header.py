@@ -1,8 +1,9 @@
-"""The strip above every page: freshness, the refresh button, the stale-data banner."""
+"""The strip above every page: freshness, the refresh button, the stale and not-cached banners."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -48,3 +49,17 @@ def test_stale_banner_when_the_api_fails(
     assert "Stale data" in warnings
     # The cached data is still shown.
     assert next(m.value for m in at.metric if m.label == "Enrollments") == enrollments
+
+
+def test_a_cache_that_cannot_store_is_shown_not_hidden(
+    sandbox: RunningSandbox, app_factory: AppFactory, tmp_path: Path
+) -> None:
+    cache = tmp_path / "unusable-cache"
+    cache.mkdir()
+    (cache / "frames").write_text("a file where the frame cache's folder should be")
+    at = app_factory(sandbox, cache_dir=cache)
+    assert not at.exception, at.exception
+    warnings = " ".join(warning.value for warning in at.warning)
+    assert "Not cached" in warnings
+    assert "FileExistsError" in warnings
+    assert next(m.value for m in at.metric if m.label == "Enrollments")  # the data is shown

@@ -336,6 +336,23 @@ def test_a_pickled_entry_at_the_key_is_refused_and_refetched(tmp_path: Path, fak
     assert mode_row != diskcache.core.MODE_PICKLE
 
 
+def test_a_frame_that_could_not_be_stored_says_so(tmp_path: Path, fakes: Any) -> None:
+    settings = fakes.make_settings(tmp_path)
+    frames_dir(settings).write_text("a file where the cache folder should be")
+    api = fakes.FakeEnrollmentsApi(records(fakes, 4))
+    extract = load_enrollments(settings, transport=httpx.MockTransport(api))
+    assert (extract.rows, extract.from_cache, extract.stale) == (4, False, False)
+    assert extract.cache_error is not None
+    assert extract.cache_error.startswith("FileExistsError")
+
+
+def test_a_stored_frame_has_no_cache_error(tmp_path: Path, fakes: Any) -> None:
+    settings = fakes.make_settings(tmp_path)
+    api = fakes.FakeEnrollmentsApi(records(fakes, 4))
+    assert load_enrollments(settings, transport=httpx.MockTransport(api)).cache_error is None
+    assert load_enrollments(settings, transport=httpx.MockTransport(api)).from_cache
+
+
 def test_tenants_with_the_same_filters_never_share_a_frame(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:

@@ -1,4 +1,4 @@
-"""`enrollment-outcomes sync` against the sandbox: counts, cache hits, refresh, failures."""
+"""`enrollment-outcomes sync` on the sandbox: counts, cache hits, refresh, failures, bad cache."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from dashboard.cli.sync import sync
+from dashboard.cli.sync import EXIT_CACHE_ERROR, sync
 from dashboard.data.loading import load_extract
 from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dashboard.sandbox.runner import RunningSandbox
@@ -212,3 +212,54 @@ def test_a_filter_the_cache_cannot_key_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Invalid value" in result.output
     assert "Syncing" not in result.output  # refused before anything was fetched
+
+
+# -- the cache folder is damaged: never report as stored what was not ---------------------------
+
+
+def _cache_indexes(cache: Path) -> list[Path]:
+    """Every diskcache index under the cache folder (the frame cache's, and any other store's)."""
+    return sorted(cache.rglob("cache.db"))
+
+
+def test_a_garbage_cache_index_is_moved_aside_and_the_sync_still_caches(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    assert run_sync(sandbox.url, cache, "--no-references").exit_code == 0
+    indexes = _cache_indexes(cache)
+    assert indexes
+    for index in indexes:
+        index.write_bytes(b"\x00garbage, not SQLite\xff" * 4096)
+
+    rebuilt = run_sync(sandbox.url, cache, "--no-references")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "could not be read (file is not a database); moved it to" in rebuilt.output
+    assert "started an empty cache" in rebuilt.output
+    assert "fetched from the API" in rebuilt.output
+    for index in indexes:
+        moved = sorted(index.parent.glob("cache.db.corrupt-*"))
+        assert [path.read_bytes()[:9] for path in moved] == [b"\x00garbage,"], moved
+        assert str(moved[0]) in rebuilt.output
+
+    again = run_sync(sandbox.url, cache, "--no-references")
+    assert again.exit_code == 0, again.output
+    assert "from the cache" in again.output  # the fetched frame was really stored
+    assert "moved it to" not in again.output
+
+
+def test_a_sync_that_cannot_store_fails_and_says_so(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "frames").write_text("a file where the frame cache's folder should be")
+
+    result = run_sync(sandbox.url, cache)
+
+    assert result.exit_code == EXIT_CACHE_ERROR, result.output
+    assert rows_of(result.output, "enrollments") == 2000  # the data itself was good
+    assert "fetched from the API, NOT stored in the cache: FileExistsError" in result.output
+    assert re.search(r"^enrollments .* fetched from the API$", result.output, re.M) is None
+    assert "NOT stored in the cache folder" in result.output
+    assert "enrollments, courses, cohorts, certificates" in result.output
