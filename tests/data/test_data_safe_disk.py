@@ -263,3 +263,24 @@ def test_an_index_that_cannot_be_opened_is_not_moved(tmp_path: Path) -> None:
         open_cache(folder)
     assert (folder / "cache.db").is_dir()
     assert not list(folder.glob("cache.db.corrupt-*"))
+
+
+def test_a_torn_page_in_the_index_is_caught_at_open_and_rebuilt(
+    diskcache_store: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A partly damaged index opens fine and would fail on later queries: it is rebuilt too."""
+    store = diskcache_store(tmp_path / "store")
+    for number in range(60):  # an index of several pages
+        store.put(f"entry-{number}")
+    index = store.folder / "cache.db"
+    data = index.read_bytes()
+    page = 4096
+    middle = (len(data) // page // 2) * page
+    index.write_bytes(data[:middle] + b"\xa5" * page + data[middle + page :])
+
+    with caplog.at_level(logging.WARNING, logger="dashboard.data"):
+        store.put("after")
+        assert store.get("after") is not None
+
+    assert [r for r in caplog.records if "integrity check failed" in r.getMessage()]
+    assert len(list(store.folder.glob("cache.db.corrupt-*"))) >= 1
