@@ -290,35 +290,47 @@ def open_cache(directory: Path, **settings: Any) -> diskcache.Cache:
     """A ``diskcache.Cache`` on ``directory`` with ``SafeDisk``; a corrupt index is rebuilt.
 
     When SQLite cannot read ``cache.db`` or its quick integrity check fails (garbage bytes, a
-    torn page), the file (and its ``-wal``/``-shm`` side files) is renamed
-    ``cache.db.corrupt-<UTC time>`` in the same folder, a warning is logged, and an empty cache
-    is started. The old value files stay where they are
-    (nothing names them any more; they can be deleted by hand). Other SQLite errors (a locked
-    or unreadable file) are raised unchanged: the index may be fine.
+    torn page), or the index or a side file is a symlink (SQLite would write through it), the
+    file (and its ``-wal``/``-shm`` side files) is renamed ``cache.db.corrupt-<UTC time>`` in
+    the same folder, a warning is logged, and an empty cache is started. The old value files
+    stay where they are (nothing names them any more; they can be deleted by hand). Other
+    SQLite errors (a locked or unreadable file) are raised unchanged: the index may be fine.
 
     ``settings`` are diskcache's (``eviction_policy``, ``size_limit``, ...).
     """
     directory.mkdir(parents=True, exist_ok=True)
-    try:
-        return _open(directory, settings)
-    except sqlite3.DatabaseError as error:
-        if isinstance(error, sqlite3.OperationalError):
-            raise
-        first_error = error
-    with _rebuild_lock(directory):
-        try:  # another process may have rebuilt it while this one waited for the lock
+    problem = _linked_index(directory)
+    if problem is None:
+        try:
             return _open(directory, settings)
         except sqlite3.DatabaseError as error:
             if isinstance(error, sqlite3.OperationalError):
                 raise
+            problem = f"it could not be read ({error})"
+    with _rebuild_lock(directory):
+        # Another process may have rebuilt it while this one waited for the lock.
+        if _linked_index(directory) is None:
+            try:
+                return _open(directory, settings)
+            except sqlite3.DatabaseError as error:
+                if isinstance(error, sqlite3.OperationalError):
+                    raise
         moved = _move_aside(directory)
         logger.warning(
-            "the cache index %s could not be read (%s); moved it to %s and started an empty cache",
+            "the cache index %s was unusable: %s; moved it to %s and started an empty cache",
             directory / DBNAME,
-            first_error,
+            problem,
             moved,
         )
         return _open(directory, settings)
+
+
+def _linked_index(directory: Path) -> str | None:
+    """Why the index cannot be trusted before it is opened: a symlink SQLite would follow."""
+    for name in sorted(_INDEX_FILES):
+        if (directory / name).is_symlink():
+            return f"{name} is a symlink"
+    return None
 
 
 def _open(directory: Path, settings: dict[str, Any]) -> diskcache.Cache:

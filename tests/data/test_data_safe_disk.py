@@ -284,3 +284,26 @@ def test_a_torn_page_in_the_index_is_caught_at_open_and_rebuilt(
 
     assert [r for r in caplog.records if "integrity check failed" in r.getMessage()]
     assert len(list(store.folder.glob("cache.db.corrupt-*"))) >= 1
+
+
+@pytest.mark.parametrize("name", ["cache.db", "cache.db-wal"])
+def test_an_index_symlinked_out_of_the_folder_is_never_written_through(
+    diskcache_store: Any, tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite follows a symlinked index: another SQLite file outside would get the cache's rows."""
+    outside = tmp_path / "outside.sqlite3"
+    with sqlite3.connect(outside) as db:
+        db.execute("CREATE TABLE mine (x)")
+    before = outside.read_bytes()
+    folder = tmp_path / "store"
+    folder.mkdir()
+    (folder / name).symlink_to(outside)
+
+    store = diskcache_store(folder)
+    with caplog.at_level(logging.WARNING, logger="dashboard.data"):
+        store.put("a")
+        assert store.get("a") is not None
+
+    assert outside.read_bytes() == before
+    assert not (folder / name).is_symlink()
+    assert any(f"{name} is a symlink" in r.getMessage() for r in caplog.records)
