@@ -72,7 +72,7 @@ class EscapingFileError(RefusedEntryError):
 class SafeDisk(diskcache.Disk):  # type: ignore[misc]
     """diskcache's Disk that neither pickles nor follows a stored path out of its folder.
 
-    ``dir_fd``: walk paths with ``openat`` (race-free; every POSIX system). Without it (Windows)
+    ``dir_fd``: walk paths with ``openat`` (race-free; Linux, macOS). Without it (Windows)
     each path is resolved and checked to stay inside the folder before use, which a symlink
     swapped in at the same moment could still defeat.
     """
