@@ -159,16 +159,42 @@ def _run_once(
 ) -> int:
     """One sync; returns the exit status (and prints its one line)."""
     from dashboard.client import DokStampError
-    from dashboard.data.loading import STORE_ERRORS, latest_snapshot
-    from dashboard.data.sync import RESOURCES, SyncCancelledError, sync_snapshot
+    from dashboard.data.loading import STORE_ERRORS
+    from dashboard.data.sync import SyncCancelledError
+
+    try:
+        return _sync_line(source, filters, refresh=refresh, progress=progress, stop=stop)
+    except SyncCancelledError as error:
+        click.echo(f"stopped: {error}; the next sync resumes from what was read", err=True)
+        return EXIT_STOPPED
+    except DokStampError as error:
+        click.echo(f"failed: {error}; the last good snapshot is kept", err=True)
+        return EXIT_API_ERROR
+    except STORE_ERRORS as error:
+        click.echo(
+            f"failed: the snapshot could not be stored in {source.cache_dir}: {error}", err=True
+        )
+        return EXIT_API_ERROR
+    finally:
+        progress.close()
+
+
+def _sync_line(
+    source: DataSource,
+    filters: Mapping[str, str],
+    *,
+    refresh: bool,
+    progress: PlainProgress,
+    stop: threading.Event,
+) -> int:
+    from dashboard.data.sync import RESOURCES, sync_snapshot
 
     line = source.line(filters)
-    if not refresh:
-        latest = latest_snapshot(source, line)
-        ttl = source.settings.cache_ttl_seconds
-        if latest is not None and latest.age_seconds(datetime.now(UTC)) < ttl:
-            click.echo(describe_snapshot(latest, fresh=False))
-            return 0
+    ttl = source.settings.cache_ttl_seconds
+    latest = source.store.latest(line)
+    if not refresh and latest is not None and latest.age_seconds(datetime.now(UTC)) < ttl:
+        click.echo(describe_snapshot(latest, fresh=False))
+        return 0
     lock = source.store.refresh_lock(line)
     if not lock.acquire():
         click.echo("another sync of the same data is running (the worker or the app); skipped")
@@ -183,18 +209,8 @@ def _run_once(
             observer=progress,
             cancel=stop,
         )
-    except SyncCancelledError as error:
-        click.echo(f"stopped: {error}; the next sync resumes from what was read", err=True)
-        return EXIT_STOPPED
-    except DokStampError as error:
-        click.echo(f"failed: {error}; the last good snapshot is kept", err=True)
-        return EXIT_API_ERROR
-    except STORE_ERRORS as error:
-        click.echo(f"failed: the snapshot could not be stored in {source.store}: {error}", err=True)
-        return EXIT_API_ERROR
     finally:
         lock.release()
-        progress.close()
     click.echo(describe_snapshot(info))
     return 0
 

@@ -28,12 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-import diskcache
 import orjson
 import polars as pl
 
 from dashboard.data.cache_keys import CacheKey
-from dashboard.data.frame_cache import PickledEntryError, _NoPickleDisk
+from dashboard.data.safe_disk import RefusedEntryError, open_cache
 
 __all__ = [
     "DEFAULT_KEEP",
@@ -274,9 +273,10 @@ class DiskSnapshotStore:
         self.keep = keep
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "locks").mkdir(exist_ok=True)
-        self._cache = diskcache.Cache(
-            directory=str(directory),
-            disk=_NoPickleDisk,
+        # SafeDisk: no pickles, no stored path followed out of the folder; a corrupt index is
+        # moved aside and rebuilt (the snapshots are then read again from the API).
+        self._cache = open_cache(
+            directory,
             eviction_policy="none",  # snapshots are pruned by count, never evicted by size
             size_limit=2**62,
         )
@@ -425,8 +425,10 @@ class DiskSnapshotStore:
     def _get_bytes(self, key: str) -> bytes | None:
         try:
             value = self._cache.get(key, default=None, read=True, retry=True)
-        except PickledEntryError as refused:
-            logger.warning("refusing a pickled snapshot entry (%s)", refused)
+        except RefusedEntryError as refused:
+            # Pickled, or naming a file outside the folder: drop the index row only.
+            logger.warning("refusing a snapshot entry (%s); dropping it", refused)
+            self._cache.delete(key, retry=True)
             return None
         if value is None:
             return None
@@ -439,8 +441,9 @@ class DiskSnapshotStore:
     def _get_text(self, key: str) -> str | None:
         try:
             value = self._cache.get(key, default=None, retry=True)
-        except PickledEntryError as refused:
-            logger.warning("refusing a pickled snapshot entry (%s)", refused)
+        except RefusedEntryError as refused:
+            logger.warning("refusing a snapshot entry (%s); dropping it", refused)
+            self._cache.delete(key, retry=True)
             return None
         return value if isinstance(value, str) else None
 

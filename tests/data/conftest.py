@@ -1,19 +1,25 @@
-"""Shared pieces of the data-layer tests: records, settings, and a fake enrollments API."""
+"""Shared pieces of the data-layer tests: records, settings, a fake API, the stores on disk."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import diskcache
 import httpx
 import orjson
 import pytest
 
+from dashboard.data import enrollment_frame
+from dashboard.data.cache_keys import CacheKey
+from dashboard.data.snapshots import DiskSnapshotStore, SnapshotUnreadableError
 from dashboard.settings import Settings
 
 API = "https://api.dokstamp.test"
@@ -146,3 +152,69 @@ def all_cache_bytes(folder: Path) -> list[tuple[Path, bytes]]:
 @pytest.fixture
 def cache_files() -> Callable[[Path], list[tuple[Path, bytes]]]:
     return all_cache_bytes
+
+
+# -- The diskcache-based stores, as the hardening tests (test_data_safe_disk.py) drive them ------
+
+
+class DiskcacheStore:
+    """One diskcache-based store in one folder, reduced to what the hardening tests need.
+
+    ``put(name)`` stores an entry whose value lives in a file of the folder (not inline in the
+    index); ``get(name)`` reads it back through the store's own API (None: a miss);
+    ``opened()`` yields the ``diskcache.Cache`` the store itself opens (for cull, evict, clear).
+    Another store (the snapshot store) plugs in with a subclass listed in ``DISKCACHE_STORES``.
+    """
+
+    kind = "abstract"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def put(self, name: str) -> None:
+        raise NotImplementedError
+
+    def get(self, name: str) -> object | None:
+        raise NotImplementedError
+
+    def opened(self) -> contextlib.AbstractContextManager[diskcache.Cache]:
+        raise NotImplementedError
+
+
+class SnapshotStoreAdapter(DiskcacheStore):
+    """The snapshot store: ``name`` is a tenant's line; its frames live in value files."""
+
+    kind = "snapshots"
+
+    def _line(self, name: str) -> CacheKey:
+        return CacheKey.of(api_url=API, tenant=name, resource="enrollments")
+
+    def put(self, name: str) -> None:
+        # Enough rows that the Arrow bytes go to a file of their own, not inline in the index.
+        frame = enrollment_frame([enrollment(n) for n in range(400)])
+        with DiskSnapshotStore(self.folder) as store:
+            store.publish(self._line(name), {"enrollments": frame}, extracted_at=datetime.now(UTC))
+
+    def get(self, name: str) -> object | None:
+        with DiskSnapshotStore(self.folder) as store:
+            latest = store.latest(self._line(name))
+            if latest is None:
+                return None
+            try:
+                return store.read(latest)
+            except SnapshotUnreadableError:  # its frame was refused and dropped: a miss
+                return None
+
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[diskcache.Cache]:
+        with DiskSnapshotStore(self.folder) as store:
+            yield store._cache
+
+
+DISKCACHE_STORES: dict[str, type[DiskcacheStore]] = {"snapshots": SnapshotStoreAdapter}
+
+
+@pytest.fixture(params=sorted(DISKCACHE_STORES))
+def diskcache_store(request: pytest.FixtureRequest) -> Callable[[Path], DiskcacheStore]:
+    """A factory: ``diskcache_store(folder)`` -> the store under test in ``folder``."""
+    return DISKCACHE_STORES[request.param]

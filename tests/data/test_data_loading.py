@@ -438,6 +438,14 @@ def test_a_pickled_entry_is_refused_and_synced_over(tmp_path: Path, fakes: Any) 
     assert again.frame.equals(extract.frame)
 
 
+def test_a_store_that_cannot_be_opened_is_a_clear_error(tmp_path: Path, fakes: Any) -> None:
+    settings = fakes.make_settings(tmp_path)
+    (tmp_path / SNAPSHOTS_FOLDER).write_text("a file where the snapshot folder should be")
+    api = fakes.FakeEnrollmentsApi(records(fakes, 4))
+    with pytest.raises(OSError, match="snapshots"):
+        load_enrollments(settings, transport=httpx.MockTransport(api))
+
+
 def test_tenants_with_the_same_filters_never_share_a_frame(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:

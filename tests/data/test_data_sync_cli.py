@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import dashboard.sources
-from dashboard.cli.sync import PlainProgress, parse_every, sync
+from dashboard.cli.sync import EXIT_API_ERROR, PlainProgress, parse_every, sync
 from dashboard.data.snapshots import DiskSnapshotStore, SnapshotInfo
 from dashboard.data.source import SNAPSHOTS_FOLDER, DataSource
 from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
@@ -467,3 +467,30 @@ def test_sigterm_aborts_the_running_sync_unpublished_and_the_next_run_resumes(
     # One token request and the pages of what was not checkpointed; a full run reads them all.
     assert info.requests <= 1 + sum(info.pages.values()) - info.pages["enrollments"]
     assert published.requests >= sum(published.pages.values())
+
+
+def test_a_garbage_snapshot_index_is_moved_aside_and_the_sync_stored(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    assert run_sync(sandbox.url, cache).exit_code == 0
+    index = cache / "snapshots" / "cache.db"
+    index.write_bytes(b"this is not a database " * 100)
+    result = run_sync(sandbox.url, cache)
+    assert result.exit_code == 0, result.output
+    assert RUN_LINE.search(result.output)  # read again and published
+    assert list(index.parent.glob("cache.db.corrupt-*"))  # the bad file kept, moved aside
+    again = run_sync(sandbox.url, cache)
+    assert FRESH_LINE.search(again.output), again.output  # really stored this time
+
+
+def test_a_store_that_cannot_be_written_is_a_failure_not_a_success(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "snapshots").write_text("a file where the snapshot folder should be")
+    result = run_sync(sandbox.url, cache)
+    assert result.exit_code == EXIT_API_ERROR, result.output
+    assert "could not be stored" in result.output
+    assert not RUN_LINE.search(result.output)
