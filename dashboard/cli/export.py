@@ -15,6 +15,7 @@ from dashboard.client import ConfigurationError, DokStampError
 from dashboard.data import load_cohorts, load_enrollments, page_progress
 from dashboard.data.corrections import read_corrections_log
 from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.publication import MIN_CELL, DisclosurePolicy
 from dashboard.reports import (
     REPORTS,
     ReportError,
@@ -152,11 +153,19 @@ def _settings(*, demo: bool) -> Iterator[Settings]:
 )
 @click.option("--student", "students", multiple=True, metavar="UUID", help="Only this student.")
 @click.option(
+    "--policy",
+    type=click.Choice([policy.value for policy in DisclosurePolicy], case_sensitive=False),
+    default=None,
+    help="Disclosure policy (metrics.md §6): internal (default for aggregate reports: the "
+    "minimum applies to each group), public (reports that leave the institution: no small "
+    "count, nothing recoverable), none (student-level reports, their only policy).",
+)
+@click.option(
     "--min-cell",
     type=click.IntRange(min=1),
-    default=10,
+    default=MIN_CELL,
     show_default=True,
-    help="Smallest count published in aggregate reports.",
+    help="The policy's minimum cell size.",
 )
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark (for Excel).")
 @click.option("--refresh", is_flag=True, help="Read the API now instead of a fresh cache.")
@@ -170,6 +179,7 @@ def export(
     cohorts: tuple[str, ...],
     statuses: tuple[str, ...],
     students: tuple[str, ...],
+    policy: str | None,
     min_cell: int,
     bom: bool,
     refresh: bool,
@@ -185,6 +195,10 @@ def export(
     spec = REPORTS[report]
     if filters.active and not spec.takes_filters:
         raise click.BadParameter(f"{report} takes no filters", param_hint="filter")
+    try:
+        chosen = spec.checked_policy(policy)
+    except ReportError as error:
+        raise click.BadParameter(str(error), param_hint="--policy") from error
     target = _checked_output(output)
 
     with _settings(demo=demo) as settings, _api_errors():
@@ -207,6 +221,7 @@ def export(
             filters=filters,
             as_of=enrollments.fetched_at,
             min_cell=min_cell,
+            policy=chosen,
             bom=bom,
         )
     except ReportError as error:
@@ -228,8 +243,12 @@ def _help_with_reports() -> str:
     lines += [f"  {name:<22} {spec.description}" for name, spec in REPORTS.items()]
     lines += [
         "",
-        "Aggregate reports are suppressed like the dashboard: counts below --min-cell, and "
-        "whatever would reveal them, are empty with suppressed=true (never 0). Filters can be "
+        "Aggregate reports are published under --policy like the dashboard: hidden values are "
+        "empty with suppressed=true (never 0), and the last column, policy, names the policy. "
+        "internal hides groups under --min-cell (and a complement where a total would give one "
+        "away); public hides every count under --min-cell and whatever would reveal it, and "
+        "codes extreme hidden rates as bands. data-quality shows every count and is never "
+        "public. Filters can be "
         "repeated (--status completed --status dropped). Settings come from the environment and "
         f"{SECRETS_FILE} [{SECRETS_SECTION}]; the data is read through the same cache as the "
         "dashboard.",

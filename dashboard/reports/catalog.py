@@ -14,7 +14,9 @@ from typing import Literal
 
 import polars as pl
 
-from dashboard.metrics import MIN_CELL, MetricsError
+from dashboard.metrics import MetricsError
+from dashboard.publication import MIN_CELL, DisclosurePolicy, InvalidPolicyError
+from dashboard.publication.labels import with_policy_column
 from dashboard.reports.cohort_windows import cohort_windows
 from dashboard.reports.completion import completion_by_cohort, completion_by_course
 from dashboard.reports.csv_format import frame_to_csv
@@ -39,6 +41,7 @@ class ReportInputs:
     corrections: pl.DataFrame | None
     as_of: datetime
     min_cell: int
+    policy: DisclosurePolicy
     pass_mark: float
     windows: tuple[int, ...]
     course_normal_time_days: Mapping[str, int] | None
@@ -56,11 +59,38 @@ class Report:
     build: Callable[[ReportInputs], pl.DataFrame]
     needs_corrections: bool = False
     takes_filters: bool = True
+    records_only: bool = False  # counts about records (data quality): never a public report
 
     @property
     def suppressed(self) -> bool:
-        """Aggregate reports pass through small-cell suppression; student-level ones do not."""
+        """Aggregate reports pass through the disclosure policy; student-level ones do not."""
         return self.level == "aggregate"
+
+    @property
+    def default_policy(self) -> DisclosurePolicy:
+        """internal for aggregate reports, none for student-level rows."""
+        return DisclosurePolicy.INTERNAL if self.suppressed else DisclosurePolicy.NONE
+
+    def checked_policy(self, policy: DisclosurePolicy | str | None) -> DisclosurePolicy:
+        """The policy this report is built under (``None``: its default); a clear error where
+        the report cannot honour it."""
+        if policy is None:
+            return self.default_policy
+        try:
+            chosen = DisclosurePolicy.parse(policy)
+        except InvalidPolicyError as error:
+            raise ReportInputError(str(error)) from error
+        if not self.suppressed and chosen is not DisclosurePolicy.NONE:
+            raise ReportInputError(
+                f"{self.name} is student-level (rows, not aggregates): it is exported under "
+                f"policy none only, never {chosen.value}"
+            )
+        if self.records_only and chosen is DisclosurePolicy.PUBLIC:
+            raise ReportInputError(
+                f"{self.name} counts records for those who fix the data and shows every count "
+                "(zeros too): it is not a public report; use --policy internal"
+            )
+        return chosen
 
 
 def _corrections(inputs: ReportInputs) -> pl.DataFrame:
@@ -76,14 +106,16 @@ _REPORTS = (
         "Completion and dropout rates per course with n and 95% Wilson intervals, then all "
         "courses.",
         "aggregate",
-        lambda i: completion_by_course(i.enrollments, min_cell=i.min_cell),
+        lambda i: completion_by_course(i.enrollments, min_cell=i.min_cell, policy=i.policy),
     ),
     Report(
         "completion-by-cohort",
         "Completion by cohort",
         "Completion and dropout rates per cohort (course, modality, planned dates), then all.",
         "aggregate",
-        lambda i: completion_by_cohort(i.enrollments, i.cohorts, min_cell=i.min_cell),
+        lambda i: completion_by_cohort(
+            i.enrollments, i.cohorts, min_cell=i.min_cell, policy=i.policy
+        ),
     ),
     Report(
         "cohort-windows",
@@ -96,6 +128,7 @@ _REPORTS = (
             i.cohorts,
             as_of=i.as_of,
             min_cell=i.min_cell,
+            policy=i.policy,
             windows=i.windows,
             course_normal_time_days=i.course_normal_time_days,
             exclusions=i.exclusions,
@@ -106,7 +139,7 @@ _REPORTS = (
         "Grade distribution",
         "Graded enrollments per 0.5-wide grade bin, per course.",
         "aggregate",
-        lambda i: grade_distribution(i.enrollments, min_cell=i.min_cell),
+        lambda i: grade_distribution(i.enrollments, min_cell=i.min_cell, policy=i.policy),
     ),
     Report(
         "grade-summary",
@@ -115,7 +148,7 @@ _REPORTS = (
         "mark.",
         "aggregate",
         lambda i: grade_summary_by_course(
-            i.enrollments, min_cell=i.min_cell, pass_mark=i.pass_mark
+            i.enrollments, min_cell=i.min_cell, pass_mark=i.pass_mark, policy=i.policy
         ),
     ),
     Report(
@@ -123,7 +156,7 @@ _REPORTS = (
         "Time to completion",
         "Median and quartiles of days from enrollment to completion per course (completers only).",
         "aggregate",
-        lambda i: time_to_completion_by_course(i.enrollments, min_cell=i.min_cell),
+        lambda i: time_to_completion_by_course(i.enrollments, min_cell=i.min_cell, policy=i.policy),
     ),
     Report(
         "completion-curves",
@@ -131,7 +164,9 @@ _REPORTS = (
         "Share completed by days since enrollment per course (Aalen-Johansen, censored at the "
         "extract date).",
         "aggregate",
-        lambda i: completion_curves(i.enrollments, as_of=i.as_of, min_cell=i.min_cell),
+        lambda i: completion_curves(
+            i.enrollments, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy
+        ),
     ),
     Report(
         "cohort-timeline",
@@ -140,15 +175,16 @@ _REPORTS = (
         "planned window.",
         "aggregate",
         lambda i: cohort_timeline_report(
-            i.enrollments, i.cohorts, as_of=i.as_of, min_cell=i.min_cell
+            i.enrollments, i.cohorts, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy
         ),
     ),
     Report(
         "data-quality",
         "Data quality",
-        "How many enrollments fail each data-quality check.",
+        "How many enrollments fail each data-quality check (every count, zeros too).",
         "aggregate",
-        lambda i: data_quality_report(i.enrollments, i.cohorts, as_of=i.as_of, min_cell=i.min_cell),
+        lambda i: data_quality_report(i.enrollments, i.cohorts, as_of=i.as_of),
+        records_only=True,
     ),
     Report(
         "corrections-log",
@@ -180,6 +216,7 @@ def build_report(
     corrections: pl.DataFrame | None = None,
     filters: ReportFilters | None = None,
     min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str | None = None,
     pass_mark: float = 5.0,
     windows: Sequence[int] = (100, 150, 200),
     course_normal_time_days: Mapping[str, int] | None = None,
@@ -201,7 +238,11 @@ def build_report(
     filters
         Applied to the enrollment rows before anything is counted.
     min_cell
-        Smallest count published in aggregate reports (metrics.md §6); at least 1.
+        The minimum cell of the disclosure policy (metrics.md §6); at least 1.
+    policy
+        ``internal``, ``public`` or ``none`` (metrics.md §6); None: the report's default
+        (internal for aggregates, none for student-level rows). The frame's last column,
+        ``policy``, names it.
     pass_mark, windows, course_normal_time_days, exclusions
         Passed to the grade summary and the cohort-windows metric.
 
@@ -217,6 +258,7 @@ def build_report(
         raise UnknownReportError(f"unknown report {name!r}; reports: {', '.join(REPORTS)}")
     if min_cell < 1:
         raise ReportInputError(f"min_cell must be at least 1, got {min_cell}")
+    chosen = report.checked_policy(policy)
     active = filters is not None and filters.active
     if active and not report.takes_filters:
         raise ReportInputError(f"{name} takes no filters")
@@ -227,15 +269,17 @@ def build_report(
         corrections=corrections,
         as_of=as_of,
         min_cell=min_cell,
+        policy=chosen,
         pass_mark=pass_mark,
         windows=tuple(windows),
         course_normal_time_days=course_normal_time_days,
         exclusions=exclusions,
     )
     try:
-        return report.build(inputs)
+        frame = report.build(inputs)
     except MetricsError as error:
         raise ReportInputError(f"{name}: {error}") from error
+    return with_policy_column(frame, chosen)
 
 
 def report_csv(
@@ -247,6 +291,7 @@ def report_csv(
     corrections: pl.DataFrame | None = None,
     filters: ReportFilters | None = None,
     min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str | None = None,
     pass_mark: float = 5.0,
     windows: Sequence[int] = (100, 150, 200),
     course_normal_time_days: Mapping[str, int] | None = None,
@@ -262,6 +307,7 @@ def report_csv(
         corrections=corrections,
         filters=filters,
         min_cell=min_cell,
+        policy=policy,
         pass_mark=pass_mark,
         windows=windows,
         course_normal_time_days=course_normal_time_days,

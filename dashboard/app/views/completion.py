@@ -7,8 +7,14 @@ import polars as pl
 import streamlit as st
 
 from dashboard.app import page_params
+from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.panels import chart_panel, table_panel
-from dashboard.app.published import completion_table, incidence_table, time_to_completion_table
+from dashboard.app.published import (
+    cohort_windows_table,
+    completion_table,
+    incidence_table,
+    time_to_completion_table,
+)
 from dashboard.app.runtime import page_context
 from dashboard.charts import (
     cohort_window_chart,
@@ -16,7 +22,7 @@ from dashboard.charts import (
     cumulative_incidence_chart,
     status_composition_chart,
 )
-from dashboard.reports.cohort_windows import cohort_windows
+from dashboard.publication import MIN_CELL
 
 # Group-by choices: the label column drawn, and the columns grouped by (uuid first, so two
 # courses or cohorts with the same name stay apart).
@@ -35,12 +41,14 @@ GROUP_LABELS = {
 MAX_CHART_GROUPS = 40
 
 context = page_context()
+policy = app_policy()
 st.title("Completion")
 st.caption(
     "Completion rate = completed / n and dropout rate = dropped / n, where n counts every "
     "enrollment of the group whatever its status. Whiskers are 95% Wilson intervals; groups "
-    "under 10 enrollments are not published (n<10)."
+    f"under {MIN_CELL} enrollments are not published (n<{MIN_CELL})."
 )
+show_policy(policy)
 if context.filtered.is_empty():
     st.info("No enrollments match the current filter (or the tenant has none yet).")
     st.stop()
@@ -53,7 +61,7 @@ grouping = page_params.choice(
     format_func=lambda key: GROUP_LABELS[key],
 )
 label_column, by = GROUPINGS[grouping or "course"]
-rates = completion_table(context.filtered, by=by)
+rates = completion_table(context.filtered, by=by, policy=policy)
 groups = rates.filter(~pl.col("is_total")).height
 if groups > MAX_CHART_GROUPS:
     st.info(
@@ -82,7 +90,9 @@ st.caption(
     "normal time (end date - start date). A window is shown only once it has passed at the "
     "extract date; younger cohorts are marked 'in progress', never shown with a low rate."
 )
-windows = cohort_windows(context.filtered, context.dataset.cohorts, as_of=context.as_of)
+windows = cohort_windows_table(
+    context.filtered, context.dataset.cohorts, as_of=context.as_of, policy=policy
+)
 cohort_count = windows.get_column("cohort_uuid").n_unique()
 if cohort_count > MAX_CHART_GROUPS:
     st.info(
@@ -99,7 +109,7 @@ else:
     )
 
 st.subheader("Cumulative incidence since enrollment")
-curves = incidence_table(context.filtered, as_of=context.as_of)
+curves = incidence_table(context.filtered, as_of=context.as_of, policy=policy)
 chart_panel(
     cumulative_incidence_chart(curves),
     curves,
@@ -110,7 +120,9 @@ chart_panel(
 )
 
 st.subheader("Time to completion (completers only)")
-durations = time_to_completion_table(context.filtered, by=by if grouping != "cohort" else [])
+durations = time_to_completion_table(
+    context.filtered, by=by if grouping != "cohort" else [], policy=policy
+)
 st.caption(
     "Days from enrollment to completion over those who completed: it ignores everyone still "
     "enrolled and favours fast finishers; the curves above are the honest picture."
