@@ -16,6 +16,7 @@ the same columns under ``internal`` and ``none`` (``public`` adds a ``{rate}_ban
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -259,6 +260,7 @@ def cohort_timeline_table(
     as_of: datetime,
     policy: DisclosurePolicy | str = DEFAULT_POLICY,
     min_cell: int = MIN_CELL,
+    only: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """Per cohort and period: new enrollments, completions and active headcount.
 
@@ -267,11 +269,20 @@ def cohort_timeline_table(
     shows none. ``public``: each count protected as a set of the cohort's enrollments, by month,
     else quarter, else year, else cumulatively (``coarsened_cohort_timeline``). ``grain`` says
     which.
+
+    ``only``: the cohorts (uuids) to return, each published exactly as in the whole table (under
+    internal, which cohorts are hidden depends on every cohort's size; under public each cohort
+    is protected on its own), but computed for those alone (a page showing one cohort).
     """
     chosen = DisclosurePolicy.parse(policy)
+    members, records = enrollments, cohorts
+    if only is not None:
+        wanted = pl.Series(list(only), dtype=pl.String)
+        members = enrollments.filter(pl.col("cohort_uuid").is_in(wanted.implode()))
+        records = cohorts.filter(pl.col("uuid").is_in(wanted.implode()))
     if chosen is DisclosurePolicy.PUBLIC:
-        return coarsened_cohort_timeline(enrollments, cohorts, as_of=as_of, min_cell=min_cell)
-    timeline = cohort_timeline(enrollments, cohorts, as_of=as_of).with_columns(
+        return coarsened_cohort_timeline(members, records, as_of=as_of, min_cell=min_cell)
+    timeline = cohort_timeline(members, records, as_of=as_of).with_columns(
         pl.lit("month").alias("grain")
     )
     if chosen is DisclosurePolicy.NONE:
@@ -281,13 +292,26 @@ def cohort_timeline_table(
         .group_by("cohort_uuid")
         .agg(pl.len().cast(pl.Int64).alias("_cohort_n"))
     )
-    sized = timeline.join(sizes, on="cohort_uuid", how="left", maintain_order="left")
-    published = withhold_small_groups(
-        sized.with_columns(pl.col("_cohort_n").fill_null(0)),
-        group_layout("cohort_timeline"),
-        min_cell=min_cell,
+    if only is None:
+        sized = timeline.join(sizes, on="cohort_uuid", how="left", maintain_order="left")
+        published = withhold_small_groups(
+            sized.with_columns(pl.col("_cohort_n").fill_null(0)),
+            group_layout("cohort_timeline"),
+            min_cell=min_cell,
+        )
+        return published.drop("_cohort_n")
+    # Which cohorts the whole table hides: decided on one row per cohort, then applied.
+    layout = group_layout("cohort_timeline")
+    decided = withhold_small_groups(sizes, replace(layout, values=()), min_cell=min_cell).select(
+        "cohort_uuid", pl.col("suppression_note").alias("_note")
     )
-    return published.drop("_cohort_n")
+    marked = timeline.join(decided, on="cohort_uuid", how="left", maintain_order="left")
+    hidden = pl.col("_note").is_not_null()
+    return marked.with_columns(
+        *(pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in layout.values),
+        hidden.alias("suppressed"),
+        pl.col("_note").alias("suppression_note"),
+    ).drop("_note")
 
 
 def cohort_windows_table(

@@ -16,13 +16,13 @@ import polars as pl
 
 from dashboard.metrics import MetricsError
 from dashboard.publication import MIN_CELL, DisclosurePolicy, InvalidPolicyError
+from dashboard.publication.filters import Filters
 from dashboard.publication.labels import with_policy_column
 from dashboard.reports.cohort_windows import cohort_windows
 from dashboard.reports.completion import completion_by_cohort, completion_by_course
 from dashboard.reports.csv_format import frame_to_csv
 from dashboard.reports.durations import completion_curves, time_to_completion_by_course
 from dashboard.reports.errors import ReportInputError, UnknownReportError
-from dashboard.reports.filters import ReportFilters
 from dashboard.reports.grades import grade_distribution, grade_summary_by_course
 from dashboard.reports.records import corrections_log, data_quality_report, enrollment_rows
 from dashboard.reports.timeline import cohort_timeline_report
@@ -214,7 +214,7 @@ def build_report(
     cohorts: pl.DataFrame,
     as_of: datetime,
     corrections: pl.DataFrame | None = None,
-    filters: ReportFilters | None = None,
+    filters: Filters | None = None,
     min_cell: int = MIN_CELL,
     policy: DisclosurePolicy | str | None = None,
     pass_mark: float = 5.0,
@@ -289,7 +289,7 @@ def report_csv(
     cohorts: pl.DataFrame,
     as_of: datetime,
     corrections: pl.DataFrame | None = None,
-    filters: ReportFilters | None = None,
+    filters: Filters | None = None,
     min_cell: int = MIN_CELL,
     policy: DisclosurePolicy | str | None = None,
     pass_mark: float = 5.0,

@@ -220,3 +220,22 @@ def test_export_cli_policy_option(
     )
     assert rows.exit_code == 2
     assert "policy none only" in rows.output
+
+
+@pytest.mark.parametrize("policy", [INTERNAL, PUBLIC])
+def test_one_cohort_of_the_timeline_is_published_as_in_the_whole(
+    small_data: SmallData, policy: DisclosurePolicy
+) -> None:
+    whole = cohort_timeline_table(
+        small_data.enrollments, small_data.cohorts, as_of=small_data.as_of, policy=policy
+    )
+    for code in ("NUR-2024", "PHA-A", "MID-B"):
+        uuid = small_data.tenant.cohorts[code]
+        alone = cohort_timeline_table(
+            small_data.enrollments,
+            small_data.cohorts,
+            as_of=small_data.as_of,
+            policy=policy,
+            only=[uuid],
+        )
+        assert alone.equals(whole.filter(pl.col("cohort_uuid") == uuid)), code

@@ -67,8 +67,8 @@ in_filter_records = cohorts.filter(
     pl.col("uuid").is_in(in_cohorts.get_column("cohort_uuid").unique().implode())
 )
 timeline = cohort_timeline_table(
-    in_cohorts, in_filter_records, as_of=context.as_of, policy=policy
-).filter(pl.col("cohort_uuid") == cohort_uuid)
+    in_cohorts, in_filter_records, as_of=context.as_of, policy=policy, only=[cohort_uuid]
+)
 planned = cohort_windows_planned(record)
 undated = [
     column for column in ("drops",) if timeline.get_column(column).is_null().all()
