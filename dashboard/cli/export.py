@@ -16,6 +16,7 @@ from dashboard.data import load_cohorts, load_enrollments, page_progress
 from dashboard.data.corrections import read_corrections_log
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.publication import MIN_CELL, DisclosurePolicy
+from dashboard.publication.filters import MODALITIES
 from dashboard.reports import (
     REPORTS,
     ReportError,
@@ -151,6 +152,16 @@ def _settings(*, demo: bool) -> Iterator[Settings]:
     metavar="|".join(COMPLETION_STATUSES),
     help="Only enrollments with this completion status.",
 )
+@click.option(
+    "--intake", "intake_years", multiple=True, metavar="YEAR", help="Only this intake year."
+)
+@click.option(
+    "--modality",
+    "modalities",
+    multiple=True,
+    metavar="|".join(MODALITIES),
+    help="Only enrollments whose cohort has this modality.",
+)
 @click.option("--student", "students", multiple=True, metavar="UUID", help="Only this student.")
 @click.option(
     "--policy",
@@ -178,6 +189,8 @@ def export(
     courses: tuple[str, ...],
     cohorts: tuple[str, ...],
     statuses: tuple[str, ...],
+    intake_years: tuple[str, ...],
+    modalities: tuple[str, ...],
     students: tuple[str, ...],
     policy: str | None,
     min_cell: int,
@@ -188,7 +201,12 @@ def export(
     """Write REPORT as CSV (UTF-8, ISO dates, formula-safe) to FILE, or to stdout with -o -."""
     try:
         filters = ReportFilters.parse(
-            courses=courses, cohorts=cohorts, statuses=statuses, students=students
+            courses=courses,
+            cohorts=cohorts,
+            statuses=statuses,
+            intake_years=intake_years,
+            modalities=modalities,
+            students=students,
         )
     except ReportFilterError as error:
         raise click.BadParameter(str(error), param_hint="filter") from error

@@ -14,8 +14,13 @@ from typing import Literal
 
 import polars as pl
 
-from dashboard.metrics import MetricsError
-from dashboard.publication import MIN_CELL, DisclosurePolicy, InvalidPolicyError
+from dashboard.metrics import MetricsError, with_groupings
+from dashboard.publication import (
+    MIN_CELL,
+    DisclosurePolicy,
+    InvalidPolicyError,
+    completion_table,
+)
 from dashboard.publication.filters import Filters
 from dashboard.publication.labels import with_policy_column
 from dashboard.reports.cohort_windows import cohort_windows
@@ -60,6 +65,7 @@ class Report:
     needs_corrections: bool = False
     takes_filters: bool = True
     records_only: bool = False  # counts about records (data quality): never a public report
+    needs_groupings: bool = False  # reads intake_year / modality (added from the cohorts)
 
     @property
     def suppressed(self) -> bool:
@@ -93,6 +99,19 @@ class Report:
         return chosen
 
 
+def _completion_by(column: str) -> Callable[[ReportInputs], pl.DataFrame]:
+    """Completion and dropout rates per value of a derived grouping, then the overall row."""
+
+    def build(inputs: ReportInputs) -> pl.DataFrame:
+        table = completion_table(
+            inputs.enrollments, by=[column], min_cell=inputs.min_cell, policy=inputs.policy
+        )
+        groups = table.filter(~pl.col("is_total")).sort(column, nulls_last=True)
+        return pl.concat([groups, table.filter(pl.col("is_total"))])
+
+    return build
+
+
 def _corrections(inputs: ReportInputs) -> pl.DataFrame:
     if inputs.corrections is None:
         raise ReportInputError("corrections-log needs the corrections frame (corrections=...)")
@@ -116,6 +135,23 @@ _REPORTS = (
         lambda i: completion_by_cohort(
             i.enrollments, i.cohorts, min_cell=i.min_cell, policy=i.policy
         ),
+    ),
+    Report(
+        "completion-by-intake-year",
+        "Completion by intake year",
+        "Completion and dropout rates per intake year (calendar year of enrollment, UTC), then "
+        "all.",
+        "aggregate",
+        _completion_by("intake_year"),
+        needs_groupings=True,
+    ),
+    Report(
+        "completion-by-modality",
+        "Completion by modality",
+        "Completion and dropout rates per modality of the enrollment's cohort, then all.",
+        "aggregate",
+        _completion_by("modality"),
+        needs_groupings=True,
     ),
     Report(
         "cohort-windows",
@@ -262,6 +298,12 @@ def build_report(
     active = filters is not None and filters.active
     if active and not report.takes_filters:
         raise ReportInputError(f"{name} takes no filters")
+    wanted = {"intake_year", "modality"}
+    needs = report.needs_groupings or (
+        filters is not None and bool(filters.intake_years or filters.modalities)
+    )
+    if needs and not wanted <= set(enrollments.columns):
+        enrollments = with_groupings(enrollments, cohorts)
     rows = filters.apply(enrollments) if filters is not None else enrollments
     inputs = ReportInputs(
         enrollments=rows,

@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.app import page_params
 from dashboard.app.cohort_choice import default_cohort
 from dashboard.app.disclosure import app_policy, show_policy
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import chart_panel, row_extract, table_panel
 from dashboard.app.published import (
     cohort_timeline_table,
@@ -19,7 +20,6 @@ from dashboard.app.published import (
 from dashboard.app.runtime import page_context
 from dashboard.charts import cohort_timeline_chart, cohort_window_chart, status_composition_chart
 from dashboard.metrics import cohort_windows_planned
-from dashboard.reports.completion import completion_by_cohort
 
 # The cohort in detail is one group of the all-cohorts breakdown: its tables are that
 # breakdown's rows for it, so a cohort hidden there (too small, or hidden so a small one cannot
@@ -119,7 +119,8 @@ row_extract(
 
 st.subheader("All cohorts in the filter")
 table_panel(
-    completion_by_cohort(in_cohorts, cohorts, policy=policy),
+    page_report("completion-by-cohort", context, policy=policy),
     title="Completion by cohort",
     key="cohort_all",
+    reorder=False,
 )

@@ -8,13 +8,9 @@ import streamlit as st
 
 from dashboard.app import page_params
 from dashboard.app.disclosure import app_policy, show_policy
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import chart_panel, table_panel
-from dashboard.app.published import (
-    cohort_windows_table,
-    completion_table,
-    incidence_table,
-    time_to_completion_table,
-)
+from dashboard.app.published import incidence_table, time_to_completion_table
 from dashboard.app.runtime import page_context
 from dashboard.charts import (
     cohort_window_chart,
@@ -37,6 +33,13 @@ GROUP_LABELS = {
     "cohort": "Cohort",
     "intake_year": "Intake year",
     "modality": "Modality",
+}
+# The catalog report of each grouping: the table and its CSV are what the export writes.
+REPORT_OF = {
+    "course": "completion-by-course",
+    "cohort": "completion-by-cohort",
+    "intake_year": "completion-by-intake-year",
+    "modality": "completion-by-modality",
 }
 MAX_CHART_GROUPS = 40
 
@@ -61,20 +64,21 @@ grouping = page_params.choice(
     format_func=lambda key: GROUP_LABELS[key],
 )
 label_column, by = GROUPINGS[grouping or "course"]
-rates = completion_table(context.filtered, by=by, policy=policy)
+rates = page_report(REPORT_OF[grouping or "course"], context, policy=policy)
 groups = rates.filter(~pl.col("is_total")).height
 if groups > MAX_CHART_GROUPS:
     st.info(
         f"{groups} groups are too many to chart legibly: the table lists them all. "
         "Narrow the filter (e.g. one course) to chart them."
     )
-    table_panel(rates, title="Completion rates", key="completion_rates")
+    table_panel(rates, title="Completion rates", key="completion_rates", reorder=False)
 else:
     chart_panel(
         completion_rate_chart(rates, by=label_column),
         rates,
         title=f"Completion rate by {GROUP_LABELS[grouping or 'course'].lower()}",
         key="completion_rates",
+        reorder=False,
     )
     chart_panel(
         status_composition_chart(rates, by=label_column),
@@ -82,6 +86,7 @@ else:
         title=f"Enrollment status by {GROUP_LABELS[grouping or 'course'].lower()}",
         key="completion_status",
         caption="Share of each group's enrollments by status now (the table is the same).",
+        reorder=False,
     )
 
 st.subheader("Cohort completion within normal time")
@@ -90,22 +95,26 @@ st.caption(
     "normal time (end date - start date). A window is shown only once it has passed at the "
     "extract date; younger cohorts are marked 'in progress', never shown with a low rate."
 )
-windows = cohort_windows_table(
-    context.filtered, context.dataset.cohorts, as_of=context.as_of, policy=policy
-)
+windows = page_report("cohort-windows", context, policy=policy)
 cohort_count = windows.get_column("cohort_uuid").n_unique()
 if cohort_count > MAX_CHART_GROUPS:
     st.info(
         f"{cohort_count} cohorts are too many to chart legibly: the table lists them all. "
         "Filter to a course or a few cohorts to chart them."
     )
-    table_panel(windows, title="Cohort completion within normal time", key="completion_windows")
+    table_panel(
+        windows,
+        title="Cohort completion within normal time",
+        key="completion_windows",
+        reorder=False,
+    )
 else:
     chart_panel(
         cohort_window_chart(windows),
         windows,
         title="Cohort completion within normal time",
         key="completion_windows",
+        reorder=False,
     )
 
 st.subheader("Cumulative incidence since enrollment")

@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboard.app.correction_forms import OPEN
 from dashboard.app.disclosure import app_policy, show_policy
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import chart_panel, row_extract
-from dashboard.app.published import data_quality_table
 from dashboard.app.runtime import page_context
 from dashboard.charts import data_quality_chart
 from dashboard.metrics import QUALITY_CHECKS, data_quality_rows
@@ -30,7 +30,8 @@ if policy is DisclosurePolicy.PUBLIC and not context.source.editing:
         "they are shown to editors only."
     )
     st.stop()
-summary = data_quality_table(context.filtered, context.dataset.cohorts, as_of=context.as_of)
+# Records, not outcomes: always the internal report (never a public one), shown to those above.
+summary = page_report("data-quality", context, policy=DisclosurePolicy.INTERNAL)
 chart_panel(
     data_quality_chart(summary),
     summary,
@@ -40,6 +41,7 @@ chart_panel(
     "outcomes. Editors see the rows below.",
     hidden_small=True,
     omit=("check",),  # the check's id: its label says the same to a reader (the CSV keeps both)
+    reorder=False,
 )
 
 if not context.source.editing:

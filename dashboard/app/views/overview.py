@@ -7,8 +7,9 @@ import streamlit as st
 
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.kpis import TIME_CAVEAT, overview_kpis
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import chart_panel
-from dashboard.app.published import completion_table, filter_vs_all_table
+from dashboard.app.published import filter_vs_all_table
 from dashboard.app.runtime import page_context
 from dashboard.charts import completion_rate_chart
 
@@ -66,11 +67,12 @@ if context.filters.active:
     )
 
 st.subheader("Completion by intake year")
-by_year = completion_table(context.filtered, by=["intake_year"], policy=policy)
+by_year = page_report("completion-by-intake-year", context, policy=policy)
 chart_panel(
     completion_rate_chart(by_year, by="intake_year"),
     by_year,
     title="Completion rate by intake year",
     key="overview_by_year",
     caption="Recent intake years include students who may still complete.",
+    reorder=False,
 )
