@@ -11,7 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from playwright.sync_api import Page
+
+from dashboard.cli import main
 
 from ..publication.small_tenant import small_tenant_sandbox
 from .conftest import ENTRY, ROOT, _free_port, _wait_until_healthy
@@ -23,8 +26,9 @@ CHART = '[data-testid="stVegaLiteChart"] svg.marks'
 
 
 @pytest.fixture
-def small_dashboard(tmp_path: Path) -> Iterator[str]:
-    """`streamlit run` of the dashboard on the small tenant (internal policy, the default)."""
+def small_dashboard(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """`streamlit run` of the dashboard on the small tenant (internal policy, the default), and
+    the settings it reads (for the CLI to read the same cached extract)."""
     with small_tenant_sandbox(tmp_path / "sandbox.db") as tenant:
         env = {
             key: value
@@ -47,7 +51,7 @@ def small_dashboard(tmp_path: Path) -> Iterator[str]:
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_until_healthy(url, process, log)
-            yield url
+            yield url, tenant.env(tmp_path / "cache")
         finally:
             process.terminate()
             try:
@@ -57,8 +61,14 @@ def small_dashboard(tmp_path: Path) -> Iterator[str]:
                 process.wait(timeout=15)
 
 
-def test_completion_page_shows_each_course_rate(page: Page, small_dashboard: str) -> None:
-    page.goto(f"{small_dashboard}/completion", timeout=TIMEOUT_MS)
+def test_completion_page_shows_each_course_rate(
+    page: Page,
+    small_dashboard: tuple[str, dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, env = small_dashboard
+    page.goto(f"{url}/completion", timeout=TIMEOUT_MS)
     page.locator(CHART).first.wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("Disclosure policy: internal").first.wait_for(timeout=TIMEOUT_MS)
     # Each rate mark of the chart carries its values in its aria-label (Vega-Lite descriptions
@@ -86,3 +96,17 @@ def test_completion_page_shows_each_course_rate(page: Page, small_dashboard: str
     body = page.locator("body").inner_text()
     for label in ("n=40", "n=25", "n=84"):
         assert label in body
+
+    # The table's download is the export's bytes (same cached extract, no filter, internal).
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    downloaded = Path(download.value.path()).read_bytes()
+    for name in list(os.environ):
+        if name.startswith(("DOKSTAMP_", "ENROLLMENT_OUTCOMES_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        main, ["export", "completion-by-course", "-o", "export.csv"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert downloaded == (tmp_path / "export.csv").read_bytes()
