@@ -1,21 +1,20 @@
 """The dashboard's global filters: read from and written to URL query parameters, applied to frames.
 
 The URL is the state (as in Datasette): every filter is a repeated query parameter, so a link
-reproduces the view. Parsing is forgiving (a value that is not valid for its filter is dropped,
-never an error page) and the result is canonical (sorted, without duplicates), so
+reproduces the view. The model is the publication layer's one ``Filters`` (the export's too);
+the page parses its URL forgivingly (a value that is not valid for its filter is dropped, never
+an error page) and the result is canonical (sorted, without duplicates), so
 ``to_query_params(parse_query_params(p))`` is stable.
 """
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.publication.filters import MODALITIES, Filters
 
 __all__ = [
     "FILTER_PARAMS",
@@ -29,7 +28,8 @@ __all__ = [
     "to_query_params",
 ]
 
-# Query parameter name of each filter, in the order they appear in the sidebar and the URL.
+# Query parameter of each sidebar filter, in the order they appear in the sidebar and the URL
+# (the filter model, ``dashboard.publication.filters.Filters``, also has ``student`` for exports).
 FILTER_PARAMS: Mapping[str, str] = {
     "courses": "course",
     "cohorts": "cohort",
@@ -37,96 +37,29 @@ FILTER_PARAMS: Mapping[str, str] = {
     "intake_years": "intake",
     "modalities": "modality",
 }
-MODALITIES = ("presential", "remote", "hybrid")
-_YEAR = re.compile(r"^\d{4}$")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The active filter: each field is the set of allowed values; an empty tuple means all."""
-
-    courses: tuple[str, ...] = ()
-    cohorts: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    intake_years: tuple[int, ...] = ()
-    modalities: tuple[str, ...] = ()
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter narrows the data."""
-        return any(getattr(self, field.name) for field in fields(self))
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _canonical(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted({value.strip() for value in values if value.strip()}))
-
-
-def _values(params: Mapping[str, str | Sequence[str]], name: str) -> list[str]:
-    raw = params.get(name, ())
-    if isinstance(raw, str):
-        raw = [raw]
-    # Also accept comma-separated values, a form people type by hand into a URL.
-    return [part for value in raw for part in value.split(",")]
 
 
 def parse_query_params(params: Mapping[str, str | Sequence[str]]) -> Filters:
-    """Filters from query parameters (a value or a list of values per name); invalid values dropped.
+    """Filters from the page URL's query parameters; a value that is not valid is dropped.
 
     Examples
     --------
     >>> parse_query_params({"status": ["completed", "bogus"], "intake": "2024"})
-    Filters(courses=(), cohorts=(), statuses=('completed',), intake_years=(2024,), modalities=())
+    Filters(courses=(), cohorts=(), statuses=('completed',), intake_years=(2024,), \
+modalities=(), students=())
     """
-    courses = _canonical(v.lower() for v in _values(params, "course") if _is_uuid(v.strip()))
-    cohorts = _canonical(v.lower() for v in _values(params, "cohort") if _is_uuid(v.strip()))
-    statuses = _canonical(v for v in _values(params, "status") if v.strip() in COMPLETION_STATUSES)
-    modalities = _canonical(v for v in _values(params, "modality") if v.strip() in MODALITIES)
-    years = tuple(
-        sorted({int(v.strip()) for v in _values(params, "intake") if _YEAR.match(v.strip())})
-    )
-    return Filters(
-        courses=courses,
-        cohorts=cohorts,
-        statuses=statuses,
-        intake_years=years,
-        modalities=modalities,
-    )
+    sidebar = {name: params[name] for name in FILTER_PARAMS.values() if name in params}
+    return Filters.from_query_params(sidebar, strict=False)
 
 
 def to_query_params(filters: Filters) -> dict[str, list[str]]:
     """Query parameters for ``filters``: a repeated parameter per active filter, none for "all"."""
-    params: dict[str, list[str]] = {}
-    for attribute, name in FILTER_PARAMS.items():
-        values = getattr(filters, attribute)
-        if values:
-            params[name] = [str(value) for value in values]
-    return params
+    return filters.to_query_params()
 
 
 def apply_filters(enrollments: pl.DataFrame, filters: Filters) -> pl.DataFrame:
     """Rows of ``enrollments`` (with ``intake_year`` and ``modality``) that pass ``filters``."""
-    conditions: list[pl.Expr] = []
-    if filters.courses:
-        conditions.append(pl.col("course_uuid").is_in(filters.courses))
-    if filters.cohorts:
-        conditions.append(pl.col("cohort_uuid").is_in(filters.cohorts))
-    if filters.statuses:
-        conditions.append(pl.col("completion_status").cast(pl.String).is_in(filters.statuses))
-    if filters.intake_years:
-        conditions.append(pl.col("intake_year").is_in(filters.intake_years))
-    if filters.modalities:
-        conditions.append(pl.col("modality").is_in(filters.modalities))
-    if not conditions:
-        return enrollments
-    return enrollments.filter(*conditions)
+    return filters.apply(enrollments)
 
 
 @dataclass(frozen=True)

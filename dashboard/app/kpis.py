@@ -26,7 +26,7 @@ from dashboard.app.published import (
     time_to_completion_table,
 )
 from dashboard.charts.placeholders import PROTECTED, is_small_group_note, placeholder
-from dashboard.metrics import MIN_CELL
+from dashboard.publication import DEFAULT_POLICY, MIN_CELL, DisclosurePolicy
 
 __all__ = [
     "KPI_CHANGE_DEFINITION",
@@ -130,19 +130,21 @@ def comparison_years(enrollments: pl.DataFrame, *, as_of: datetime) -> KpiCompar
     return KpiComparison(latest=latest, previous=latest - 1)
 
 
-def _published(enrollments: pl.DataFrame, *, by: list[str], min_cell: int) -> pl.DataFrame:
+def _published(
+    enrollments: pl.DataFrame, *, by: list[str], min_cell: int, policy: DisclosurePolicy
+) -> pl.DataFrame:
     """Rates, grade summary and time to completion side by side, each published on its own
     (with each table's suppression note: ``rates_note``, ``grades_note``, ``days_note``)."""
-    rates = completion_table(enrollments, by=by, min_cell=min_cell).select(
+    rates = completion_table(enrollments, by=by, min_cell=min_cell, policy=policy).select(
         *by, "n", "enrolled", *_RATE_COLUMNS, pl.col("suppression_note").alias("rates_note")
     )
-    grades = grade_summary_table(enrollments, by=by, min_cell=min_cell).select(
+    grades = grade_summary_table(enrollments, by=by, min_cell=min_cell, policy=policy).select(
         *by,
         pl.col("median").alias("median_grade"),
         "n_graded",
         pl.col("suppression_note").alias("grades_note"),
     )
-    days = time_to_completion_table(enrollments, by=by, min_cell=min_cell).select(
+    days = time_to_completion_table(enrollments, by=by, min_cell=min_cell, policy=policy).select(
         *by, "median_days", "n_completers", pl.col("suppression_note").alias("days_note")
     )
     if not by:
@@ -188,7 +190,11 @@ def _row(frame: pl.DataFrame, year: int | None) -> Mapping[str, Any]:
 
 
 def overview_kpis(
-    enrollments: pl.DataFrame, *, as_of: datetime, min_cell: int = MIN_CELL
+    enrollments: pl.DataFrame,
+    *,
+    as_of: datetime,
+    min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> list[Kpi]:
     """The Overview KPIs for ``enrollments`` (filtered, with ``intake_year``).
 
@@ -196,7 +202,7 @@ def overview_kpis(
     dropout rate, median grade (graded enrollments) and median days to completion (completers
     only), each with its n and its change between the last two complete intake years.
     """
-    overall = _row(_published(enrollments, by=[], min_cell=min_cell), None)
+    overall = _row(_published(enrollments, by=[], min_cell=min_cell, policy=policy), None)
     years = comparison_years(enrollments, as_of=as_of)
     note = f"{years.latest} vs {years.previous} intake" if years else None
     change_help = (
@@ -211,7 +217,7 @@ def overview_kpis(
         # The by-year tables of every intake year, as the pages publish them (completion by
         # intake year, grades and time to completion by intake year): a pair of years suppressed
         # on its own would hide other cells, and its values beside the pages' could reveal one.
-        by_year = _published(enrollments, by=["intake_year"], min_cell=min_cell)
+        by_year = _published(enrollments, by=["intake_year"], min_cell=min_cell, policy=policy)
         latest, previous = _row(by_year, years.latest), _row(by_year, years.previous)
 
     rates_note = overall.get("rates_note")

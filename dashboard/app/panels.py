@@ -55,7 +55,8 @@ def table_download(table: pl.DataFrame, *, title: str, key: str) -> None:
         on_click="ignore",
         icon=":material/download:",
         help="The table shown beside the chart, as published: hidden cells are empty, with "
-        "suppressed and suppression_note columns, and every column of the metric.",
+        "suppressed and suppression_note columns, and every column of the metric (a report's "
+        "download is what enrollment-outcomes export writes with the same filters and policy).",
     )
 
 
@@ -100,10 +101,13 @@ def chart_panel(
     total_label: str = TOTAL_LABEL,
     hidden_small: bool = False,
     omit: Sequence[str] = (),
+    reorder: bool = True,
 ) -> None:
     """Chart on the left with its notes under it; its numbers table and the table's CSV download
-    on the right. ``total_label``, ``hidden_small``, ``omit``: see ``table_view``."""
-    table = reader_order(table)
+    on the right. ``total_label``, ``hidden_small``, ``omit``: see ``table_view``. ``reorder``:
+    identifiers last (False for a catalog report, whose CSV keeps the export's column order)."""
+    if reorder:
+        table = reader_order(table)
     chart, notes = split_subtitle(chart)
     chart_column, table_column = st.columns(2, gap="medium")
     with chart_column:
@@ -120,10 +124,17 @@ def chart_panel(
 
 
 def table_panel(
-    table: pl.DataFrame, *, title: str, key: str, total_label: str = TOTAL_LABEL
+    table: pl.DataFrame,
+    *,
+    title: str,
+    key: str,
+    total_label: str = TOTAL_LABEL,
+    reorder: bool = True,
 ) -> None:
-    """A published table without a chart, with its CSV download."""
-    table = reader_order(table)
+    """A published table without a chart, with its CSV download (``reorder``: see
+    ``chart_panel``)."""
+    if reorder:
+        table = reader_order(table)
     published_table(table, key=key, total_label=total_label)
     table_download(table, title=title, key=key)
 

@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.app.dataset import Dataset
+from dashboard.app.disclosure import app_policy
 from dashboard.app.global_filters import (
     FILTER_PARAMS,
     Filters,
@@ -24,6 +25,7 @@ from dashboard.app.global_filters import (
 from dashboard.app.published import filter_vs_all_table
 from dashboard.charts.placeholders import placeholder
 from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.publication import DEFAULT_POLICY, DisclosurePolicy
 
 __all__ = [
     "WIDGET_KEYS",
@@ -130,14 +132,16 @@ def render_filters(dataset: Dataset) -> Filters:
     return filters
 
 
-def scope_counts(filtered: pl.DataFrame, all_: pl.DataFrame) -> tuple[str, str]:
+def scope_counts(
+    filtered: pl.DataFrame, all_: pl.DataFrame, *, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> tuple[str, str]:
     """The filter's n and all enrollments' n as published ("n = 523", or "n<10" when withheld).
 
     Both come from the filter-vs-all table the Overview shows (``filter_vs_all_table``), so the
     sidebar hides what that table hides: a filter under the minimum cell size, and a filter whose
     complement (all minus the filter) is small, which subtracting it from all would reveal.
     """
-    table = filter_vs_all_table(filtered, all_)
+    table = filter_vs_all_table(filtered, all_, policy=policy)
     published = dict(zip(table.get_column("scope").to_list(), table.get_column("n"), strict=True))
     notes = dict(
         zip(table.get_column("scope").to_list(), table.get_column("suppression_note"), strict=True)
@@ -153,7 +157,7 @@ def scope_counts(filtered: pl.DataFrame, all_: pl.DataFrame) -> tuple[str, str]:
 def render_scope(filters: Filters, dataset: Dataset, *, filtered: pl.DataFrame) -> None:
     """Say what the filter selects, beside "all", each with its published n (plain text, never
     Markdown)."""
-    filtered_n, all_n = scope_counts(filtered, dataset.enrollments)
+    filtered_n, all_n = scope_counts(filtered, dataset.enrollments, policy=app_policy())
     with st.sidebar:
         st.divider()
         if filters.active:

@@ -16,7 +16,14 @@ import polars as pl
 from dashboard.charts import ChartSpec, apply_theme, no_data_chart
 from dashboard.charts.placeholders import PROTECTED, SMALL_GROUP, placeholder
 from dashboard.charts.theme import COUNT_FORMAT, OKABE_ITO, STATUS_COLOURS
-from dashboard.metrics import MIN_CELL, rate_with_interval, suppress_small_cells
+from dashboard.metrics import rate_with_interval
+from dashboard.publication import (
+    DEFAULT_POLICY,
+    MIN_CELL,
+    DisclosurePolicy,
+    group_layout,
+    publish,
+)
 
 __all__ = [
     "CERTIFICATE_COVERAGE_DEFINITION",
@@ -112,6 +119,7 @@ def certificate_coverage(
     *,
     by: Sequence[str] = (),
     min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> pl.DataFrame:
     """Per group and overall: completed n, with / without certificate, coverage with interval.
 
@@ -142,13 +150,19 @@ def certificate_coverage(
     table = pl.concat(parts).with_columns(
         rate_with_interval("certified_rate", "with_certificate", "n")
     )
-    return suppress_small_cells(
+    # With no grouping the one row is the total: there are no parts to add up.
+    total: pl.Expr | bool = pl.col("is_total") if keys else False
+    return publish(
         table,
+        "certificate_coverage",
+        policy=policy,
         min_cell=min_cell,
-        count_columns=_COUNTS,
-        rate_columns={"certified_rate": "with_certificate"},
-        # With no grouping the one row is the total: there are no parts to add up.
-        total_row=pl.col("is_total") if keys else False,
+        public_layout={
+            "count_columns": _COUNTS,
+            "rate_columns": {"certified_rate": "with_certificate"},
+            "total_row": total,
+        },
+        internal_layout=group_layout("certificate_coverage", total_row=total),
     )
 
 

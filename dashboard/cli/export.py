@@ -16,6 +16,8 @@ from dashboard.data import load_cohorts, load_enrollments, page_progress
 from dashboard.data.corrections import CorrectionsLogError, read_corrections_log
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.data.source import DataSource
+from dashboard.publication import MIN_CELL, DisclosurePolicy
+from dashboard.publication.filters import MODALITIES
 from dashboard.reports import (
     REPORTS,
     ReportError,
@@ -138,13 +140,31 @@ def _source(*, demo: bool) -> Iterator[DataSource]:
     metavar="|".join(COMPLETION_STATUSES),
     help="Only enrollments with this completion status.",
 )
+@click.option(
+    "--intake", "intake_years", multiple=True, metavar="YEAR", help="Only this intake year."
+)
+@click.option(
+    "--modality",
+    "modalities",
+    multiple=True,
+    metavar="|".join(MODALITIES),
+    help="Only enrollments whose cohort has this modality.",
+)
 @click.option("--student", "students", multiple=True, metavar="UUID", help="Only this student.")
+@click.option(
+    "--policy",
+    type=click.Choice([policy.value for policy in DisclosurePolicy], case_sensitive=False),
+    default=None,
+    help="Disclosure policy (metrics.md §6): internal (default for aggregate reports: the "
+    "minimum applies to each group), public (reports that leave the institution: no small "
+    "count, nothing recoverable), none (student-level reports, their only policy).",
+)
 @click.option(
     "--min-cell",
     type=click.IntRange(min=1),
-    default=10,
+    default=MIN_CELL,
     show_default=True,
-    help="Smallest count published in aggregate reports.",
+    help="The policy's minimum cell size.",
 )
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark (for Excel).")
 @click.option("--refresh", is_flag=True, help="Read the API now instead of a fresh cache.")
@@ -157,7 +177,10 @@ def export(
     courses: tuple[str, ...],
     cohorts: tuple[str, ...],
     statuses: tuple[str, ...],
+    intake_years: tuple[str, ...],
+    modalities: tuple[str, ...],
     students: tuple[str, ...],
+    policy: str | None,
     min_cell: int,
     bom: bool,
     refresh: bool,
@@ -166,13 +189,22 @@ def export(
     """Write REPORT as CSV (UTF-8, ISO dates, formula-safe) to FILE, or to stdout with -o -."""
     try:
         filters = ReportFilters.parse(
-            courses=courses, cohorts=cohorts, statuses=statuses, students=students
+            courses=courses,
+            cohorts=cohorts,
+            statuses=statuses,
+            intake_years=intake_years,
+            modalities=modalities,
+            students=students,
         )
     except ReportFilterError as error:
         raise click.BadParameter(str(error), param_hint="filter") from error
     spec = REPORTS[report]
     if filters.active and not spec.takes_filters:
         raise click.BadParameter(f"{report} takes no filters", param_hint="filter")
+    try:
+        chosen = spec.checked_policy(policy)
+    except ReportError as error:
+        raise click.BadParameter(str(error), param_hint="--policy") from error
     target = _checked_output(output)
 
     with _source(demo=demo) as source, _api_errors():
@@ -198,6 +230,7 @@ def export(
             filters=filters,
             as_of=enrollments.fetched_at,
             min_cell=min_cell,
+            policy=chosen,
             bom=bom,
         )
     except ReportError as error:
@@ -219,8 +252,12 @@ def _help_with_reports() -> str:
     lines += [f"  {name:<22} {spec.description}" for name, spec in REPORTS.items()]
     lines += [
         "",
-        "Aggregate reports are suppressed like the dashboard: counts below --min-cell, and "
-        "whatever would reveal them, are empty with suppressed=true (never 0). Filters can be "
+        "Aggregate reports are published under --policy like the dashboard: hidden values are "
+        "empty with suppressed=true (never 0), and the last column, policy, names the policy. "
+        "internal hides groups under --min-cell (and a complement where a total would give one "
+        "away); public hides every count under --min-cell and whatever would reveal it, and "
+        "codes extreme hidden rates as bands. data-quality shows every count and is never "
+        "public. Filters can be "
         "repeated (--status completed --status dropped). Settings come from the environment and "
         f"{SECRETS_FILE} [{SECRETS_SECTION}]; the data is read through the same cache as the "
         "dashboard.",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -18,6 +19,8 @@ from dashboard.metrics.timeline import TIMELINE_COLUMNS, cohort_timeline, timeli
 TIMELINE_CELLS = ("new_enrollments", "completions", "active")
 _STATUSES = ("completed", "dropped", "enrolled")
 _NOTE = "small counts hidden"
+Grain = Literal["month", "quarter", "year", "cumulative"]
+GRAINS: tuple[Grain, ...] = ("month", "quarter", "year", "cumulative")
 
 
 def published_cohort_timeline(
@@ -26,6 +29,7 @@ def published_cohort_timeline(
     *,
     as_of: datetime,
     min_cell: int = MIN_CELL,
+    grain: Grain = "month",
 ) -> pl.DataFrame:
     """``cohort_timeline`` with every count that is small, or would reveal one, hidden.
 
@@ -41,6 +45,11 @@ def published_cohort_timeline(
     small rest of a total can be worked out exactly from the shown cells, and hides no cell the
     shown cells still determine.
 
+    ``grain`` counts by calendar quarter or year instead of month (``month`` is then the first
+    day of the period; ``active`` the headcount at the end of its last month), or
+    ``cumulative``: one row per cohort at its last month, with every enrollment and completion
+    so far and the headcount now.
+
     Returns
     -------
     pl.DataFrame
@@ -50,9 +59,16 @@ def published_cohort_timeline(
     """
     if min_cell < 1:
         raise InvalidOptionError(f"min_cell must be at least 1, got {min_cell}")
+    if grain not in GRAINS:
+        raise InvalidOptionError(f"grain must be one of {', '.join(GRAINS)}, got {grain!r}")
     as_of = as_utc(as_of)
-    timeline = cohort_timeline(enrollments, cohorts, as_of=as_of)
-    model = _Model.build(timeline_entries(enrollments, as_of=as_of), min_cell=min_cell)
+    monthly = cohort_timeline(enrollments, cohorts, as_of=as_of)
+    timeline = coarsen_timeline(monthly, grain=grain)
+    entries = timeline_entries(enrollments, as_of=as_of)
+    if grain == "cumulative":
+        last = monthly.group_by("cohort_uuid").agg(pl.col("month").max().alias("_last"))
+        entries = entries.join(last, on="cohort_uuid", how="left")
+    model = _Model.build(entries, min_cell=min_cell, period=_PERIODS[grain])
     cells = model.add_timeline(timeline)
     hidden = protect(model.quantities, model.atom_values, min_cell=min_cell)
     masks = {column: [False] * timeline.height for column in TIMELINE_CELLS}
@@ -68,6 +84,84 @@ def published_cohort_timeline(
         pl.Series("suppressed", suppressed, dtype=pl.Boolean),
         pl.Series("suppression_note", [_NOTE if s else None for s in suppressed], dtype=pl.String),
     ).select(*TIMELINE_COLUMNS, "suppressed", "suppression_note")
+
+
+def coarsened_cohort_timeline(
+    enrollments: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    *,
+    as_of: datetime,
+    min_cell: int = MIN_CELL,
+    grains: Sequence[Grain] = GRAINS,
+) -> pl.DataFrame:
+    """Each cohort's timeline at the finest of ``grains`` where nothing is hidden.
+
+    A time series falls back to a coarser grain before it hides a point (metrics.md §6, public):
+    per cohort, months where no count is hidden, else quarters, else years, else the cumulative
+    row (published with its hidden counts when even that is not enough); ``grain`` (before
+    ``suppressed``) says which. Each cohort is
+    protected at its grain with its own enrollments (``published_cohort_timeline``); a cohort's
+    counts are never shown at two grains, so one grain cannot be subtracted from another.
+    """
+    chosen: dict[str, pl.DataFrame] = {}
+    order: list[str] = []
+    for at, grain in enumerate(grains):
+        table = published_cohort_timeline(
+            enrollments, cohorts, as_of=as_of, min_cell=min_cell, grain=grain
+        ).with_columns(pl.lit(grain).alias("grain"))
+        table = table.select(*TIMELINE_COLUMNS, "grain", "suppressed", "suppression_note")
+        last = at == len(grains) - 1
+        for (cohort,), rows in table.partition_by(
+            "cohort_uuid", as_dict=True, maintain_order=True
+        ).items():
+            key = str(cohort)
+            if key not in order:
+                order.append(key)
+            if key in chosen:
+                continue
+            if last or not rows.get_column("suppressed").any():
+                chosen[key] = rows
+    if not chosen:  # no cohort at all: the (empty) table at the coarsest grain
+        return table
+    return pl.concat([chosen[key] for key in order if key in chosen])
+
+
+def coarsen_timeline(monthly: pl.DataFrame, *, grain: Grain) -> pl.DataFrame:
+    """A monthly ``cohort_timeline`` added up by quarter, year, or into one cumulative row."""
+    if grain == "month":
+        return monthly
+    if grain == "cumulative":
+        period = pl.col("month").max().over("cohort_uuid")
+    else:
+        period = pl.col("month").dt.truncate("1q" if grain == "quarter" else "1y")
+    return (
+        monthly.sort("cohort_uuid", "month")
+        .with_columns(period.alias("_period"))
+        .group_by("cohort_uuid", "_period", maintain_order=True)
+        .agg(
+            pl.col("cohort_code").first(),
+            pl.col("new_enrollments").sum(),
+            pl.col("completions").sum(),
+            pl.col("drops").first(),
+            pl.col("active").last(),
+        )
+        .rename({"_period": "month"})
+        .select(TIMELINE_COLUMNS)
+        .sort("cohort_code", "cohort_uuid", "month")
+    )
+
+
+def _month(column: pl.Expr) -> pl.Expr:
+    return column.dt.month_start().cast(pl.Date)
+
+
+_PERIODS: dict[Grain, Callable[[pl.Expr], pl.Expr]] = {
+    "month": _month,
+    "quarter": lambda column: _month(column).dt.truncate("1q"),
+    "year": lambda column: _month(column).dt.truncate("1y"),
+    # Every event of a cohort falls in its one cumulative period (its last month).
+    "cumulative": lambda column: pl.when(column.is_not_null()).then(pl.col("_last")),
+}
 
 
 @dataclass(frozen=True)
@@ -92,14 +186,21 @@ class _Model:
     _shown: dict[frozenset[int], tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, entries: pl.DataFrame, *, min_cell: int) -> _Model:
-        """Atoms of every cohort, and the cohort totals published elsewhere."""
+    def build(
+        cls,
+        entries: pl.DataFrame,
+        *,
+        min_cell: int,
+        period: Callable[[pl.Expr], pl.Expr] = _month,
+    ) -> _Model:
+        """Atoms of every cohort (entry and completion by ``period``), and the cohort totals
+        published elsewhere."""
         model = cls(min_cell)
         grouped = (
             entries.group_by(
                 "cohort_uuid",
-                pl.col("_in").dt.month_start().cast(pl.Date).alias("entry"),
-                pl.col("_done").dt.month_start().cast(pl.Date).alias("completion"),
+                period(pl.col("_in")).alias("entry"),
+                period(pl.col("_done")).alias("completion"),
                 "completion_status",
                 "placed",
             )

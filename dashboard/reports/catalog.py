@@ -14,13 +14,20 @@ from typing import Literal
 
 import polars as pl
 
-from dashboard.metrics import MIN_CELL, MetricsError
+from dashboard.metrics import MetricsError, with_groupings
+from dashboard.publication import (
+    MIN_CELL,
+    DisclosurePolicy,
+    InvalidPolicyError,
+    completion_table,
+)
+from dashboard.publication.filters import Filters
+from dashboard.publication.labels import with_policy_column
 from dashboard.reports.cohort_windows import cohort_windows
 from dashboard.reports.completion import completion_by_cohort, completion_by_course
 from dashboard.reports.csv_format import frame_to_csv
 from dashboard.reports.durations import completion_curves, time_to_completion_by_course
 from dashboard.reports.errors import ReportInputError, UnknownReportError
-from dashboard.reports.filters import ReportFilters
 from dashboard.reports.grades import grade_distribution, grade_summary_by_course
 from dashboard.reports.records import corrections_log, data_quality_report, enrollment_rows
 from dashboard.reports.timeline import cohort_timeline_report
@@ -39,6 +46,7 @@ class ReportInputs:
     corrections: pl.DataFrame | None
     as_of: datetime
     min_cell: int
+    policy: DisclosurePolicy
     pass_mark: float
     windows: tuple[int, ...]
     course_normal_time_days: Mapping[str, int] | None
@@ -56,11 +64,52 @@ class Report:
     build: Callable[[ReportInputs], pl.DataFrame]
     needs_corrections: bool = False
     takes_filters: bool = True
+    records_only: bool = False  # counts about records (data quality): never a public report
+    needs_groupings: bool = False  # reads intake_year / modality (added from the cohorts)
 
     @property
     def suppressed(self) -> bool:
-        """Aggregate reports pass through small-cell suppression; student-level ones do not."""
+        """Aggregate reports pass through the disclosure policy; student-level ones do not."""
         return self.level == "aggregate"
+
+    @property
+    def default_policy(self) -> DisclosurePolicy:
+        """internal for aggregate reports, none for student-level rows."""
+        return DisclosurePolicy.INTERNAL if self.suppressed else DisclosurePolicy.NONE
+
+    def checked_policy(self, policy: DisclosurePolicy | str | None) -> DisclosurePolicy:
+        """The policy this report is built under (``None``: its default); a clear error where
+        the report cannot honour it."""
+        if policy is None:
+            return self.default_policy
+        try:
+            chosen = DisclosurePolicy.parse(policy)
+        except InvalidPolicyError as error:
+            raise ReportInputError(str(error)) from error
+        if not self.suppressed and chosen is not DisclosurePolicy.NONE:
+            raise ReportInputError(
+                f"{self.name} is student-level (rows, not aggregates): it is exported under "
+                f"policy none only, never {chosen.value}"
+            )
+        if self.records_only and chosen is DisclosurePolicy.PUBLIC:
+            raise ReportInputError(
+                f"{self.name} counts records for those who fix the data and shows every count "
+                "(zeros too): it is not a public report; use --policy internal"
+            )
+        return chosen
+
+
+def _completion_by(column: str) -> Callable[[ReportInputs], pl.DataFrame]:
+    """Completion and dropout rates per value of a derived grouping, then the overall row."""
+
+    def build(inputs: ReportInputs) -> pl.DataFrame:
+        table = completion_table(
+            inputs.enrollments, by=[column], min_cell=inputs.min_cell, policy=inputs.policy
+        )
+        groups = table.filter(~pl.col("is_total")).sort(column, nulls_last=True)
+        return pl.concat([groups, table.filter(pl.col("is_total"))])
+
+    return build
 
 
 def _corrections(inputs: ReportInputs) -> pl.DataFrame:
@@ -76,14 +125,33 @@ _REPORTS = (
         "Completion and dropout rates per course with n and 95% Wilson intervals, then all "
         "courses.",
         "aggregate",
-        lambda i: completion_by_course(i.enrollments, min_cell=i.min_cell),
+        lambda i: completion_by_course(i.enrollments, min_cell=i.min_cell, policy=i.policy),
     ),
     Report(
         "completion-by-cohort",
         "Completion by cohort",
         "Completion and dropout rates per cohort (course, modality, planned dates), then all.",
         "aggregate",
-        lambda i: completion_by_cohort(i.enrollments, i.cohorts, min_cell=i.min_cell),
+        lambda i: completion_by_cohort(
+            i.enrollments, i.cohorts, min_cell=i.min_cell, policy=i.policy
+        ),
+    ),
+    Report(
+        "completion-by-intake-year",
+        "Completion by intake year",
+        "Completion and dropout rates per intake year (calendar year of enrollment, UTC), then "
+        "all.",
+        "aggregate",
+        _completion_by("intake_year"),
+        needs_groupings=True,
+    ),
+    Report(
+        "completion-by-modality",
+        "Completion by modality",
+        "Completion and dropout rates per modality of the enrollment's cohort, then all.",
+        "aggregate",
+        _completion_by("modality"),
+        needs_groupings=True,
     ),
     Report(
         "cohort-windows",
@@ -96,6 +164,7 @@ _REPORTS = (
             i.cohorts,
             as_of=i.as_of,
             min_cell=i.min_cell,
+            policy=i.policy,
             windows=i.windows,
             course_normal_time_days=i.course_normal_time_days,
             exclusions=i.exclusions,
@@ -106,7 +175,7 @@ _REPORTS = (
         "Grade distribution",
         "Graded enrollments per 0.5-wide grade bin, per course.",
         "aggregate",
-        lambda i: grade_distribution(i.enrollments, min_cell=i.min_cell),
+        lambda i: grade_distribution(i.enrollments, min_cell=i.min_cell, policy=i.policy),
     ),
     Report(
         "grade-summary",
@@ -115,7 +184,7 @@ _REPORTS = (
         "mark.",
         "aggregate",
         lambda i: grade_summary_by_course(
-            i.enrollments, min_cell=i.min_cell, pass_mark=i.pass_mark
+            i.enrollments, min_cell=i.min_cell, pass_mark=i.pass_mark, policy=i.policy
         ),
     ),
     Report(
@@ -123,7 +192,7 @@ _REPORTS = (
         "Time to completion",
         "Median and quartiles of days from enrollment to completion per course (completers only).",
         "aggregate",
-        lambda i: time_to_completion_by_course(i.enrollments, min_cell=i.min_cell),
+        lambda i: time_to_completion_by_course(i.enrollments, min_cell=i.min_cell, policy=i.policy),
     ),
     Report(
         "completion-curves",
@@ -131,7 +200,9 @@ _REPORTS = (
         "Share completed by days since enrollment per course (Aalen-Johansen, censored at the "
         "extract date).",
         "aggregate",
-        lambda i: completion_curves(i.enrollments, as_of=i.as_of, min_cell=i.min_cell),
+        lambda i: completion_curves(
+            i.enrollments, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy
+        ),
     ),
     Report(
         "cohort-timeline",
@@ -140,15 +211,16 @@ _REPORTS = (
         "planned window.",
         "aggregate",
         lambda i: cohort_timeline_report(
-            i.enrollments, i.cohorts, as_of=i.as_of, min_cell=i.min_cell
+            i.enrollments, i.cohorts, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy
         ),
     ),
     Report(
         "data-quality",
         "Data quality",
-        "How many enrollments fail each data-quality check.",
+        "How many enrollments fail each data-quality check (every count, zeros too).",
         "aggregate",
-        lambda i: data_quality_report(i.enrollments, i.cohorts, as_of=i.as_of, min_cell=i.min_cell),
+        lambda i: data_quality_report(i.enrollments, i.cohorts, as_of=i.as_of),
+        records_only=True,
     ),
     Report(
         "corrections-log",
@@ -178,8 +250,9 @@ def build_report(
     cohorts: pl.DataFrame,
     as_of: datetime,
     corrections: pl.DataFrame | None = None,
-    filters: ReportFilters | None = None,
+    filters: Filters | None = None,
     min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str | None = None,
     pass_mark: float = 5.0,
     windows: Sequence[int] = (100, 150, 200),
     course_normal_time_days: Mapping[str, int] | None = None,
@@ -201,7 +274,11 @@ def build_report(
     filters
         Applied to the enrollment rows before anything is counted.
     min_cell
-        Smallest count published in aggregate reports (metrics.md §6); at least 1.
+        The minimum cell of the disclosure policy (metrics.md §6); at least 1.
+    policy
+        ``internal``, ``public`` or ``none`` (metrics.md §6); None: the report's default
+        (internal for aggregates, none for student-level rows). The frame's last column,
+        ``policy``, names it.
     pass_mark, windows, course_normal_time_days, exclusions
         Passed to the grade summary and the cohort-windows metric.
 
@@ -217,9 +294,16 @@ def build_report(
         raise UnknownReportError(f"unknown report {name!r}; reports: {', '.join(REPORTS)}")
     if min_cell < 1:
         raise ReportInputError(f"min_cell must be at least 1, got {min_cell}")
+    chosen = report.checked_policy(policy)
     active = filters is not None and filters.active
     if active and not report.takes_filters:
         raise ReportInputError(f"{name} takes no filters")
+    wanted = {"intake_year", "modality"}
+    needs = report.needs_groupings or (
+        filters is not None and bool(filters.intake_years or filters.modalities)
+    )
+    if needs and not wanted <= set(enrollments.columns):
+        enrollments = with_groupings(enrollments, cohorts)
     rows = filters.apply(enrollments) if filters is not None else enrollments
     inputs = ReportInputs(
         enrollments=rows,
@@ -227,15 +311,17 @@ def build_report(
         corrections=corrections,
         as_of=as_of,
         min_cell=min_cell,
+        policy=chosen,
         pass_mark=pass_mark,
         windows=tuple(windows),
         course_normal_time_days=course_normal_time_days,
         exclusions=exclusions,
     )
     try:
-        return report.build(inputs)
+        frame = report.build(inputs)
     except MetricsError as error:
         raise ReportInputError(f"{name}: {error}") from error
+    return with_policy_column(frame, chosen)
 
 
 def report_csv(
@@ -245,8 +331,9 @@ def report_csv(
     cohorts: pl.DataFrame,
     as_of: datetime,
     corrections: pl.DataFrame | None = None,
-    filters: ReportFilters | None = None,
+    filters: Filters | None = None,
     min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str | None = None,
     pass_mark: float = 5.0,
     windows: Sequence[int] = (100, 150, 200),
     course_normal_time_days: Mapping[str, int] | None = None,
@@ -262,6 +349,7 @@ def report_csv(
         corrections=corrections,
         filters=filters,
         min_cell=min_cell,
+        policy=policy,
         pass_mark=pass_mark,
         windows=windows,
         course_normal_time_days=course_normal_time_days,

@@ -7,11 +7,8 @@ from datetime import datetime
 
 import polars as pl
 
-from dashboard.metrics import (
-    cohort_completion_windows,
-    suppress_small_cells,
-    suppression_layout,
-)
+from dashboard.publication import MIN_CELL, DisclosurePolicy, cohort_windows_table
+from dashboard.publication.policy import DEFAULT_POLICY
 
 __all__ = ["cohort_windows"]
 
@@ -21,7 +18,8 @@ def cohort_windows(
     cohorts: pl.DataFrame,
     *,
     as_of: datetime,
-    min_cell: int = 10,
+    min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str = DEFAULT_POLICY,
     windows: Sequence[int] = (100, 150, 200),
     course_normal_time_days: Mapping[str, int] | None = None,
     exclusions: pl.DataFrame | None = None,
@@ -34,14 +32,13 @@ def cohort_windows(
     "no normal time"), matures_on, suppressed, suppression_note. The rate is only given for mature
     cohorts (status "shown"); small counts and what would reveal them are null, never 0.
     """
-    table = cohort_completion_windows(
+    return cohort_windows_table(
         enrollments,
         cohorts,
         as_of=as_of,
+        policy=policy,
+        min_cell=min_cell,
         windows=windows,
         course_normal_time_days=course_normal_time_days,
         exclusions=exclusions,
-    )
-    return suppress_small_cells(
-        table, min_cell=min_cell, **suppression_layout("cohort_completion_windows")
     )

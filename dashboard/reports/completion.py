@@ -1,10 +1,11 @@
-"""Completion reports: rates by course and by cohort, each with its overall row, suppressed."""
+"""Completion reports: rates by course and by cohort, each with its overall row, published."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from dashboard.metrics import completion_rates, suppress_small_cells
+from dashboard.publication import MIN_CELL, DisclosurePolicy, completion_table
+from dashboard.publication.policy import DEFAULT_POLICY
 
 __all__ = ["ALL_GROUPS", "NO_COHORT", "completion_by_cohort", "completion_by_course"]
 
@@ -12,10 +13,11 @@ ALL_GROUPS = "(all)"
 NO_COHORT = "(no cohort)"
 
 
-def _published_rates(enrollments: pl.DataFrame, *, by: list[str], min_cell: int) -> pl.DataFrame:
-    """completion_rates per group plus the overall row, suppressed together as one table."""
-    table = completion_rates(enrollments, by=by, total=True)
-    return suppress_small_cells(table, min_cell=min_cell, total_row=pl.col("is_total"))
+def _published_rates(
+    enrollments: pl.DataFrame, *, by: list[str], min_cell: int, policy: DisclosurePolicy | str
+) -> pl.DataFrame:
+    """completion_rates per group plus the overall row, published together as one table."""
+    return completion_table(enrollments, by=by, min_cell=min_cell, policy=policy)
 
 
 def _groups_then_total(frame: pl.DataFrame, *, order: list[str]) -> pl.DataFrame:
@@ -23,16 +25,24 @@ def _groups_then_total(frame: pl.DataFrame, *, order: list[str]) -> pl.DataFrame
     return pl.concat([groups, frame.filter(pl.col("is_total"))])
 
 
-def completion_by_course(enrollments: pl.DataFrame, *, min_cell: int = 10) -> pl.DataFrame:
+def completion_by_course(
+    enrollments: pl.DataFrame,
+    *,
+    min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str = DEFAULT_POLICY,
+) -> pl.DataFrame:
     """Completion and dropout rates per course with n and 95% Wilson intervals, then all courses.
 
     Columns: course_uuid, course_name, n, completed, dropped, enrolled, completion_rate,
     completion_rate_ci_low, completion_rate_ci_high, dropout_rate, dropout_rate_ci_low,
     dropout_rate_ci_high, is_total, suppressed, suppression_note. Rates are decimals in [0, 1].
     The last row (is_total, course_name "(all)") is every enrollment. Counts below ``min_cell``
-    and what would reveal them are null with ``suppressed`` true, never 0 (metrics.md §6).
+    and what would reveal them are null with ``suppressed`` true, never 0 (metrics.md §6), as
+    ``policy`` decides (the public policy adds ``completion_rate_band`` and ``dropout_rate_band``).
     """
-    published = _published_rates(enrollments, by=["course_uuid", "course_name"], min_cell=min_cell)
+    published = _published_rates(
+        enrollments, by=["course_uuid", "course_name"], min_cell=min_cell, policy=policy
+    )
     labelled = published.with_columns(
         pl.when(pl.col("is_total"))
         .then(pl.lit(ALL_GROUPS))
@@ -43,7 +53,11 @@ def completion_by_course(enrollments: pl.DataFrame, *, min_cell: int = 10) -> pl
 
 
 def completion_by_cohort(
-    enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, min_cell: int = 10
+    enrollments: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    *,
+    min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str = DEFAULT_POLICY,
 ) -> pl.DataFrame:
     """Completion and dropout rates per cohort (with its course and modality), then all cohorts.
 
@@ -51,7 +65,9 @@ def completion_by_cohort(
     then the columns of :func:`completion_by_course` from n on. Enrollments without a cohort form
     the group "(no cohort)"; course, modality and dates come from the cohort record.
     """
-    published = _published_rates(enrollments, by=["cohort_uuid", "cohort_code"], min_cell=min_cell)
+    published = _published_rates(
+        enrollments, by=["cohort_uuid", "cohort_code"], min_cell=min_cell, policy=policy
+    )
     details = cohorts.select(
         pl.col("uuid").alias("cohort_uuid"),
         pl.col("course_uuid"),

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import polars as pl
 
-from dashboard.metrics import (
-    cumulative_incidence,
-    suppress_small_cells,
-    suppression_layout,
-    thin_curve_for_publication,
-    time_to_completion,
-)
+from dashboard.metrics import time_to_completion
+from dashboard.publication import MIN_CELL, DisclosurePolicy, incidence_table
+from dashboard.publication.policy import DEFAULT_POLICY
+from dashboard.publication.tables import publish_time_to_completion
 from dashboard.reports.completion import ALL_GROUPS
 
 __all__ = ["completion_curves", "time_to_completion_by_course"]
@@ -21,7 +17,12 @@ __all__ = ["completion_curves", "time_to_completion_by_course"]
 _COURSE = ["course_uuid", "course_name"]
 
 
-def time_to_completion_by_course(enrollments: pl.DataFrame, *, min_cell: int = 10) -> pl.DataFrame:
+def time_to_completion_by_course(
+    enrollments: pl.DataFrame,
+    *,
+    min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str = DEFAULT_POLICY,
+) -> pl.DataFrame:
     """Days from enrollment to completion per course, then all courses (completers only).
 
     Columns: course_uuid, course_name, n_completers, median_days, q1_days, q3_days, mean_days,
@@ -45,28 +46,31 @@ def time_to_completion_by_course(enrollments: pl.DataFrame, *, min_cell: int = 1
         ],
         how="vertical_relaxed",
     )
-    # The per-course completers add up to the overall row: suppress them together.
-    layout: dict[str, Any] = {**suppression_layout("time_to_completion")}
-    layout["total_row"] = pl.col("is_total")
-    return suppress_small_cells(table, min_cell=min_cell, **layout)
+    # The per-course completers add up to the overall row: publish them together.
+    return publish_time_to_completion(
+        table, by=(), policy=policy, min_cell=min_cell, total_row=pl.col("is_total")
+    )
 
 
 def completion_curves(
-    enrollments: pl.DataFrame, *, as_of: datetime, min_cell: int = 10
+    enrollments: pl.DataFrame,
+    *,
+    as_of: datetime,
+    min_cell: int = MIN_CELL,
+    policy: DisclosurePolicy | str = DEFAULT_POLICY,
 ) -> pl.DataFrame:
     """Cumulative incidence of completion by days since enrollment, per course (Aalen-Johansen).
 
     Columns: course_uuid, course_name, event, t_days, cif, n_at_risk, n_events, suppressed,
     suppression_note. Still-enrolled students are censored at ``as_of``; dropout competes with
-    completion (not 1 - Kaplan-Meier). Thinned for publication (``thin_curve_for_publication``):
-    a curve starts at t 0 with cif 0 and no counts, then has a point only once at least
-    ``min_cell`` completions have happened since the previous one; ``n_events`` counts the
-    completions since the previous point. Where fewer than ``min_cell`` are at risk the curve is
-    not published; a course with no point to show has one empty row at t 0.
+    completion (not 1 - Kaplan-Meier). ``internal``: the whole curve of each course of at least
+    ``min_cell`` enrollments. ``public``: thinned (``thin_curve_for_publication``): a curve starts
+    at t 0 with cif 0 and no counts, then has a point only once at least ``min_cell``
+    completions have happened since the previous one; ``n_events`` counts the completions since
+    the previous point; where fewer than ``min_cell`` are at risk the curve is not published; a
+    course with no point to show has one empty row at t 0.
     """
-    table = cumulative_incidence(enrollments, as_of=as_of, by=_COURSE)
-    thinned = thin_curve_for_publication(table, min_cell=min_cell)
-    published = suppress_small_cells(
-        thinned, min_cell=min_cell, **suppression_layout("cumulative_incidence", by=_COURSE)
+    published = incidence_table(
+        enrollments, as_of=as_of, by=_COURSE, min_cell=min_cell, policy=policy
     )
     return published.sort("course_name", "course_uuid", "event", "t_days", nulls_last=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dashboard.publication.filters import FilterError
+
 __all__ = ["ReportError", "ReportFilterError", "ReportInputError", "UnknownReportError"]
 
 
@@ -13,8 +15,8 @@ class UnknownReportError(ReportError):
     """No report has this name."""
 
 
-class ReportFilterError(ReportError):
-    """A filter value is malformed (not a UUID, not a known status)."""
+class ReportFilterError(ReportError, FilterError):
+    """A filter value is malformed (not a UUID, not a known status, year or modality)."""
 
 
 class ReportInputError(ReportError):

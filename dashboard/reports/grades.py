@@ -1,15 +1,16 @@
-"""Grade reports: the histogram per course and the per-course summary, suppressed."""
+"""Grade reports: the histogram per course and the per-course summary, published."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from dashboard.metrics import (
-    grade_histogram,
-    grade_summary,
-    suppress_small_cells,
-    suppression_layout,
+from dashboard.publication import (
+    MIN_CELL,
+    DisclosurePolicy,
+    grade_histogram_table,
+    grade_summary_table,
 )
+from dashboard.publication.policy import DEFAULT_POLICY
 
 __all__ = ["grade_distribution", "grade_summary_by_course"]
 
@@ -17,22 +18,30 @@ _COURSE = ["course_uuid", "course_name"]
 
 
 def grade_distribution(
-    enrollments: pl.DataFrame, *, min_cell: int = 10, bin_width: float = 0.5
+    enrollments: pl.DataFrame,
+    *,
+    min_cell: int = MIN_CELL,
+    bin_width: float = 0.5,
+    policy: DisclosurePolicy | str = DEFAULT_POLICY,
 ) -> pl.DataFrame:
     """Graded enrollments per grade bin (0-10, closed left, last bin closed) for each course.
 
     Columns: course_uuid, course_name, bin_start, bin_end, bin_label, count, suppressed,
-    suppression_note. Every bin is listed; a bin count below ``min_cell`` (0 included) and the
-    counts that would reveal it are null.
+    suppression_note. Every bin is listed. ``internal``: a course with fewer than ``min_cell``
+    graded enrollments shows no bin; ``public``: a bin count below ``min_cell`` (0 included) and
+    the counts that would reveal it are null.
     """
-    table = grade_histogram(enrollments, by=_COURSE, bin_width=bin_width)
-    return suppress_small_cells(
-        table, min_cell=min_cell, **suppression_layout("grade_histogram", by=_COURSE)
+    return grade_histogram_table(
+        enrollments, by=_COURSE, bin_width=bin_width, min_cell=min_cell, policy=policy
     ).sort("course_name", "course_uuid", "bin_start", nulls_last=True)
 
 
 def grade_summary_by_course(
-    enrollments: pl.DataFrame, *, min_cell: int = 10, pass_mark: float = 5.0
+    enrollments: pl.DataFrame,
+    *,
+    min_cell: int = MIN_CELL,
+    pass_mark: float = 5.0,
+    policy: DisclosurePolicy | str = DEFAULT_POLICY,
 ) -> pl.DataFrame:
     """Grade counts, quartiles, mean and the share below the pass mark, per course.
 
@@ -41,8 +50,7 @@ def grade_summary_by_course(
     pass_mark, suppressed, suppression_note. Minimum and maximum are one student's grade each, so
     they are not published.
     """
-    table = grade_summary(enrollments, by=_COURSE, pass_mark=pass_mark)
-    published = suppress_small_cells(
-        table, min_cell=min_cell, **suppression_layout("grade_summary", by=_COURSE)
+    published = grade_summary_table(
+        enrollments, by=_COURSE, pass_mark=pass_mark, min_cell=min_cell, policy=policy
     )
     return published.drop("min", "max").sort("course_name", "course_uuid", nulls_last=True)

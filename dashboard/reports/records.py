@@ -7,22 +7,22 @@ from datetime import datetime
 import polars as pl
 
 from dashboard.data.schema import ENROLLMENT_SCHEMA
-from dashboard.metrics import data_quality, suppress_small_cells, suppression_layout
+from dashboard.publication import data_quality_table
 
 __all__ = ["corrections_log", "data_quality_report", "enrollment_rows"]
 
 
 def data_quality_report(
-    enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime, min_cell: int = 10
+    enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime
 ) -> pl.DataFrame:
-    """How many enrollments fail each data-quality check, published like the dashboard's page.
+    """How many enrollments fail each data-quality check, as the dashboard's page shows them.
 
-    Columns: check, label, count, description, suppressed, suppression_note. Counts below
-    ``min_cell`` (0 included) are null with ``suppressed`` true: the rows behind a check are
-    student-level and only for editors (in the dashboard, or ``enrollments`` filtered by hand).
+    Columns: check, label, count, description, suppressed (always false), suppression_note.
+    Every count is shown, zeros too: they are about records, for those who fix the data
+    (metrics.md §6). The rows behind a check are student-level and only for editors (in the
+    dashboard, or ``enrollments`` filtered by hand).
     """
-    table = data_quality(enrollments, cohorts, as_of=as_of)
-    return suppress_small_cells(table, min_cell=min_cell, **suppression_layout("data_quality"))
+    return data_quality_table(enrollments, cohorts, as_of=as_of)
 
 
 def corrections_log(corrections: pl.DataFrame) -> pl.DataFrame:

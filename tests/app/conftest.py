@@ -36,7 +36,8 @@ def sandbox_env(sandbox: RunningSandbox, cache_dir: Path, *, editing: bool) -> d
 
 @pytest.fixture
 def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
-    """``app_factory(sandbox, editing=, query_params=, page=)`` -> an AppTest after its first run.
+    """``app_factory(sandbox, editing=, query_params=, page=, config=)`` -> an AppTest after its
+    first run (``config``: more environment settings).
 
     The configuration goes through the environment, as in production; every DOKSTAMP_* or
     ENROLLMENT_OUTCOMES_* variable of the outer environment is removed first, and the secrets
@@ -53,8 +54,10 @@ def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
         query_params: dict[str, str | list[str]] | None = None,
         cache_dir: Path | None = None,
         page: str | None = None,
+        config: dict[str, str] | None = None,
     ) -> AppTest:
         env = sandbox_env(sandbox, cache_dir or tmp_path / "cache", editing=editing)
+        env.update(config or {})  # further settings, e.g. ENROLLMENT_OUTCOMES_DISCLOSURE
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         at = AppTest.from_file(str(ENTRY), default_timeout=RUN_TIMEOUT)

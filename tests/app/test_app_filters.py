@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -31,17 +32,32 @@ def test_filter_changes_the_numbers_and_the_url(
     finished = _count(_metric(at, "Enrollments"))
     assert 0 < finished < everyone
     assert _metric(at, "Completion rate") != rate_everyone
-    # No one is still enrolled in this filter: a zero count is withheld, never shown as 0, and
-    # beside a published n it reads "hidden" (protecting a small count), not "n<10".
-    assert _metric(at, "Active (enrolled)") == "hidden"
+    # No one is still enrolled in this filter. Internal (the default): the group is large, so
+    # its 0 is shown as 0.
+    assert _metric(at, "Active (enrolled)") == "0"
     captions = [caption.value for caption in at.caption]
-    assert f"n = {finished:,} enrollments · value hidden to protect a small count" in captions
+    assert f"n = {finished:,} enrollments" in captions
     assert at.query_params["status"] == ["completed", "dropped"]
     texts = " ".join(text.value for text in at.text)
     assert f"Filtered: n = {finished:,}" in texts
     assert f"All: n = {everyone:,}" in texts
     # The filter is shown beside "all" on the page too.
     assert any("filter vs all" in str(chart.proto.spec) for chart in at.get("vega_lite_chart"))
+
+
+def test_public_policy_withholds_a_zero_beside_its_n(
+    sandbox: RunningSandbox, app_factory: AppFactory, tools: Any
+) -> None:
+    at = app_factory(sandbox, config={"ENROLLMENT_OUTCOMES_DISCLOSURE": "public"})
+    at.multiselect(key="filter_status").set_value(["completed", "dropped"]).run()
+    assert not at.exception, at.exception
+    finished = _count(_metric(at, "Enrollments"))
+    # Public: a zero count is withheld, never shown as 0, and beside a published n it reads
+    # "hidden" (protecting a small count), not "n<10".
+    assert _metric(at, "Active (enrolled)") == "hidden"
+    captions = [caption.value for caption in at.caption]
+    assert f"n = {finished:,} enrollments · value hidden to protect a small count" in captions
+    assert any(tools.plain(text).startswith("Disclosure policy: public.") for text in captions)
 
 
 def test_the_url_reproduces_the_view(sandbox: RunningSandbox, app_factory: AppFactory) -> None:

@@ -9,6 +9,7 @@ import polars as pl
 from dashboard.app.kpis import comparison_years, overview_kpis
 from dashboard.app.published import completion_table
 from dashboard.data.schema import ENROLLMENT_SCHEMA
+from dashboard.publication import DisclosurePolicy
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -48,8 +49,11 @@ Y2025 = (
 )
 
 
-def _by_key(frame: pl.DataFrame) -> dict[str, object]:
-    return {kpi.key: kpi for kpi in overview_kpis(frame, as_of=AS_OF)}
+def _by_key(
+    frame: pl.DataFrame, policy: DisclosurePolicy = DisclosurePolicy.PUBLIC
+) -> dict[str, object]:
+    """The KPIs by key; the public policy unless asked (its hiding is what most tests check)."""
+    return {kpi.key: kpi for kpi in overview_kpis(frame, as_of=AS_OF, policy=policy)}
 
 
 def test_values_n_and_changes() -> None:
@@ -130,6 +134,15 @@ def test_a_value_hidden_beside_its_n_says_why() -> None:
     )
     assert kpis["completion_rate"].value == "60.0%"  # type: ignore[attr-defined]
     assert kpis["completion_rate"].n_text == "n = 100 enrollments"  # type: ignore[attr-defined]
+
+
+def test_internal_shows_every_count_of_a_group_of_ten_or_more() -> None:
+    # The same 100 enrollments for staff: the group is large, so its 0 still enrolled is shown.
+    finished = [(2024, "completed", 8.0, 300)] * 60 + [(2024, "dropped", 4.0, 0)] * 40
+    kpis = _by_key(_frame(finished), DisclosurePolicy.INTERNAL)
+    assert kpis["active"].value == "0"  # type: ignore[attr-defined]
+    assert kpis["active"].n_text == "n = 100 enrollments"  # type: ignore[attr-defined]
+    assert kpis["dropout_rate"].value == "40.0%"  # type: ignore[attr-defined]
 
 
 def test_changes_use_only_what_the_by_year_tables_publish() -> None:

@@ -19,6 +19,7 @@ from dashboard.app.published import (
 )
 from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA
 from dashboard.metrics import published_cohort_timeline
+from dashboard.metrics.timeline_publication import coarsened_cohort_timeline
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -83,7 +84,7 @@ def test_grade_tables_never_publish_single_students() -> None:
     summary = grade_summary_table(frame, by=["course_name"])
     assert summary.get_column("min").is_null().all()
     assert summary.get_column("max").is_null().all()
-    histogram = grade_histogram_table(frame)
+    histogram = grade_histogram_table(frame, policy="public")
     counts = histogram.get_column("count").drop_nulls()
     assert (counts >= 10).all()
 
@@ -114,7 +115,7 @@ def test_incidence_points_each_rest_on_min_cell_completions() -> None:
     # risk would give away, so the curve has a point only every 4 days (12 completions).
     rows = [("Big", "completed", 7.0, 100 + i // 3) for i in range(60)]
     rows += [("Big", "enrolled", None, 0)] * 20
-    curves = incidence_table(_enrollments(rows), as_of=AS_OF)
+    curves = incidence_table(_enrollments(rows), as_of=AS_OF, policy="public")
     assert curves.row(0, named=True)["t_days"] == 0
     assert curves.row(0, named=True)["cif"] == 0.0
     points = curves.filter(pl.col("t_days") > 0)
@@ -125,7 +126,7 @@ def test_incidence_points_each_rest_on_min_cell_completions() -> None:
     assert not curves.get_column("suppressed").any()
 
 
-def test_cohort_timeline_table_is_the_protected_timeline() -> None:
+def test_public_cohort_timeline_table_is_the_protected_coarsened_timeline() -> None:
     rows = BIG + SMALL
     frame = _enrollments(rows).with_columns(
         pl.lit("h1").alias("cohort_uuid"), pl.lit("H1").alias("cohort_code")
@@ -136,9 +137,14 @@ def test_cohort_timeline_table_is_the_protected_timeline() -> None:
          "end_date": [None]},
         schema=COHORT_SCHEMA,
     )  # fmt: skip
-    table = cohort_timeline_table(frame, cohorts, as_of=AS_OF)
-    assert table.equals(published_cohort_timeline(frame, cohorts, as_of=AS_OF))
-    assert table["suppressed"].any()
+    table = cohort_timeline_table(frame, cohorts, as_of=AS_OF, policy="public")
+    assert table.equals(coarsened_cohort_timeline(frame, cohorts, as_of=AS_OF))
+    # Every grain hides something (2 still enrolled: a small headcount), so the cohort falls
+    # back to its one cumulative row: 55 enrolled, 33 completed, headcount hidden.
+    assert published_cohort_timeline(frame, cohorts, as_of=AS_OF)["suppressed"].all()
+    row = table.row(0, named=True)
+    assert (row["grain"], row["new_enrollments"], row["completions"]) == ("cumulative", 55, 33)
+    assert row["active"] is None
     for column in ("new_enrollments", "completions", "active"):
         assert (table[column].drop_nulls() >= 10).all(), column
 

@@ -15,6 +15,7 @@ from dashboard.app.traceability import (
 )
 from dashboard.charts.theme import OKABE_ITO, PLACEHOLDER_STROKE
 from dashboard.data.schema import CERTIFICATE_SCHEMA
+from dashboard.publication import DisclosurePolicy
 
 
 def _enrollments(statuses: list[str], course: str = "A") -> pl.DataFrame:
@@ -122,14 +123,30 @@ def test_headline_of_a_small_group() -> None:
     assert headline.detail == "n<10 completed enrollments"
 
 
+PUBLIC = DisclosurePolicy.PUBLIC
+
+
 def test_headline_when_only_the_counts_are_hidden() -> None:
     # 40 completed, 35 with a certificate: the 5 without one are a small count, so the coverage
     # (from which it follows) is hidden too, beside a shown n: "hidden", never "n<10".
     enrollments = _enrollments(["completed"] * 40, "D")
     certificates = _certificates([(f"D{i}", "issued") for i in range(35)])
-    headline = coverage_headline(certificate_coverage(enrollments, certificates))
+    headline = coverage_headline(certificate_coverage(enrollments, certificates, policy=PUBLIC))
     assert headline.completed == "40"
     assert headline.coverage == "hidden"
     assert (
         headline.detail == "n = 40 completed enrollments · coverage hidden to protect a small count"
     )
+
+
+def test_internal_headline_shows_the_coverage_of_a_group_of_ten_or_more() -> None:
+    # The same 40 completed enrollments for staff: 35 of 40 covered, with its interval.
+    enrollments = _enrollments(["completed"] * 40, "D")
+    certificates = _certificates([(f"D{i}", "issued") for i in range(35)])
+    headline = coverage_headline(certificate_coverage(enrollments, certificates))
+    assert (headline.completed, headline.with_certificate, headline.coverage) == (
+        "40",
+        "35",
+        "87.5%",
+    )
+    assert headline.detail.startswith("n = 40 completed enrollments · 95% CI ")

@@ -272,3 +272,31 @@ def test_no_small_count_is_derivable(enrollments, cohorts, plan, min_cell) -> No
     ]
     frame, records = build(enrollments, cohorts, spec)
     check_published(frame, records, min_cell)
+
+
+def test_coarser_grains_add_months_up_and_keep_the_last_headcount() -> None:
+    from dashboard.metrics.timeline_publication import coarsen_timeline
+
+    monthly = pl.DataFrame(
+        {
+            "cohort_uuid": ["h"] * 4,
+            "cohort_code": ["H"] * 4,
+            "month": [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)],
+            "new_enrollments": [10, 4, 0, 6],
+            "completions": [0, 0, 3, 1],
+            "drops": [None] * 4,
+            "active": [10, 14, 11, 16],
+        },
+        schema_overrides={"drops": pl.Int64},
+    )
+    quarters = coarsen_timeline(monthly, grain="quarter")
+    assert quarters["month"].to_list() == [date(2024, 1, 1), date(2024, 4, 1)]
+    assert quarters["new_enrollments"].to_list() == [14, 6]
+    assert quarters["completions"].to_list() == [3, 1]
+    assert quarters["active"].to_list() == [11, 16]
+    cumulative = coarsen_timeline(monthly, grain="cumulative").row(0, named=True)
+    assert (cumulative["month"], cumulative["new_enrollments"], cumulative["active"]) == (
+        date(2024, 4, 1),
+        20,
+        16,
+    )

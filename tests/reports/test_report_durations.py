@@ -48,7 +48,7 @@ def test_time_to_completion_hides_small_groups_and_their_complement(
 
 
 def test_completion_curves_by_hand(report_data: ReportData) -> None:
-    frame = completion_curves(report_data.enrollments, as_of=report_data.as_of)
+    frame = completion_curves(report_data.enrollments, as_of=report_data.as_of, policy="public")
     algebra = frame.filter(pl.col("course_name") == "Algebra")
     steps = {row["t_days"]: row for row in algebra.iter_rows(named=True)}
     # 40 at risk; 10 complete on day 335, 10 more on day 517 (drops stay at risk, no censoring

@@ -19,7 +19,7 @@ from .conftest import FORMULA_NAME, ReportData
 
 def test_data_quality_counts_by_hand(report_data: ReportData) -> None:
     frame = data_quality_report(
-        report_data.enrollments, report_data.cohorts, as_of=report_data.as_of, min_cell=1
+        report_data.enrollments, report_data.cohorts, as_of=report_data.as_of
     )
     counts = dict(zip(frame["check"].to_list(), frame["count"].to_list(), strict=True))
     # Chemistry's planted problems (see conftest.py).
@@ -27,17 +27,19 @@ def test_data_quality_counts_by_hand(report_data: ReportData) -> None:
     assert counts["completed_without_grade"] == 1
     assert counts["completed_at_not_completed"] == 1
     assert counts["duplicate_enrollment"] == 2  # both rows of the student enrolled twice
-    # Checks that flag nothing: 0 is a small count too, so empty and flagged.
-    assert counts["completed_before_enrolled"] is None
-    assert frame.filter(pl.col("check") == "completed_before_enrolled")["suppressed"].item()
+    # Checks that flag nothing read 0: these counts are about records, for those who fix them.
+    assert counts["completed_before_enrolled"] == 0
 
 
-def test_data_quality_default_min_cell_hides_counts_under_ten(report_data: ReportData) -> None:
+def test_data_quality_counts_are_never_hidden(report_data: ReportData) -> None:
+    # Small counts and zeros alike (metrics.md §6: data-quality counts are shown to those who
+    # may fix the data, under every policy).
     frame = data_quality_report(
         report_data.enrollments, report_data.cohorts, as_of=report_data.as_of
     )
-    assert frame["count"].null_count() == frame.height
-    assert frame["label"].null_count() == 0  # the checks themselves are listed
+    assert frame["count"].null_count() == 0
+    assert not frame["suppressed"].any()
+    assert frame["label"].null_count() == 0
 
 
 def test_enrollment_rows_are_complete_and_unsuppressed(report_data: ReportData) -> None:

@@ -26,19 +26,23 @@ def test_monthly_headcount_by_hand(report_data: ReportData) -> None:
     assert algebra["month"].max() == date(2025, 6, 1)  # runs to as_of: 10 are still enrolled
     biology = frame.filter(pl.col("cohort_code") == "BIO-2023")
     june = pl.col("month") == date(2024, 6, 1)
-    assert biology.filter(june)["active"].item() is None  # 20 - 12 = 8: a small count
-    lenient = cohort_timeline_report(
-        report_data.enrollments, report_data.cohorts, as_of=report_data.as_of, min_cell=1
+    # Internal (the default): a cohort of 30 shows every month, its small headcount too.
+    assert biology.filter(june)["active"].item() == 8  # 20 placed - 12 completed
+    assert frame["grain"].unique().to_list() == ["month"]
+    assert not frame["suppressed"].any()
+    public = cohort_timeline_report(
+        report_data.enrollments, report_data.cohorts, as_of=report_data.as_of, policy="public"
     )
-    assert lenient.filter(june & (pl.col("cohort_code") == "BIO-2023"))["active"].item() == 8
+    public_biology = public.filter(pl.col("cohort_code") == "BIO-2023")
+    assert 8 not in public_biology["active"].to_list()
     # Planned window beside what happened; drops carry no date, so the column stays empty.
     assert algebra["start_date"].dt.date().unique().to_list() == [date(2020, 1, 1)]
     assert frame["drops"].null_count() == frame.height
 
 
-def test_small_monthly_counts_are_empty_never_zero(report_data: ReportData) -> None:
+def test_public_small_counts_are_empty_never_zero(report_data: ReportData) -> None:
     frame = cohort_timeline_report(
-        report_data.enrollments, report_data.cohorts, as_of=report_data.as_of
+        report_data.enrollments, report_data.cohorts, as_of=report_data.as_of, policy="public"
     )
     for column in ("new_enrollments", "completions", "active"):
         values = frame[column].drop_nulls().to_list()
@@ -66,9 +70,12 @@ def test_headcounts_do_not_give_away_a_small_month() -> None:
         pl.DataFrame(rows, schema=ENROLLMENT_SCHEMA),
         cohorts,
         as_of=datetime(2024, 6, 1, tzinfo=UTC),
+        policy="public",
     )
-    by_month = {row["month"]: row for row in frame.iter_rows(named=True)}
-    january, february = by_month[date(2024, 1, 1)], by_month[date(2024, 2, 1)]
-    assert february["new_enrollments"] is None
-    assert january["active"] is None or february["active"] is None
-    assert february["active"] == 44  # the cohort's n: shown by the completion reports anyway
+    # Months would hide February's 4 (and 0 completions every month); quarters and years
+    # still show 0 completions: the cohort falls back to one cumulative row, where only the 0
+    # completions are hidden and no headcount pair can give away the 4.
+    assert frame.height == 1
+    row = frame.row(0, named=True)
+    assert (row["grain"], row["new_enrollments"], row["active"]) == ("cumulative", 44, 44)
+    assert row["completions"] is None

@@ -8,20 +8,27 @@ import streamlit as st
 
 from dashboard.app import page_params
 from dashboard.app.cohort_choice import default_cohort
+from dashboard.app.disclosure import app_policy, show_policy
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import chart_panel, row_extract, table_panel
 from dashboard.app.published import (
     cohort_timeline_table,
+    cohort_windows_table,
     completion_table,
     grade_summary_table,
 )
 from dashboard.app.runtime import page_context
 from dashboard.charts import cohort_timeline_chart, cohort_window_chart, status_composition_chart
 from dashboard.metrics import cohort_windows_planned
-from dashboard.reports.cohort_windows import cohort_windows
-from dashboard.reports.completion import completion_by_cohort
 
+# The cohort in detail is one group of the all-cohorts breakdown: its tables are that
+# breakdown's rows for it, so a cohort hidden there (too small, or hidden so a small one cannot
+# be worked out from the total) is hidden in its detail too.
+BY_COHORT = ["cohort_uuid", "cohort_code"]
 context = page_context()
+policy = app_policy()
 st.title("Cohorts")
+show_policy(policy)
 cohorts = context.dataset.cohorts
 in_cohorts = context.filtered.filter(pl.col("cohort_uuid").is_not_null())
 if in_cohorts.is_empty():
@@ -56,7 +63,12 @@ if record.height:
 else:
     st.text(f"Cohort {codes.get(cohort_uuid) or cohort_uuid} (not in the cohort list)")
 
-timeline = cohort_timeline_table(members, record, as_of=context.as_of)
+in_filter_records = cohorts.filter(
+    pl.col("uuid").is_in(in_cohorts.get_column("cohort_uuid").unique().implode())
+)
+timeline = cohort_timeline_table(
+    in_cohorts, in_filter_records, as_of=context.as_of, policy=policy, only=[cohort_uuid]
+)
 planned = cohort_windows_planned(record)
 undated = [
     column for column in ("drops",) if timeline.get_column(column).is_null().all()
@@ -69,7 +81,9 @@ chart_panel(
     omit=undated,
 )
 
-status = completion_table(members, by=[])
+status = completion_table(in_cohorts, by=BY_COHORT, policy=policy).filter(
+    pl.col("cohort_uuid") == cohort_uuid
+)
 chart_panel(
     status_composition_chart(status),
     status,
@@ -77,7 +91,9 @@ chart_panel(
     key="cohort_status",
 )
 
-windows = cohort_windows(members, record, as_of=context.as_of)
+windows = cohort_windows_table(
+    in_cohorts, in_filter_records, as_of=context.as_of, policy=policy
+).filter(pl.col("cohort_uuid") == cohort_uuid)
 chart_panel(
     cohort_window_chart(windows),
     windows,
@@ -86,7 +102,13 @@ chart_panel(
 )
 
 st.subheader("Grades in this cohort")
-table_panel(grade_summary_table(members), title="Cohort grade summary", key="cohort_grades")
+table_panel(
+    grade_summary_table(in_cohorts, by=BY_COHORT, policy=policy).filter(
+        pl.col("cohort_uuid") == cohort_uuid
+    ),
+    title="Cohort grade summary",
+    key="cohort_grades",
+)
 
 row_extract(
     members.drop("intake_year", "modality", strict=False),
@@ -97,7 +119,8 @@ row_extract(
 
 st.subheader("All cohorts in the filter")
 table_panel(
-    completion_by_cohort(in_cohorts, cohorts),
+    page_report("completion-by-cohort", context, policy=policy),
     title="Completion by cohort",
     key="cohort_all",
+    reorder=False,
 )

@@ -7,8 +7,10 @@ import polars as pl
 import streamlit as st
 
 from dashboard.app import page_params
+from dashboard.app.disclosure import app_policy, show_policy
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import chart_panel, table_panel
-from dashboard.app.published import completion_table, incidence_table, time_to_completion_table
+from dashboard.app.published import incidence_table, time_to_completion_table
 from dashboard.app.runtime import page_context
 from dashboard.charts import (
     cohort_window_chart,
@@ -16,7 +18,7 @@ from dashboard.charts import (
     cumulative_incidence_chart,
     status_composition_chart,
 )
-from dashboard.reports.cohort_windows import cohort_windows
+from dashboard.publication import MIN_CELL
 
 # Group-by choices: the label column drawn, and the columns grouped by (uuid first, so two
 # courses or cohorts with the same name stay apart).
@@ -32,15 +34,24 @@ GROUP_LABELS = {
     "intake_year": "Intake year",
     "modality": "Modality",
 }
+# The catalog report of each grouping: the table and its CSV are what the export writes.
+REPORT_OF = {
+    "course": "completion-by-course",
+    "cohort": "completion-by-cohort",
+    "intake_year": "completion-by-intake-year",
+    "modality": "completion-by-modality",
+}
 MAX_CHART_GROUPS = 40
 
 context = page_context()
+policy = app_policy()
 st.title("Completion")
 st.caption(
     "Completion rate = completed / n and dropout rate = dropped / n, where n counts every "
     "enrollment of the group whatever its status. Whiskers are 95% Wilson intervals; groups "
-    "under 10 enrollments are not published (n<10)."
+    f"under {MIN_CELL} enrollments are not published (n<{MIN_CELL})."
 )
+show_policy(policy)
 if context.filtered.is_empty():
     st.info("No enrollments match the current filter (or the tenant has none yet).")
     st.stop()
@@ -53,20 +64,21 @@ grouping = page_params.choice(
     format_func=lambda key: GROUP_LABELS[key],
 )
 label_column, by = GROUPINGS[grouping or "course"]
-rates = completion_table(context.filtered, by=by)
+rates = page_report(REPORT_OF[grouping or "course"], context, policy=policy)
 groups = rates.filter(~pl.col("is_total")).height
 if groups > MAX_CHART_GROUPS:
     st.info(
         f"{groups} groups are too many to chart legibly: the table lists them all. "
         "Narrow the filter (e.g. one course) to chart them."
     )
-    table_panel(rates, title="Completion rates", key="completion_rates")
+    table_panel(rates, title="Completion rates", key="completion_rates", reorder=False)
 else:
     chart_panel(
         completion_rate_chart(rates, by=label_column),
         rates,
         title=f"Completion rate by {GROUP_LABELS[grouping or 'course'].lower()}",
         key="completion_rates",
+        reorder=False,
     )
     chart_panel(
         status_composition_chart(rates, by=label_column),
@@ -74,6 +86,7 @@ else:
         title=f"Enrollment status by {GROUP_LABELS[grouping or 'course'].lower()}",
         key="completion_status",
         caption="Share of each group's enrollments by status now (the table is the same).",
+        reorder=False,
     )
 
 st.subheader("Cohort completion within normal time")
@@ -82,24 +95,30 @@ st.caption(
     "normal time (end date - start date). A window is shown only once it has passed at the "
     "extract date; younger cohorts are marked 'in progress', never shown with a low rate."
 )
-windows = cohort_windows(context.filtered, context.dataset.cohorts, as_of=context.as_of)
+windows = page_report("cohort-windows", context, policy=policy)
 cohort_count = windows.get_column("cohort_uuid").n_unique()
 if cohort_count > MAX_CHART_GROUPS:
     st.info(
         f"{cohort_count} cohorts are too many to chart legibly: the table lists them all. "
         "Filter to a course or a few cohorts to chart them."
     )
-    table_panel(windows, title="Cohort completion within normal time", key="completion_windows")
+    table_panel(
+        windows,
+        title="Cohort completion within normal time",
+        key="completion_windows",
+        reorder=False,
+    )
 else:
     chart_panel(
         cohort_window_chart(windows),
         windows,
         title="Cohort completion within normal time",
         key="completion_windows",
+        reorder=False,
     )
 
 st.subheader("Cumulative incidence since enrollment")
-curves = incidence_table(context.filtered, as_of=context.as_of)
+curves = incidence_table(context.filtered, as_of=context.as_of, policy=policy)
 chart_panel(
     cumulative_incidence_chart(curves),
     curves,
@@ -110,7 +129,9 @@ chart_panel(
 )
 
 st.subheader("Time to completion (completers only)")
-durations = time_to_completion_table(context.filtered, by=by if grouping != "cohort" else [])
+durations = time_to_completion_table(
+    context.filtered, by=by if grouping != "cohort" else [], policy=policy
+)
 st.caption(
     "Days from enrollment to completion over those who completed: it ignores everyone still "
     "enrolled and favours fast finishers; the curves above are the honest picture."

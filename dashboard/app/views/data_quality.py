@@ -5,29 +5,43 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app.correction_forms import OPEN
+from dashboard.app.disclosure import app_policy, show_policy
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import chart_panel, row_extract
 from dashboard.app.runtime import page_context
-from dashboard.charts import SMALL_GROUP, data_quality_chart
-from dashboard.metrics import MIN_CELL, QUALITY_CHECKS, data_quality_rows
-from dashboard.reports.records import data_quality_report
+from dashboard.charts import data_quality_chart
+from dashboard.metrics import QUALITY_CHECKS, data_quality_rows
+from dashboard.publication import DisclosurePolicy
 
 context = page_context()
+policy = app_policy()
 st.title("Data quality")
 st.caption(
     "Flags, not fixes: each check counts the enrollments (in the current filter) that fail it. "
     "Future dates are judged against the extract date. A row can fail several checks."
 )
+show_policy(policy)
 
-summary = data_quality_report(context.filtered, context.dataset.cohorts, as_of=context.as_of)
+# Data-quality counts are about records, not students' outcomes: they are shown, zeros too, to
+# those who may fix the data (metrics.md §6). Under the public policy that is editors only.
+if policy is DisclosurePolicy.PUBLIC and not context.source.editing:
+    st.info(
+        "Data-quality counts are for those who may fix the data; under the public policy "
+        "they are shown to editors only."
+    )
+    st.stop()
+# Records, not outcomes: always the internal report (never a public one), shown to those above.
+summary = page_report("data-quality", context, policy=DisclosurePolicy.INTERNAL)
 chart_panel(
     data_quality_chart(summary),
     summary,
     title="Data quality checks",
     key="quality_summary",
-    caption=f"A count under {MIN_CELL} (0 included) is not published: chart and table show "
-    f"it as {SMALL_GROUP}. Editors see the rows below.",
+    caption="Every count is shown, zeros too: these count records to fix, not students' "
+    "outcomes. Editors see the rows below.",
     hidden_small=True,
     omit=("check",),  # the check's id: its label says the same to a reader (the CSV keeps both)
+    reorder=False,
 )
 
 if not context.source.editing:

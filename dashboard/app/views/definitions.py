@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.kpis import KPI_CHANGE_DEFINITION
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.runtime import page_context
 from dashboard.app.traceability import CERTIFICATE_COVERAGE_DEFINITION
 from dashboard.charts.placeholders import PROTECTED, PROTECTED_CELL, SMALL_GROUP
-from dashboard.metrics import DEFINITIONS, MIN_CELL
+from dashboard.metrics import DEFINITIONS
+from dashboard.publication import POLICY_KEY, DisclosurePolicy, policy_summary
 
 context = page_context()
+policy = app_policy()
 st.title("Definitions")
+show_policy(policy)
 
 fetched = context.dataset.fetched_at
 st.subheader("The data")
@@ -28,19 +32,30 @@ st.markdown(
     "censoring of students still enrolled all use it, never the clock of the viewer."
 )
 
-st.subheader("Small-cell suppression")
+st.subheader("Disclosure: what each policy hides")
 st.markdown(
-    f"No published figure may let a reader identify a student. A count below **{MIN_CELL}** "
-    "(zero included) is not shown, and a group with fewer than "
-    f"{MIN_CELL} enrollments shows no count and no rate: the cell reads "
-    f"**{SMALL_GROUP}**, never 0. Where a total is shown, further cells are hidden until no "
-    "hidden cell can be worked out by subtraction (complementary suppression), and a rate is "
-    "hidden with the count it rests on. In a group that is large enough, a value hidden this "
-    f"way (a small count, or one that would reveal it) reads **{PROTECTED_CELL}** "
-    f"({PROTECTED}). This applies to every chart, table, headline figure and the sidebar's n "
-    "alike; CSV downloads leave hidden cells empty, with a `suppressed` flag and a "
-    "`suppression_note` per row. Student-level views (the corrections page, row extracts) are "
-    "for editors, who already have student-level access, and are not suppressed."
+    "No published figure may let a reader identify a student, and no figure leadership needs "
+    "may be hidden without cause. What protects depends on who reads it (FERPA, 34 CFR "
+    "99.31(a)(1): school officials with a legitimate educational interest may see what the "
+    f"public may not). This dashboard runs under **{policy.value}** (setting `{POLICY_KEY}`); "
+    "`enrollment-outcomes export --policy` chooses per export, and every CSV names its policy "
+    "in its last column, `policy`."
+)
+for each in DisclosurePolicy:
+    with st.container(border=True):
+        marker = " (in force here)" if each is policy else ""
+        st.markdown(f"**{each.value}**{marker}")
+        st.markdown(escape_markdown(policy_summary(each)))
+st.markdown(
+    f"On screen a hidden value reads **{SMALL_GROUP}** where its group is too small to publish, "
+    f"and **{PROTECTED_CELL}** ({PROTECTED}) where it was hidden so that a small group or count "
+    "cannot be worked out by subtraction; never 0. CSV downloads leave hidden cells empty, with "
+    "a `suppressed` flag and a `suppression_note` per row; under public, a hidden rate may be "
+    "given as a band in `<rate>_band` (NCES 2011-603's top and bottom coding: e.g. <=5% in "
+    "groups of 21-40). Data-quality counts are about records, not students' outcomes: they "
+    "are shown, zeros too, to those who may fix the data (under public: editors only). "
+    "Student-level views (the corrections page, row extracts) are for editors, who already "
+    "have student-level access, and are not suppressed (policy none)."
 )
 
 st.subheader("Metrics")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import page_params
+from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.panels import chart_panel, published_table
 from dashboard.app.published import grade_histogram_table, grade_summary_table
 from dashboard.app.runtime import page_context
@@ -25,11 +26,13 @@ GROUP_LABELS = {
 MAX_BOXES = 40
 
 context = page_context()
+policy = app_policy()
 st.title("Grades")
 st.caption(
     "Grades on the 0-10 scale, over enrollments that have one (the tables give n graded and n "
     "without a grade). Minimum and maximum are one student's grade each, so they are not shown."
 )
+show_policy(policy)
 if context.filtered.is_empty():
     st.info("No enrollments match the current filter (or the tenant has none yet).")
     st.stop()
@@ -54,7 +57,7 @@ with group_column:
         format_func=lambda key: GROUP_LABELS[key],
     )
 
-histogram = grade_histogram_table(context.filtered)
+histogram = grade_histogram_table(context.filtered, policy=policy)
 chart_panel(
     grade_histogram_chart(histogram, pass_mark=pass_mark),
     histogram,
@@ -64,7 +67,7 @@ chart_panel(
 )
 
 st.subheader("Summary and below-threshold rate")
-overall = grade_summary_table(context.filtered, pass_mark=pass_mark)
+overall = grade_summary_table(context.filtered, pass_mark=pass_mark, policy=policy)
 published_table(overall, key="grades_overall")
 st.caption(
     f"Below threshold = graded enrollments under {pass_mark:g} / n graded, with a 95% Wilson "
@@ -72,7 +75,7 @@ st.caption(
 )
 
 label_column, by = GROUPINGS[grouping or "course"]
-summary = grade_summary_table(context.filtered, by=by, pass_mark=pass_mark)
+summary = grade_summary_table(context.filtered, by=by, pass_mark=pass_mark, policy=policy)
 title = f"Grades by {GROUP_LABELS[grouping or 'course'].lower()}"
 if summary.height > MAX_BOXES:
     st.info(

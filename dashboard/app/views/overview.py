@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.kpis import TIME_CAVEAT, overview_kpis
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import chart_panel
-from dashboard.app.published import completion_table, filter_vs_all_table
+from dashboard.app.published import filter_vs_all_table
 from dashboard.app.runtime import page_context
 from dashboard.charts import completion_rate_chart
 
@@ -21,7 +23,9 @@ _DELTA_COLOURS = {
 }
 
 context = page_context()
+policy = app_policy()
 st.title("Overview")
+show_policy(policy)
 
 if context.dataset.empty:
     st.info("This tenant has no enrollments yet: there is nothing to summarise.")
@@ -30,7 +34,7 @@ if context.filtered.is_empty():
     st.info("No enrollments match the current filter. Widen it in the sidebar.")
     st.stop()
 
-kpis = overview_kpis(context.filtered, as_of=context.as_of)
+kpis = overview_kpis(context.filtered, as_of=context.as_of, policy=policy)
 for row_start in range(0, len(kpis), 3):
     for column, kpi in zip(st.columns(3), kpis[row_start : row_start + 3], strict=False):
         with column:
@@ -53,7 +57,7 @@ if compared:
 
 if context.filters.active:
     st.subheader("Current filter beside all enrollments")
-    scoped = filter_vs_all_table(context.filtered, context.dataset.enrollments)
+    scoped = filter_vs_all_table(context.filtered, context.dataset.enrollments, policy=policy)
     chart_panel(
         completion_rate_chart(scoped, title="Completion rate: current filter vs all"),
         scoped,
@@ -63,11 +67,12 @@ if context.filters.active:
     )
 
 st.subheader("Completion by intake year")
-by_year = completion_table(context.filtered, by=["intake_year"])
+by_year = page_report("completion-by-intake-year", context, policy=policy)
 chart_panel(
     completion_rate_chart(by_year, by="intake_year"),
     by_year,
     title="Completion rate by intake year",
     key="overview_by_year",
     caption="Recent intake years include students who may still complete.",
+    reorder=False,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.panels import chart_panel, row_extract
 from dashboard.app.runtime import page_context
 from dashboard.app.traceability import (
@@ -17,11 +18,15 @@ from dashboard.app.traceability import (
 )
 
 context = page_context()
+policy = app_policy()
 st.title("Traceability")
 st.caption(CERTIFICATE_COVERAGE_DEFINITION)
+show_policy(policy)
 certificates = context.dataset.certificates
 
-coverage = certificate_coverage(context.filtered, certificates, by=["course_uuid", "course_name"])
+coverage = certificate_coverage(
+    context.filtered, certificates, by=["course_uuid", "course_name"], policy=policy
+)
 headline = coverage_headline(coverage)
 left, middle, right = st.columns(3)
 left.metric("Completed enrollments", headline.completed, border=True)
