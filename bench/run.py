@@ -95,6 +95,17 @@ BENCHMARKS = (
         },
         fixed=("--per-page", "100,1000", "--max-per-page", "1000"),
     ),
+    Benchmark(
+        name="cli",
+        script="cli_bench.py",
+        results="results_cli.md",
+        out_option="--out",
+        sizes={
+            "quick": ("--repeats", "2"),
+            "default": ("--repeats", "9"),
+            "full": ("--repeats", "9"),
+        },
+    ),
 )
 
 
