@@ -7,7 +7,8 @@ already imported") instead of importing it, so one session could find another se
 *half-imported* pandas and fail with ``partially initialized module 'pandas' has no attribute
 'Timestamp'`` (raised inside altair; 8 of 10 sessions opened together drew no chart).
 
-How: the entry file (``dashboard/app/main.py``) imports this module first. The first session to
+How: the entry file (``dashboard/app/main.py``) imports this module before any module of ours
+(streamlit is loaded already: it runs the server). The first session to
 get there imports everything below and runs the warm-up while holding this module's import lock;
 every other session blocks on that lock at the same line, so no page code runs until all of it
 is complete, and afterwards page code imports nothing new (``tests/app/test_preload.py`` checks
