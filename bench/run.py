@@ -3,7 +3,8 @@
 Presets (``make bench`` runs the default one):
 
 - default: modest sizes, a few minutes on 2 cores (estimated 3-6 from the scripts' own timings):
-  sync 10k + 100k enrollments, metrics 1M synthetic rows, app 100k, sandbox 200k;
+  sync 10k + 100k enrollments, metrics 1M synthetic rows, app 100k, sandbox 200k, CLI start-up
+  9 rounds;
 - ``--full``: the sizes of the issues: sync 10k + 100k + 1M, metrics 1M, app 100k, sandbox 1M
   (estimated 12-20 minutes, most of it the 1M sync baseline; peak memory about 2 GB);
 - ``--quick``: the smallest sizes that still run every step (about 30 s), to check the scripts
@@ -94,6 +95,17 @@ BENCHMARKS = (
             "full": ("{workdir}/sandbox.db", "1000000"),
         },
         fixed=("--per-page", "100,1000", "--max-per-page", "1000"),
+    ),
+    Benchmark(
+        name="cli",
+        script="cli_bench.py",
+        results="results_cli.md",
+        out_option="--out",
+        sizes={
+            "quick": ("--repeats", "2"),
+            "default": ("--repeats", "9"),
+            "full": ("--repeats", "9"),
+        },
     ),
 )
 

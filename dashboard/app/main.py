@@ -11,6 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
+# First: finishes every import the pages need before any page code runs (see its docstring).
+import dashboard.app.preload  # noqa: F401
 from dashboard.app.global_filters import apply_filters
 from dashboard.app.header import render_header
 from dashboard.app.plain_text import escape_markdown

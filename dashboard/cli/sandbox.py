@@ -9,7 +9,6 @@ import click
 
 from dashboard.sandbox.options import SandboxOptions
 from dashboard.sandbox.provision import NotASandboxDatabase, provision, read_meta
-from dashboard.sandbox.runner import bind_socket, sandbox_server, server_url
 from dashboard.sandbox.seed import seeded_tenants
 
 
@@ -113,6 +112,9 @@ def sandbox(
     protected_delete_status: int,
 ) -> None:
     """Serve a DokStamp-compatible API over SQLite (seeded demo data) until stopped."""
+    # The server (FastAPI, uvicorn) loads here, not at import: `sandbox --help` stays quick.
+    from dashboard.sandbox.runner import bind_socket, sandbox_server, server_url
+
     tokens = dict(_static_token(value) for value in static_tokens)
     options = SandboxOptions(
         max_per_page=max_per_page,

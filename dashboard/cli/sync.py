@@ -241,13 +241,14 @@ def sync(
     every: str | None,
     demo: bool,
 ) -> None:
-    """Read DokStamp into a new snapshot (enrollments, courses, cohorts, certificates, students).
+    """Read DokStamp into a new snapshot, once or on a schedule (--every).
 
-    Prints one line per run (snapshot id, rows, requests, seconds, seconds waited for the rate
-    limit), with a progress bar on a terminal and plain progress lines otherwise. Settings come
-    from the environment over .streamlit/secrets.toml [dokstamp]. Exit status: 0 done (or still
-    fresh), 1 the API failed (the last good snapshot is kept), 2 configuration or usage error,
-    3 stopped by a signal before the snapshot was complete.
+    Reads enrollments, courses, cohorts, certificates and students. Prints one line per run
+    (snapshot id, rows, requests, seconds, seconds waited for the rate limit), with a progress
+    bar on a terminal and plain progress lines otherwise. Settings come from the environment over
+    .streamlit/secrets.toml [dokstamp]. Exit status: 0 done (or still fresh), 1 the API failed
+    (the last good snapshot is kept), 2 configuration or usage error, 3 stopped by a signal
+    before the snapshot was complete.
     """
     period = None
     if every is not None:

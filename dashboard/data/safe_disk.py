@@ -19,6 +19,11 @@ import errno
 import io
 import logging
 import os
+
+try:
+    import fcntl
+except ImportError:  # Windows has no flock
+    fcntl = None  # type: ignore[assignment]
 import sqlite3
 import stat
 import threading
@@ -361,9 +366,7 @@ def _move_aside(directory: Path) -> Path:
 @contextlib.contextmanager
 def _rebuild_lock(directory: Path) -> Iterator[None]:
     """One process at a time moves a corrupt index aside (POSIX ``flock``; none elsewhere)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: a race here only costs a second rebuild
+    if fcntl is None:  # Windows: a race here only costs a second rebuild
         yield
         return
     lock = directory / f"{DBNAME}.rebuild-lock"
