@@ -35,6 +35,7 @@ from dashboard.client._pagination import (
     Page,
     assemble_pages,
     check_page,
+    check_unchanged,
     page_count,
     read_page,
 )
@@ -415,6 +416,16 @@ class DokStampClient:
     def _read_pages(
         self, path: str, params: Mapping[str, str], progress: Progress | None
     ) -> list[Page]:
+        """Every page of a listing, read so that rows moving between pages cannot go unseen.
+
+        Offset pages shift when a row before them is deleted or inserted while they are read,
+        and a delete in a page already read plus an insert in one not yet read keep the total,
+        lose one row and keep the deleted one. So the last page is read first, right after page
+        1 gave the page count, and read again at the very end: a row deleted or added anywhere
+        in between (the sandbox and id-ordered servers add at the end) changes the last page, and
+        the whole listing is read again. Page 1 is read again after the first read of the last
+        page, so every page used was read within that window.
+        """
         first = self._page(path, params, number=1, per_page=self._settings.page_size)
         if first.total is None or first.per_page is None:
             if progress is not None:
@@ -423,25 +434,36 @@ class DokStampClient:
         total_pages = page_count(first.total, first.per_page)
         if progress is not None:
             progress(1, total_pages)
-        pages = {1: first}
         if total_pages == 1:
-            return [first]
-        workers = min(self._settings.concurrency, total_pages - 1)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dokstamp-page")
-        try:
-            futures = [
-                pool.submit(self._page, path, params, number=n, per_page=first.per_page)
-                for n in range(2, total_pages + 1)
-            ]
-            for future in as_completed(futures):
-                page = future.result()
-                check_page(page, first=first)
-                pages[page.number] = page
-                if progress is not None:
-                    progress(len(pages), total_pages)
-        finally:
-            # On any failure, pages not yet started are dropped rather than fetched for nothing.
-            pool.shutdown(wait=True, cancel_futures=True)
+            return [first]  # one response: nothing could move between pages
+        per_page = first.per_page
+        last = self._page(path, params, number=total_pages, per_page=per_page)
+        check_page(last, first=first)
+        pages = {1: first, total_pages: last}
+        if progress is not None:
+            progress(2, total_pages)
+        middle = list(range(2, total_pages))
+        if middle:
+            workers = min(self._settings.concurrency, len(middle))
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dokstamp-page")
+            try:
+                futures = [
+                    pool.submit(self._page, path, params, number=n, per_page=per_page)
+                    for n in middle
+                ]
+                for future in as_completed(futures):
+                    page = future.result()
+                    check_page(page, first=first)
+                    pages[page.number] = page
+                    if progress is not None:
+                        progress(len(pages), total_pages)
+            finally:
+                # On any failure, pages not yet started are dropped rather than fetched for nothing.
+                pool.shutdown(wait=True, cancel_futures=True)
+        again = self._page(path, params, number=1, per_page=per_page)
+        check_page(again, first=first)
+        pages[1] = again
+        check_unchanged(last, self._page(path, params, number=total_pages, per_page=per_page))
         return [pages[n] for n in sorted(pages)]
 
     def _page(self, path: str, params: Mapping[str, str], *, number: int, per_page: int) -> Page:

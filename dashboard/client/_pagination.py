@@ -9,7 +9,15 @@ from typing import Any
 
 from dashboard.client._exceptions import DokStampError, IncompleteSyncError
 
-__all__ = ["ListingChanged", "Page", "assemble_pages", "check_page", "page_count", "read_page"]
+__all__ = [
+    "ListingChanged",
+    "Page",
+    "assemble_pages",
+    "check_page",
+    "check_unchanged",
+    "page_count",
+    "read_page",
+]
 
 
 class ListingChanged(Exception):
@@ -106,6 +114,26 @@ def check_page(page: Page, *, first: Page) -> None:
         raise ListingChanged(
             f"per_page changed from {first.per_page} to {page.per_page} during the sync",
             expected=first.total,
+        )
+
+
+def _identities(page: Page, key: str) -> list[object]:
+    return [r.get(key) if isinstance(r, Mapping) else None for r in page.records]
+
+
+def check_unchanged(before: Page, after: Page, *, key: str = "uuid") -> None:
+    """Raise ListingChanged unless a page read again holds the same records (by ``key``)."""
+    assert before.total is not None
+    if after.total != before.total or after.per_page != before.per_page:
+        raise ListingChanged(
+            f"total changed from {before.total} to {after.total} during the sync",
+            expected=before.total,
+        )
+    if _identities(before, key) != _identities(after, key):
+        raise ListingChanged(
+            f"page {before.number} changed while the listing was read (rows were added or "
+            "deleted before it)",
+            expected=before.total,
         )
 
 
