@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +13,11 @@ from dashboard.client._exceptions import DokStampError, IncompleteSyncError
 __all__ = [
     "ListingChanged",
     "Page",
+    "UuidHashes",
     "assemble_pages",
     "check_page",
-    "check_unchanged",
+    "check_page_size",
+    "identities",
     "page_count",
     "read_page",
 ]
@@ -117,24 +120,82 @@ def check_page(page: Page, *, first: Page) -> None:
         )
 
 
-def _identities(page: Page, key: str) -> list[object]:
-    return [r.get(key) if isinstance(r, Mapping) else None for r in page.records]
+def identities(records: Sequence[object], key: str = "uuid") -> list[object]:
+    """Each record's ``key`` (None for a record without one, or that is not an object)."""
+    return [r.get(key) if isinstance(r, Mapping) else None for r in records]
 
 
-def check_unchanged(before: Page, after: Page, *, key: str = "uuid") -> None:
-    """Raise ListingChanged unless a page read again holds the same records (by ``key``)."""
-    assert before.total is not None
-    if after.total != before.total or after.per_page != before.per_page:
+def check_page_size(page: Page, *, first: Page, key: str = "uuid") -> list[object]:
+    """Raise ListingChanged unless the page holds exactly its share of ``total``, each once.
+
+    Returns the page's identities (``key`` values).
+    """
+    assert first.total is not None
+    assert first.per_page is not None
+    expected = min(first.per_page, first.total - (page.number - 1) * first.per_page)
+    if len(page.records) != expected:
         raise ListingChanged(
-            f"total changed from {before.total} to {after.total} during the sync",
-            expected=before.total,
+            f"page {page.number} held {len(page.records)} records, expected {expected}",
+            expected=first.total,
         )
-    if _identities(before, key) != _identities(after, key):
+    found = identities(page.records, key)
+    present = [identity for identity in found if identity is not None]
+    if len(set(present)) != len(present):
         raise ListingChanged(
-            f"page {before.number} changed while the listing was read (rows were added or "
-            "deleted before it)",
-            expected=before.total,
+            f"a record appeared twice in page {page.number}",
+            expected=first.total,
+            received=len(present),
         )
+    return found
+
+
+# Up to this many records the repeats are counted in a dict; beyond, numpy sorts the hashes.
+_SMALL = 100_000
+
+
+class UuidHashes:
+    """Which records of a listing may repeat, without keeping one Python object per record.
+
+    Keeps a 64-bit hash of each identity and the page it came on (16 bytes a record); at the
+    end, equal hashes on different pages are suspects, to be confirmed against the records.
+    """
+
+    def __init__(self) -> None:
+        self._hashes = array("q")
+        self._pages = array("q")
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def add(self, page: int, found: Iterable[object]) -> None:
+        """The identities of one page (checked for repeats within the page already)."""
+        before = len(self._hashes)
+        self._hashes.extend(hash(identity) for identity in found if identity is not None)
+        self._pages.extend([page] * (len(self._hashes) - before))
+
+    def suspects(self) -> dict[int, set[int]]:
+        """Hash -> the pages it came on, for each hash seen on more than one page."""
+        if len(self._hashes) < 2:
+            return {}
+        if len(self._hashes) <= _SMALL:
+            counts: dict[int, int] = {}
+            for value in self._hashes:
+                counts[value] = counts.get(value, 0) + 1
+            repeated = {value for value, count in counts.items() if count > 1}
+        else:
+            repeated = self._repeated_sorted()
+        found: dict[int, set[int]] = {}
+        if repeated:
+            for value, page in zip(self._hashes, self._pages, strict=True):
+                if value in repeated:
+                    found.setdefault(value, set()).add(page)
+        return {value: pages for value, pages in found.items() if len(pages) > 1}
+
+    def _repeated_sorted(self) -> set[int]:
+        import numpy as np  # a dependency of streamlit and pyarrow; loaded only for big listings
+
+        ordered = np.sort(np.frombuffer(self._hashes, dtype=np.int64))
+        return {int(v) for v in ordered[1:][ordered[1:] == ordered[:-1]].tolist()}
 
 
 def assemble_pages(pages: Sequence[Page], *, key: str = "uuid") -> list[dict[str, Any]]:

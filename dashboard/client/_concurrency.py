@@ -1,0 +1,77 @@
+"""How many page requests a listing keeps in flight: grown while latency stays flat, cut on trouble.
+
+A gradient rule in the manner of TCP Vegas: the lowest latency seen is what one request costs
+with no queue; when recent answers take about as long, the server (and this client) have room,
+and the limit grows by half every round of answers, up to the cap. When they take much longer,
+requests are queueing somewhere and the limit shrinks by a fifth; a 5xx or a failed connection
+halves it, a 429 takes a quarter off. A round is as many answers as the limit, so each decision
+sees the effect of the one before.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+__all__ = ["AdaptiveLimit"]
+
+# recent / lowest latency at or below which the limit grows, and above which it shrinks.
+FLAT = 1.3
+RISING = 2.0
+GROWTH = 1.5
+SHRINK_ON_LATENCY = 0.8
+SHRINK_ON_THROTTLE = 0.75
+SHRINK_ON_FAILURE = 0.5
+# Weight of the newest answer in the recent latency (an exponential moving average).
+_RECENT_WEIGHT = 0.2
+
+
+class AdaptiveLimit:
+    """The in-flight limit of one listing; ``observe`` every answer, read ``current``.
+
+    Thread-safe: answers are observed from the worker threads.
+    """
+
+    def __init__(self, *, cap: int, initial: int) -> None:
+        if cap < 1:
+            raise ValueError("cap must be at least 1")
+        self.cap = cap
+        self.current = max(1, min(initial, cap))
+        self.peak = self.current
+        self._lowest: float | None = None
+        self._recent: float | None = None
+        self._answers = 0  # answers since the last decision
+        self._lock = threading.Lock()
+
+    def observe(self, seconds: float, status: int | None) -> None:
+        """One answer: how long it took from send to response, and its status (None: no answer)."""
+        with self._lock:
+            if status is None or status >= 500:
+                self._cut(SHRINK_ON_FAILURE)
+                return
+            if status == 429:
+                self._cut(SHRINK_ON_THROTTLE)
+                return
+            self._lowest = seconds if self._lowest is None else min(self._lowest, seconds)
+            if self._recent is None:
+                self._recent = seconds
+            else:
+                self._recent += _RECENT_WEIGHT * (seconds - self._recent)
+            self._answers += 1
+            if self._answers < self.current:
+                return
+            self._answers = 0
+            ratio = self._recent / self._lowest if self._lowest > 0 else 1.0
+            if ratio <= FLAT:
+                self._set(math.ceil(self.current * GROWTH))
+            elif ratio > RISING:
+                self._set(math.floor(self.current * SHRINK_ON_LATENCY))
+
+    def _cut(self, factor: float) -> None:
+        self._answers = 0
+        self._recent = None  # judge the new limit on its own answers
+        self._set(math.floor(self.current * factor))
+
+    def _set(self, value: int) -> None:
+        self.current = max(1, min(self.cap, value))
+        self.peak = max(self.peak, self.current)
