@@ -34,10 +34,20 @@ def test_rising_latency_shrinks_the_limit() -> None:
 
 def test_moderately_higher_latency_holds_the_limit() -> None:
     limit = AdaptiveLimit(cap=32, initial=10)
-    limit.observe(0.020, 200)
-    for _ in range(60):
-        limit.observe(0.032, 200)  # 1.6x the lowest: between flat and rising
-    assert limit.current == 10
+    _round(limit, 0.020)
+    assert limit.current == 15
+    _round(limit, 0.032)  # 1.6x the long run: between flat and rising
+    assert limit.current == 15
+
+
+def test_a_slow_drift_is_followed_not_fought() -> None:
+    # The whole machine gets slower bit by bit (other work): no collapse to one at a time.
+    limit = AdaptiveLimit(cap=32, initial=8)
+    latency = 0.020
+    for _ in range(40):
+        latency *= 1.03
+        _round(limit, latency)
+    assert limit.current == 32
 
 
 @pytest.mark.parametrize(("status", "after"), [(500, 8), (503, 8), (None, 8), (429, 12)], ids=str)
