@@ -619,7 +619,7 @@ class DokStampClient:
                     self._pacer.release(unused, None, None)
         suspects = hashes.suspects()
         if suspects:
-            self._confirm_repeats(path, params, first, suspects)
+            self._confirm_repeats(path, params, first, suspects, hashes)
         return _Listing(
             [built[n] for n in range(1, total_pages + 1)],
             pages=total_pages,
@@ -647,7 +647,12 @@ class DokStampClient:
         return _PageRead(number, found, build(page.records) if build is not None else None)
 
     def _confirm_repeats(
-        self, path: str, params: Mapping[str, str], first: Page, suspects: dict[int, set[int]]
+        self,
+        path: str,
+        params: Mapping[str, str],
+        first: Page,
+        suspects: dict[int, set[int]],
+        hashes: UuidHashes,
     ) -> None:
         """Read the pages of records whose hashes repeat again: a real repeat, or a collision."""
         assert first.per_page is not None
@@ -655,7 +660,7 @@ class DokStampClient:
         for number in sorted(set().union(*suspects.values())):
             page = self._page(path, params, number=number, per_page=first.per_page)
             for identity in identities(page.records):
-                if identity is not None and hash(identity) in suspects:
+                if identity is not None and hashes.hash_of(identity) in suspects:
                     if identity in seen and seen[identity] != number:
                         raise ListingChanged(
                             f"record {identity} appeared twice (pages {seen[identity]} and "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,9 +160,14 @@ class UuidHashes:
     end, equal hashes on different pages are suspects, to be confirmed against the records.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, hash_function: Callable[[object], int] = hash) -> None:
+        self._hash = hash_function
         self._hashes = array("q")
         self._pages = array("q")
+
+    def hash_of(self, identity: object) -> int:
+        """The 64-bit hash kept for an identity."""
+        return self._hash(identity)
 
     def __len__(self) -> int:
         return len(self._hashes)
@@ -170,7 +175,7 @@ class UuidHashes:
     def add(self, page: int, found: Iterable[object]) -> None:
         """The identities of one page (checked for repeats within the page already)."""
         before = len(self._hashes)
-        self._hashes.extend(hash(identity) for identity in found if identity is not None)
+        self._hashes.extend(self._hash(identity) for identity in found if identity is not None)
         self._pages.extend([page] * (len(self._hashes) - before))
 
     def suspects(self) -> dict[int, set[int]]:
