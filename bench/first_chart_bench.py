@@ -23,19 +23,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 from bench.machine_info import machine  # noqa: E402
+from dashboard.cli.app import streamlit_command  # noqa: E402
 from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_first_chart.md"
-ENTRY = ROOT / "dashboard" / "app" / "main.py"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -65,31 +66,52 @@ def _wait_for_port(port: int, timeout: float) -> None:
     raise RuntimeError(f"nothing listens on {port} after {timeout} s")
 
 
-def _first_chart(env: dict[str, str], log: Path) -> float:
-    port = _free_port()
-    command = [
-        str(BIN / "python"), "-m", "streamlit", "run", str(ENTRY),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+@dataclass(frozen=True)
+class Timing:
+    """One restart: process start to port open, the first viewer's wait, the next viewer's."""
+
+    listening: float
+    first_view: float
+    total: float
+    next_view: float
+
+
+def _view(browser: Browser, port: int) -> float:
     started = time.perf_counter()
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_port(port, 120)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=600_000)
+    seconds = time.perf_counter() - started
+    page.close()
+    return seconds
+
+
+def _first_chart(env: dict[str, str], log: Path) -> Timing:
+    """Start the server as ``enrollment-outcomes app`` does; a viewer opens it when it listens."""
+    port = _free_port()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+        )
+        started = time.perf_counter()
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                streamlit_command(host="127.0.0.1", port=port, python=str(BIN / "python")),
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
-            page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=600_000)
-            seconds = time.perf_counter() - started
+        try:
+            _wait_for_port(port, 120)
+            listening = time.perf_counter() - started
+            first_view = _view(browser, port)
+            total = time.perf_counter() - started
+            next_view = _view(browser, port)
+        finally:
+            process.terminate()
+            process.wait(30)
             browser.close()
-        return seconds
-    finally:
-        process.terminate()
-        process.wait(30)
+    return Timing(listening=listening, first_view=first_view, total=total, next_view=next_view)
 
 
 def run(enrollments: int, latency_ms: int) -> str:
@@ -133,14 +155,23 @@ def run(enrollments: int, latency_ms: int) -> str:
         "# First chart after a restart",
         "",
         f"{enrollments:,} enrollments, sandbox with {latency_ms} ms per request and pages of up to "
-        "1,000, dashboard in its own `streamlit run` process, real Chromium on the Overview page; "
-        "seconds from the app's process start to the first chart drawn (one run each, in order).",
+        "1,000. The dashboard is started as `enrollment-outcomes app` starts it (its own "
+        "process); a viewer (real Chromium, Overview page) opens it as soon as it listens, and "
+        "another viewer opens it after. Seconds: process start to listening; the first viewer's "
+        "wait from opening the page to the first chart drawn; process start to that chart; the "
+        "next viewer's wait. One run each, in order.",
         "",
-        "| case | seconds | vs cold |",
-        "|---|---:|---:|",
-        *(f"| {name} | {seconds:.2f} | {seconds / cold:.2f}x |" for name, seconds in rows),
+        "| case | listening | first viewer waits | start to chart | next viewer waits | "
+        "first viewer vs cold |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {name} | {t.listening:.2f} | {t.first_view:.2f} | {t.total:.2f} | "
+            f"{t.next_view:.2f} | {t.first_view / cold.first_view:.2f}x |"
+            for name, t in rows
+        ),
         "",
-        "Goal (issue 10): under 3 s after a restart at 100,000 enrollments, also when expired.",
+        "Goal (issue 10): first chart under 3 s after a restart at 100,000 enrollments, also "
+        "when expired.",
         "",
         f"Machine: {machine()}. Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
         "",

@@ -8,9 +8,14 @@ measurement runs in a fresh child process so its peak memory (``ru_maxrss``) is 
 - ours, cold: ``load_enrollments(settings, refresh=True)`` (page size 1000 asked for,
   8 pages at a time), once with the sandbox's default per_page cap of 100 and once with a larger
   cap (``--caps``);
-- ours, warm: ``load_enrollments(settings)`` answered from the cache folder.
+- ours, warm: ``load_enrollments(settings)`` answered from the cache folder;
+- ours, CLI (``--kinds ...,cli``): the whole ``enrollment-outcomes sync --refresh
+  --no-references`` process (start-up, imports, token, pages, frame, cache), wall time, with
+  ``DOKSTAMP_CONCURRENCY`` from ``--concurrency`` (the cap of the adaptive in-flight limit). Its
+  floor is pages x latency / concurrency: what the pages cost with that many always in flight.
 
-Usage: ``python bench/sync_bench.py [--sizes 10000,100000] [--caps 100,1000]``; results go to
+Usage: ``python bench/sync_bench.py [--sizes 10000,100000] [--caps 100,1000]
+[--kinds baseline,cold,warm,cli] [--concurrency 32]``; results go to
 ``bench/results_sync.md`` (rows are merged by size, so sizes can be run separately).
 """
 
@@ -26,6 +31,7 @@ import re
 import resource
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -207,7 +213,36 @@ def _ours_warm(url: str, cache: str) -> Measurement:
     )
 
 
-_KINDS = {"baseline": _baseline, "cold": _ours_cold, "warm": _ours_warm}
+def _ours_cli(url: str, cache: str) -> Measurement:
+    """The whole `enrollment-outcomes sync --refresh --no-references` process, timed outside."""
+    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLLMENT_"))},
+        "DOKSTAMP_API_URL": url,
+        "DOKSTAMP_TENANT": DEMO_TENANT,
+        "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+        "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "DOKSTAMP_CONCURRENCY": os.environ.get("SYNC_BENCH_CONCURRENCY", "32"),
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": cache,
+    }
+    command = [str(Path(sys.executable).with_name("enrollment-outcomes")), "sync", "--refresh"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*command, "--no-references"], env=env, cwd=cache, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"sync exited {done.returncode}: {done.stderr[-2000:]}")
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("enrollments"))
+    numbers = re.findall(r"[\d,]+", line.split("rows")[0])
+    rows = int(numbers[-1].replace(",", ""))
+    pages = int(re.findall(r"([\d,]+) pages?", line)[0].replace(",", ""))
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return Measurement(seconds, rows, pages, peak, {"line": line.strip()})
+
+
+_KINDS = {"baseline": _baseline, "cold": _ours_cold, "warm": _ours_warm, "cli": _ours_cli}
 
 
 def _measure_child(kind: str, url: str, cache: str, pipe: Connection) -> None:
@@ -254,6 +289,8 @@ def run_size(
     workdir: Path,
     baseline: bool,
     nodelay: bool,
+    kinds: tuple[str, ...] = ("baseline", "cold", "warm"),
+    concurrency: int = 32,
 ) -> dict[str, Any]:
     db_path = workdir / f"sandbox-{size}.db"
     row: dict[str, Any] = {
@@ -267,17 +304,31 @@ def run_size(
         try:
             if index == 0:
                 row["sandbox_start_seconds"] = server.start_seconds
-                if baseline:
+                if baseline and "baseline" in kinds:
                     base = measure("baseline", server.url, workdir / "unused")
                     row["baseline"] = asdict(base)
                     print(f"  baseline: {base.seconds:.2f} s", flush=True)
             cache = workdir / f"cache-{size}-{cap}"
-            cold = measure("cold", server.url, cache)
-            print(f"  ours cold (cap {cap}): {cold.seconds:.2f} s, {cold.pages} pages", flush=True)
-            warm = measure("warm", server.url, cache)
-            print(f"  ours warm (cap {cap}): {warm.seconds:.3f} s", flush=True)
-            row[f"cold_{cap}"] = asdict(cold)
-            row[f"warm_{cap}"] = asdict(warm)
+            if "cold" in kinds:
+                cold = measure("cold", server.url, cache)
+                print(f"  ours cold (cap {cap}): {cold.seconds:.2f} s, {cold.pages} pages")
+                row[f"cold_{cap}"] = asdict(cold)
+            if "warm" in kinds:
+                warm = measure("warm", server.url, cache)
+                print(f"  ours warm (cap {cap}): {warm.seconds:.3f} s", flush=True)
+                row[f"warm_{cap}"] = asdict(warm)
+            if "cli" in kinds:
+                cache.mkdir(parents=True, exist_ok=True)
+                os.environ["SYNC_BENCH_CONCURRENCY"] = str(concurrency)
+                cli = measure("cli", server.url, cache)
+                floor = cli.pages * latency_ms / 1000 / concurrency
+                cli.extra.update({"concurrency": concurrency, "floor_seconds": floor})
+                print(
+                    f"  sync CLI (cap {cap}, concurrency {concurrency}): {cli.seconds:.2f} s, "
+                    f"floor {floor:.2f} s, {cli.pages} pages",
+                    flush=True,
+                )
+                row[f"cli_{cap}"] = asdict(cli)
         finally:
             server.stop()
     return row
@@ -341,6 +392,34 @@ def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) ->
                 f"{base_peak} | {cold['peak_rss_mb']:.0f} | {warm['peak_rss_mb']:.0f} | "
                 f"{row.get('load_average_at_start', float('nan')):.1f} |"
             )
+    cli_rows = [
+        (row, cap)
+        for row in sorted(rows, key=lambda r: r["size"])
+        for cap in caps
+        if row.get(f"cli_{cap}") is not None
+    ]
+    if cli_rows:
+        lines += [
+            "",
+            "The whole `enrollment-outcomes sync --refresh --no-references` process (start-up, "
+            "imports, token, pages, frame, cache write), timed from outside, against the baseline "
+            "of the same run. Floor = pages x latency / concurrency (`DOKSTAMP_CONCURRENCY`, the "
+            "cap of the adaptive in-flight limit): the pages alone, that many always in flight.",
+            "",
+            "| enrollments | per_page cap | concurrency cap | baseline s | sync CLI s | speed-up "
+            "| floor s | CLI / floor | pages | CLI peak MB | date | load avg |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        ]
+        for row, cap in cli_rows:
+            cli, base = row[f"cli_{cap}"], row.get("baseline")
+            floor = cli["extra"]["floor_seconds"]
+            base_seconds = "n/a" if base is None else f"{base['seconds']:.2f}"
+            lines.append(
+                f"| {row['size']:,} | {cap} | {cli['extra']['concurrency']} | {base_seconds} | "
+                f"{cli['seconds']:.2f} | {_ratio(base, cli)} | {floor:.2f} | "
+                f"{cli['seconds'] / floor:.1f}x | {cli['pages']:,} | {cli['peak_rss_mb']:.0f} | "
+                f"{row.get('date', '?')} | {row.get('load_average_at_start', float('nan')):.1f} |"
+            )
     lines += ["", *NOTES]
     lines += ["", "Raw numbers (JSON, one object per size):", "", "```json"]
     lines += [json.dumps(row, sort_keys=True) for row in sorted(rows, key=lambda r: r["size"])]
@@ -373,7 +452,10 @@ def main(argv: list[str] | None = None) -> None:
         help="do not set TCP_NODELAY on the sandbox's socket (every response then stalls ~40 ms)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--kinds", default="baseline,cold,warm", help="of baseline,cold,warm,cli")
+    parser.add_argument("--concurrency", type=int, default=32, help="DOKSTAMP_CONCURRENCY (cli)")
     args = parser.parse_args(argv)
+    kinds = tuple(k for k in args.kinds.split(",") if k)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     caps = tuple(int(c) for c in args.caps.split(",") if c)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sync-bench-"))
@@ -392,10 +474,12 @@ def main(argv: list[str] | None = None) -> None:
             workdir=workdir,
             baseline=not args.no_baseline,
             nodelay=not args.sandbox_as_is,
+            kinds=kinds,
+            concurrency=args.concurrency,
         )
         row["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
         row["machine"] = machine()
-        rows[size] = row
+        rows[size] = {**rows.get(size, {}), **row}  # kinds not run keep their earlier numbers
         args.output.write_text(render(list(rows.values()), caps=caps, header=header), "utf-8")
     print(f"wrote {args.output}")
 

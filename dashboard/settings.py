@@ -89,7 +89,7 @@ class Settings(ClientSettings):
             cache_dir=_path(values, "ENROLLMENT_OUTCOMES_CACHE_DIR") or default_cache_dir(),
             cache_ttl_seconds=_number(values, "ENROLLMENT_OUTCOMES_CACHE_TTL", 900.0, minimum=0),
             page_size=_whole(values, "DOKSTAMP_PAGE_SIZE", 1000, minimum=1, maximum=100_000),
-            concurrency=_whole(values, "DOKSTAMP_CONCURRENCY", 8, minimum=1, maximum=64),
+            concurrency=_whole(values, "DOKSTAMP_CONCURRENCY", 16, minimum=1, maximum=64),
             editing=_flag(values, "ENROLLMENT_OUTCOMES_EDITING"),
             timeout_seconds=_number(values, "DOKSTAMP_TIMEOUT", 30.0, minimum=0.001),
             max_attempts=_whole(values, "DOKSTAMP_MAX_ATTEMPTS", 5, minimum=1, maximum=100),

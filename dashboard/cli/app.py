@@ -14,13 +14,13 @@ ENTRY_FILE = Path(__file__).resolve().parent.parent / "app" / "main.py"
 
 
 def streamlit_command(*, host: str, port: int, python: str = sys.executable) -> list[str]:
-    """The `streamlit run` command line for the dashboard's entry file."""
+    """The command line of the dashboard's server: ``streamlit run`` of the entry file, through
+    ``dashboard.app.server`` so that every module and the latest snapshot are loaded before the
+    first viewer opens the page."""
     return [
         python,
         "-m",
-        "streamlit",
-        "run",
-        str(ENTRY_FILE),
+        "dashboard.app.server",
         "--server.address",
         host,
         "--server.port",

@@ -80,6 +80,14 @@ def _print_credentials(url: str, meta: dict[str, str]) -> None:
     help="Throttle each token to this many requests per minute (off by default).",
 )
 @click.option(
+    "--rate-window",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0, max=3600.0, min_open=True),
+    metavar="SECONDS",
+    help="The rate limit's fixed window: --rate-limit requests per this many seconds.",
+)
+@click.option(
     "--fail-rate",
     default=0.0,
     show_default=True,
@@ -106,6 +114,7 @@ def sandbox(
     max_per_page: int,
     latency_ms: int,
     rate_limit: int | None,
+    rate_window: float,
     fail_rate: float,
     grade_as_string: bool,
     success_flag: bool,
@@ -120,6 +129,7 @@ def sandbox(
         max_per_page=max_per_page,
         latency_ms=latency_ms,
         rate_limit_per_minute=rate_limit,
+        rate_limit_window_seconds=rate_window,
         fail_rate=fail_rate,
         grade_as_string=grade_as_string,
         success_flag=success_flag,

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import random
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
 import orjson
 
 from dashboard.client._auth import token_source_for
+from dashboard.client._concurrency import AdaptiveLimit
 from dashboard.client._config import ClientSettings
 from dashboard.client._exceptions import (
     ConfigurationError,
@@ -30,12 +35,14 @@ from dashboard.client._exceptions import (
     parse_retry_after,
 )
 from dashboard.client._models import SyncStats, parse_timestamp
-from dashboard.client._pacing import RateLimitPacer
+from dashboard.client._pacing import REPORT_WAITS_OVER, Permit, RateLimitPacer, WaitListener
 from dashboard.client._pagination import (
     ListingChanged,
     Page,
-    assemble_pages,
+    UuidHashes,
     check_page,
+    check_page_size,
+    identities,
     page_count,
     read_page,
 )
@@ -46,11 +53,19 @@ __all__ = ["DokStampClient", "Progress"]
 logger = logging.getLogger("dashboard.client")
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 # Uuids per batch-destroy request (the sandbox accepts up to 1000; the real limit is unknown).
 BATCH_CHUNK = 500
 # Whole-listing attempts when the pages do not add up (rows added or deleted meanwhile).
 SYNC_ATTEMPTS = 3
+# Page requests in flight when a listing starts; it adapts from there up to settings.concurrency.
+INITIAL_CONCURRENCY = 8
+# How often (seconds) a listing's calling thread looks up from waiting for its pages.
+_LOOK_AGAIN = 0.25
+# Pacing buckets: Laravel throttles API requests per user and token requests per address.
+_API = "api"
+_AUTH = "auth"
 # The real API's default order is undocumented: ask for a stable one so that pages fetched
 # concurrently neither overlap nor leave gaps while nothing changes.
 _STABLE_SORT = {"sort[column]": "uuid", "sort[order]": "asc"}
@@ -152,10 +167,38 @@ class _UncertainWrite(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Listing:
-    records: list[dict[str, Any]]
+class _Listing(Generic[T]):
+    built: list[T]
     pages: int
-    attempts: int
+    records: int
+    attempts: int = 1
+    peak_concurrency: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _PageRead(Generic[T]):
+    number: int
+    found: list[object] = dataclass_field(repr=False)  # the records' uuids, in order
+    built: T | None
+
+
+class _WaitReport:
+    """Hands a listing's caller each distinct wait for the rate limit once (over a second)."""
+
+    def __init__(self, listener: WaitListener, clock: Callable[[], float]) -> None:
+        self._listener = listener
+        self._clock = clock
+        self._until = -math.inf
+
+    def __call__(self, seconds: float) -> None:
+        until = self._clock() + seconds
+        if seconds > REPORT_WAITS_OVER and until > self._until + 0.5:
+            self._until = until
+            self._listener(seconds)
+
+
+def _records_as_list(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return records
 
 
 class DokStampClient:
@@ -207,7 +250,7 @@ class DokStampClient:
             },
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
         )
-        self._pacer = RateLimitPacer(clock=clock, sleep=sleep, reserve=settings.concurrency)
+        self._pacer = RateLimitPacer(clock=clock, sleep=sleep)
         self._auth = token_source_for(settings.credentials, exchange=self._exchange, clock=clock)
         self._tally = _Tally()
         self.last_sync_stats: SyncStats | None = None
@@ -242,21 +285,53 @@ class DokStampClient:
         *,
         filters: Mapping[str, str] | None = None,
         progress: Progress | None = None,
+        on_wait: WaitListener | None = None,
     ) -> list[dict[str, Any]]:
         """Every record of a list endpoint, complete and without duplicates.
 
         ``filters`` become ``where[field]=value`` (AND-combined equality; ``"null"`` matches
         null). The first page is asked for with ``per_page = settings.page_size``; the server's
         ``meta.per_page`` and ``meta.total`` then give the page count, and the other pages are
-        fetched concurrently (at most ``settings.concurrency`` at a time). When the pages do not
-        add up (total changed, a page short, a uuid twice) the whole listing is read again, up
-        to 3 times, then ``IncompleteSyncError``. ``progress(pages_done, pages_total)`` is called
-        from the calling thread. Sets ``last_sync_stats``.
+        fetched concurrently (at most ``settings.concurrency`` at a time, fewer while latency
+        rises or the server fails). When the pages do not add up (total changed, a page short,
+        a uuid twice, the last page changed meanwhile) the whole listing is read again, up to 3
+        times, then ``IncompleteSyncError``. ``progress(pages_done, pages_total)`` and
+        ``on_wait(seconds)`` (a wait of over a second for the rate limit) are called from the
+        calling thread. Sets ``last_sync_stats``.
+        """
+        pages = self.list_pages(
+            resource, filters=filters, progress=progress, on_wait=on_wait, build=_records_as_list
+        )
+        if len(pages) == 1:
+            return pages[0]
+        return [record for page in pages for record in page]
+
+    def list_pages(
+        self,
+        resource: str,
+        *,
+        filters: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+        on_wait: WaitListener | None = None,
+        build: Callable[[list[dict[str, Any]]], T],
+    ) -> list[T]:
+        """Every page of a list endpoint, each handed to ``build`` as it arrives; in page order.
+
+        The same reading and checks as ``list_all``, without keeping the records: ``build``
+        gets each page's records (decoded JSON objects) and what it returns is kept instead
+        (say, a polars frame), so memory holds one page of Python objects per request in
+        flight. ``build`` runs on the worker threads, several at once: it must be thread-safe.
+        When the listing is read again, everything built so far is dropped. Repeated uuids are
+        found from 64-bit hashes (16 bytes a record), confirmed by reading those pages again.
+        Sets ``last_sync_stats``.
         """
         started = self._clock()
         before = self._tally.snapshot()
+        throttled_before = self._pacer.throttled()
         self.last_sync_stats = None
-        listing = self._collect(resource, filters=filters, progress=progress)
+        listing = self._collect(
+            resource, filters=filters, progress=progress, on_wait=on_wait, build=build
+        )
         requests, retries, paced = (
             now - then for now, then in zip(self._tally.snapshot(), before, strict=True)
         )
@@ -264,12 +339,14 @@ class DokStampClient:
             pages=listing.pages,
             requests=int(requests),
             seconds=self._clock() - started,
-            records=len(listing.records),
+            records=listing.records,
             attempts=listing.attempts,
             retries=int(retries),
             paced_seconds=float(paced),
+            throttled=self._pacer.throttled() - throttled_before,
+            peak_concurrency=listing.peak_concurrency,
         )
-        return listing.records
+        return listing.built
 
     def list_courses(self) -> list[dict[str, Any]]:
         """Every course of the tenant."""
@@ -379,7 +456,9 @@ class DokStampClient:
         *,
         filters: Mapping[str, str] | None,
         progress: Progress | None,
-    ) -> _Listing:
+        on_wait: WaitListener | None,
+        build: Callable[[list[dict[str, Any]]], T],
+    ) -> _Listing[T]:
         if not _RESOURCE.fullmatch(resource):
             raise ValueError(f"not a DokStamp resource path: {resource!r}")
         path = f"/{resource}"
@@ -387,8 +466,7 @@ class DokStampClient:
         change: ListingChanged | None = None
         for attempt in range(1, SYNC_ATTEMPTS + 1):
             try:
-                pages = self._read_pages(path, params, progress)
-                records = assemble_pages(pages)
+                listing = self._read_listing(path, params, progress, on_wait, build)
             except ListingChanged as changed:
                 change = changed
                 logger.warning(
@@ -401,7 +479,7 @@ class DokStampClient:
                 if attempt < SYNC_ATTEMPTS:
                     self._sleep(self._jitter(self._retry.base_delay * 2 ** (attempt - 1)))
                 continue
-            return _Listing(records=records, pages=len(pages), attempts=attempt)
+            return dataclasses.replace(listing, attempts=attempt)
         assert change is not None
         raise IncompleteSyncError(
             f"{path}: the listing kept changing while it was read ({change.reason}) on "
@@ -410,41 +488,201 @@ class DokStampClient:
             received=change.received,
         )
 
-    def _read_pages(
-        self, path: str, params: Mapping[str, str], progress: Progress | None
-    ) -> list[Page]:
-        first = self._page(path, params, number=1, per_page=self._settings.page_size)
+    def _read_listing(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        progress: Progress | None,
+        on_wait: WaitListener | None,
+        build: Callable[[list[dict[str, Any]]], T],
+    ) -> _Listing[T]:
+        """Every page of a listing, read so that rows moving between pages cannot go unseen.
+
+        Offset pages shift when a row before them is deleted or inserted while they are read,
+        and a delete in a page already read plus an insert in one not yet read keep the total,
+        lose one row and keep the deleted one. So the last page is read first, right after page
+        1 gave the page count, and read again at the very end: a row deleted or added anywhere
+        in between (the sandbox and id-ordered servers add at the end) changes the last page, and
+        the whole listing is read again. Page 1 is read again after the first read of the last
+        page, so every page used was read within that window.
+        """
+        report = _WaitReport(on_wait, self._clock) if on_wait is not None else None
+        permit = self._pacer.acquire(_API, on_wait=report)
+        first = self._page(path, params, number=1, per_page=self._settings.page_size, permit=permit)
         if first.total is None or first.per_page is None:
+            found = identities(first.records)
+            present = [identity for identity in found if identity is not None]
+            if len(set(present)) != len(present):
+                raise ListingChanged("a record appeared twice", expected=len(first.records))
             if progress is not None:
                 progress(1, 1)
-            return [first]
+            return _Listing([build(first.records)], pages=1, records=len(first.records))
         total_pages = page_count(first.total, first.per_page)
         if progress is not None:
             progress(1, total_pages)
-        pages = {1: first}
-        if total_pages == 1:
-            return [first]
-        workers = min(self._settings.concurrency, total_pages - 1)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dokstamp-page")
-        try:
-            futures = [
-                pool.submit(self._page, path, params, number=n, per_page=first.per_page)
-                for n in range(2, total_pages + 1)
-            ]
-            for future in as_completed(futures):
-                page = future.result()
-                check_page(page, first=first)
-                pages[page.number] = page
-                if progress is not None:
-                    progress(len(pages), total_pages)
-        finally:
-            # On any failure, pages not yet started are dropped rather than fetched for nothing.
-            pool.shutdown(wait=True, cancel_futures=True)
-        return [pages[n] for n in sorted(pages)]
+        if total_pages == 1:  # one response: nothing could move between pages
+            check_page_size(first, first=first)
+            return _Listing([build(first.records)], pages=1, records=first.total)
+        return self._read_pages(path, params, first, total_pages, progress, report, build)
 
-    def _page(self, path: str, params: Mapping[str, str], *, number: int, per_page: int) -> Page:
+    def _read_pages(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        first: Page,
+        total_pages: int,
+        progress: Progress | None,
+        on_wait: WaitListener | None,
+        build: Callable[[list[dict[str, Any]]], T],
+    ) -> _Listing[T]:
+        """Pages 2..n, page 1 again and the last page again, at most ``limit.current`` at a time.
+
+        The calling thread takes each request's pacing permit (so ``on_wait`` and ``progress``
+        are called from it) and hands the request to a worker; workers decode, check and build.
+        """
+        assert first.per_page is not None
+        assert first.total is not None
+        cap = self._settings.concurrency
+        limit = AdaptiveLimit(cap=cap, initial=min(cap, INITIAL_CONCURRENCY))
+        queue: deque[int] = deque([total_pages, *range(2, total_pages)])
+        built: dict[int, T] = {}
+        hashes = UuidHashes()
+        last_read: list[object] | None = None  # the last page's identities, as first read
+        stage = "pages"  # then "page 1 again", then "last page again"
+        done = 1
+        running: dict[Future[_PageRead[T]], Permit] = {}
+        pool = ThreadPoolExecutor(max_workers=cap, thread_name_prefix="dokstamp-page")
+        peak = 0
+        try:
+            while True:
+                while queue and len(running) < limit.current:
+                    number = queue.popleft()
+                    verify = stage == "last page again"
+                    permit = self._pacer.acquire(_API, on_wait=on_wait)
+                    future = pool.submit(
+                        self._page_read,
+                        path,
+                        params,
+                        number=number,
+                        first=first,
+                        permit=permit,
+                        build=None if verify else build,
+                        observe=limit.observe,
+                    )
+                    running[future] = permit
+                    peak = max(peak, len(running))
+                if not queue:
+                    if stage == "pages" and last_read is not None:
+                        stage = "page 1 again"  # may go now: the last page has been read
+                        queue.append(1)
+                        continue
+                    if stage == "page 1 again" and not running:
+                        stage = "last page again"  # goes after every other read
+                        queue.append(total_pages)
+                        continue
+                    if stage == "last page again" and not running:
+                        break
+                finished, _ = wait(running, timeout=_LOOK_AGAIN, return_when=FIRST_COMPLETED)
+                if on_wait is not None:
+                    # A worker's resend may be held by a Retry-After: tell the caller too.
+                    held = self._pacer.held_until(_API)
+                    if held is not None:
+                        on_wait(held - self._clock())
+                for future in finished:
+                    running.pop(future)
+                    read = future.result()
+                    if stage == "last page again":
+                        if read.found != last_read:
+                            raise ListingChanged(
+                                f"page {total_pages} changed while the listing was read (rows "
+                                "were added or deleted before it)",
+                                expected=first.total,
+                            )
+                        continue
+                    assert read.built is not None
+                    built[read.number] = read.built
+                    hashes.add(read.number, read.found)
+                    if read.number == total_pages:
+                        last_read = read.found
+                    if read.number != 1:
+                        done += 1
+                        if progress is not None:
+                            progress(done, total_pages)
+        finally:
+            # On any failure, pages not yet started are dropped rather than fetched for nothing
+            # (and their permits handed back: they were never sent).
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, unused in running.items():
+                if future.cancelled():
+                    self._pacer.release(unused, None, None)
+        suspects = hashes.suspects()
+        if suspects:
+            self._confirm_repeats(path, params, first, suspects, hashes)
+        return _Listing(
+            [built[n] for n in range(1, total_pages + 1)],
+            pages=total_pages,
+            records=first.total,
+            peak_concurrency=peak,
+        )
+
+    def _page_read(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        number: int,
+        first: Page,
+        permit: Permit,
+        build: Callable[[list[dict[str, Any]]], T] | None,
+        observe: Callable[[float, int | None], None],
+    ) -> _PageRead[T]:
+        assert first.per_page is not None
+        page = self._page(
+            path, params, number=number, per_page=first.per_page, permit=permit, observe=observe
+        )
+        check_page(page, first=first)
+        found = check_page_size(page, first=first)
+        return _PageRead(number, found, build(page.records) if build is not None else None)
+
+    def _confirm_repeats(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        first: Page,
+        suspects: dict[int, set[int]],
+        hashes: UuidHashes,
+    ) -> None:
+        """Read the pages of records whose hashes repeat again: a real repeat, or a collision."""
+        assert first.per_page is not None
+        seen: dict[object, int] = {}
+        for number in sorted(set().union(*suspects.values())):
+            page = self._page(path, params, number=number, per_page=first.per_page)
+            for identity in identities(page.records):
+                if identity is not None and hashes.hash_of(identity) in suspects:
+                    if identity in seen and seen[identity] != number:
+                        raise ListingChanged(
+                            f"record {identity} appeared twice (pages {seen[identity]} and "
+                            f"{number})",
+                            expected=first.total if first.total is not None else 0,
+                        )
+                    seen[identity] = number
+
+    def _page(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        number: int,
+        per_page: int,
+        permit: Permit | None = None,
+        observe: Callable[[float, int | None], None] | None = None,
+    ) -> Page:
         response = self._request(
-            "GET", path, params={**params, "page": str(number), "per_page": str(per_page)}
+            "GET",
+            path,
+            params={**params, "page": str(number), "per_page": str(per_page)},
+            permit=permit,
+            observe=observe,
         )
         return read_page(
             self._decode(response), number=number, where=f"GET {path}", requested=per_page
@@ -459,10 +697,12 @@ class DokStampClient:
             "enrollments",
             filters={"student_uuid": str(student), "course_uuid": str(course)},
             progress=None,
+            on_wait=None,
+            build=_records_as_list,
         )
         day = _day(body.get("enrolled_at"))
         cohort = body.get("cohort_uuid") or None
-        for record in listing.records:
+        for record in (r for page in listing.built for r in page):
             if (
                 _related_uuid(record, "student") == str(student)
                 and _related_uuid(record, "course") == str(course)
@@ -515,12 +755,17 @@ class DokStampClient:
         replay_safe: bool = True,
         already_done: Callable[[DokStampError], bool] | None = None,
         budget: RetryBudget | None = None,
+        permit: Permit | None = None,
+        observe: Callable[[float, int | None], None] | None = None,
     ) -> httpx.Response:
         """Send with auth, pacing and retries; returns a 2xx response or raises a DokStampError.
 
         ``replay_safe=False`` (creates): a failure after the request may have reached the server
         raises ``_UncertainWrite`` instead of resending. ``already_done(error)``: on a resend that
         follows such a failure, says whether a 4xx means the first send did the job (deletes).
+        ``permit``: the pacer's leave for the first send, taken by the caller (resends take
+        their own). ``observe(seconds, status)`` hears of every send's duration and status
+        (None when no response came).
         """
         budget = budget if budget is not None else self._budget()
         headers: dict[str, str] = {}
@@ -533,23 +778,35 @@ class DokStampClient:
             data = form
         renewed = False
         uncertain = False  # an earlier send may have reached the server
+        bucket = _API if authenticated else _AUTH
+        given = permit
         while True:
             token: str | None = None
-            if authenticated:
-                token = self._auth.token()
-                if not _HEADER_SAFE.fullmatch(token):
-                    # Checked here: httpx would refuse it too, but its (and httpcore's debug
-                    # trace) message quotes the whole header, token included.
-                    raise DokStampError(
-                        "the request could not be sent: the access token holds characters an "
-                        "HTTP header may not carry (only visible ASCII, no spaces)",
-                        method=method,
-                        url=path,
-                    )
-                headers["Authorization"] = f"Bearer {token}"
-            permit = self._pacer.acquire()
+            try:
+                if authenticated:
+                    token = self._auth.token()
+                    if not _HEADER_SAFE.fullmatch(token):
+                        # Checked here: httpx would refuse it too, but its (and httpcore's debug
+                        # trace) message quotes the whole header, token included.
+                        raise DokStampError(
+                            "the request could not be sent: the access token holds characters "
+                            "an HTTP header may not carry (only visible ASCII, no spaces)",
+                            method=method,
+                            url=path,
+                        )
+                    headers["Authorization"] = f"Bearer {token}"
+            except BaseException:
+                if given is not None:
+                    self._pacer.release(given, None, None)  # never sent
+                raise
+            if given is not None:
+                permit, given = given, None
+            else:
+                permit = self._pacer.acquire(bucket)
+            budget.exclude(permit.waited)
             self._tally.add(requests=1, paced_seconds=permit.waited)
             unsendable: str | None = None
+            sent = self._clock()
             try:
                 response = self._http.request(
                     method, path, params=params, content=content, data=data, headers=headers
@@ -557,7 +814,7 @@ class DokStampClient:
             except _UNSENDABLE as exc:
                 unsendable = type(exc).__name__  # raised below, outside this block: see there
             except httpx.DecodingError as exc:
-                self._pacer.release(permit, None)
+                self._pacer.release(permit, None, None)
                 error = DokStampError(
                     f"the response could not be decoded ({type(exc).__name__}: {exc})",
                     method=method,
@@ -567,7 +824,9 @@ class DokStampClient:
                     raise _UncertainWrite(error) from exc  # the server answered: it may be done
                 raise error from exc
             except httpx.TransportError as exc:
-                self._pacer.release(permit, None)
+                self._pacer.release(permit, None, None)
+                if observe is not None:
+                    observe(self._clock() - sent, None)
                 error = NetworkError(
                     f"{type(exc).__name__}: {exc}".rstrip(": "), method=method, url=path
                 )
@@ -581,12 +840,12 @@ class DokStampClient:
                 self._before_retry(method, path, error, delay)
                 continue
             except httpx.HTTPError as exc:  # anything else httpx may add: typed, not retried
-                self._pacer.release(permit, None)
+                self._pacer.release(permit, None, None)
                 raise DokStampError(
                     f"the request failed ({type(exc).__name__})", method=method, url=path
                 ) from None
             if unsendable is not None:
-                self._pacer.release(permit, None)
+                self._pacer.release(permit, None, None)
                 # Nothing was sent, and nothing is retried. httpx's message quotes the header
                 # value (the bearer token), so it is neither used nor chained as the context.
                 raise DokStampError(
@@ -595,8 +854,10 @@ class DokStampClient:
                     method=method,
                     url=path,
                 )
-            self._pacer.release(permit, response.headers)
             status = response.status_code
+            self._pacer.release(permit, status, response.headers)
+            if observe is not None:
+                observe(self._clock() - sent, status)
             if 300 <= status < 400:
                 location = response.headers.get("Location", "elsewhere")
                 raise DokStampError(
@@ -618,16 +879,14 @@ class DokStampClient:
                 return response
             if status != 429 and status < 500:
                 raise failure
+            # A Retry-After holds every thread of the client: the pacer does that waiting.
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None:
-                self._pacer.pause(retry_after)  # every thread holds off, not just this one
             if status >= 500 and not replay_safe:
                 raise _UncertainWrite(failure)
             uncertain = uncertain or status >= 500
-            delay = budget.next_delay(retry_after)
+            delay = budget.next_delay(retry_after, rate_limited=status == 429)
             if delay is None:
                 raise failure
-            # With Retry-After the pacer does the waiting (for all threads) in acquire().
             self._before_retry(method, path, failure, 0.0 if retry_after is not None else delay)
 
     def _before_retry(self, method: str, path: str, error: DokStampError, delay: float) -> None:

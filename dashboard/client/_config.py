@@ -21,7 +21,7 @@ class ClientSettings:
     tenant: str
     credentials: Credentials
     page_size: int = 1000
-    concurrency: int = 8
+    concurrency: int = 16  # the cap of the adaptive limit
     timeout_seconds: float = 30.0
     max_attempts: int = 5
     retry_seconds: float = 60.0

@@ -73,7 +73,9 @@ class SyncStats:
     requests, retries and discarded attempts; ``seconds``: wall time; ``records``: records
     returned; ``attempts``: whole-list attempts (more than 1 when totals changed mid-sync);
     ``retries``: requests repeated after 429/5xx/network errors; ``paced_seconds``: time spent
-    waiting to stay under the rate limit (including Retry-After waits).
+    waiting to stay under the rate limit (including Retry-After waits); ``throttled``: 429
+    answers (at most the rare one whose Retry-After tells when the window ends);
+    ``peak_concurrency``: the most page requests in flight at once.
     """
 
     pages: int
@@ -83,3 +85,5 @@ class SyncStats:
     attempts: int = 1
     retries: int = 0
     paced_seconds: float = 0.0
+    throttled: int = 0
+    peak_concurrency: int = 1

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from dashboard.client._exceptions import DokStampError, IncompleteSyncError
 
-__all__ = ["ListingChanged", "Page", "assemble_pages", "check_page", "page_count", "read_page"]
+__all__ = [
+    "ListingChanged",
+    "Page",
+    "UuidHashes",
+    "assemble_pages",
+    "check_page",
+    "check_page_size",
+    "identities",
+    "page_count",
+    "read_page",
+]
 
 
 class ListingChanged(Exception):
@@ -107,6 +120,88 @@ def check_page(page: Page, *, first: Page) -> None:
             f"per_page changed from {first.per_page} to {page.per_page} during the sync",
             expected=first.total,
         )
+
+
+def identities(records: Sequence[object], key: str = "uuid") -> list[object]:
+    """Each record's ``key`` (None for a record without one, or that is not an object)."""
+    return [r.get(key) if isinstance(r, Mapping) else None for r in records]
+
+
+def check_page_size(page: Page, *, first: Page, key: str = "uuid") -> list[object]:
+    """Raise ListingChanged unless the page holds exactly its share of ``total``, each once.
+
+    Returns the page's identities (``key`` values).
+    """
+    assert first.total is not None
+    assert first.per_page is not None
+    expected = min(first.per_page, first.total - (page.number - 1) * first.per_page)
+    if len(page.records) != expected:
+        raise ListingChanged(
+            f"page {page.number} held {len(page.records)} records, expected {expected}",
+            expected=first.total,
+        )
+    found = identities(page.records, key)
+    present = [identity for identity in found if identity is not None]
+    if len(set(present)) != len(present):
+        raise ListingChanged(
+            f"a record appeared twice in page {page.number}",
+            expected=first.total,
+            received=len(present),
+        )
+    return found
+
+
+# Up to this many records the repeats are counted in a dict; beyond, numpy sorts the hashes.
+_SMALL = 100_000
+
+
+class UuidHashes:
+    """Which records of a listing may repeat, without keeping one Python object per record.
+
+    Keeps a 64-bit hash of each identity and the page it came on (16 bytes a record); at the
+    end, equal hashes on different pages are suspects, to be confirmed against the records.
+    """
+
+    def __init__(self, hash_function: Callable[[object], int] = hash) -> None:
+        self._hash = hash_function
+        self._hashes = array("q")
+        self._pages = array("q")
+
+    def hash_of(self, identity: object) -> int:
+        """The 64-bit hash kept for an identity."""
+        return self._hash(identity)
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def add(self, page: int, found: Iterable[object]) -> None:
+        """The identities of one page (checked for repeats within the page already)."""
+        before = len(self._hashes)
+        self._hashes.extend(self._hash(identity) for identity in found if identity is not None)
+        self._pages.extend([page] * (len(self._hashes) - before))
+
+    def suspects(self) -> dict[int, set[int]]:
+        """Hash -> the pages it came on, for each hash seen on more than one page."""
+        if len(self._hashes) < 2:
+            return {}
+        if len(self._hashes) <= _SMALL:
+            counts: dict[int, int] = {}
+            for value in self._hashes:
+                counts[value] = counts.get(value, 0) + 1
+            repeated = {value for value, count in counts.items() if count > 1}
+        else:
+            repeated = self._repeated_sorted()
+        found: dict[int, set[int]] = {}
+        if repeated:
+            for value, page in zip(self._hashes, self._pages, strict=True):
+                if value in repeated:
+                    found.setdefault(value, set()).add(page)
+        return {value: pages for value, pages in found.items() if len(pages) > 1}
+
+    def _repeated_sorted(self) -> set[int]:
+
+        ordered = np.sort(np.frombuffer(self._hashes, dtype=np.int64))
+        return {int(v) for v in ordered[1:][ordered[1:] == ordered[:-1]].tolist()}
 
 
 def assemble_pages(pages: Sequence[Page], *, key: str = "uuid") -> list[dict[str, Any]]:

@@ -14,8 +14,9 @@ class RetryPolicy:
     """How hard one request is tried.
 
     At most ``max_attempts`` sends, and no wait that would end more than ``max_seconds`` after
-    the first send started. Waits are drawn uniformly from ``[0, min(max_delay, base_delay *
-    2**(n-1))]`` (full jitter) unless the server sent ``Retry-After``, which is honoured as is.
+    the first send started, not counting waits for the rate limit. Waits are drawn uniformly
+    from ``[0, min(max_delay, base_delay * 2**(n-1))]`` (full jitter) unless the server sent
+    ``Retry-After``, which is honoured as is.
     """
 
     max_attempts: int = 5
@@ -38,12 +39,21 @@ class RetryBudget:
         self._clock = clock
         self._rng = rng
         self._started = clock()
+        self._excluded = 0.0
         self.failures = 0
 
-    def next_delay(self, retry_after: float | None = None) -> float | None:
+    def exclude(self, seconds: float) -> None:
+        """Do not count ``seconds`` (spent waiting for the rate limit) as time spent retrying."""
+        self._excluded += seconds
+
+    def next_delay(
+        self, retry_after: float | None = None, *, rate_limited: bool = False
+    ) -> float | None:
         """Seconds to wait before the next attempt, or None when the budget is spent.
 
-        Call once per failed attempt.
+        Call once per failed attempt. ``rate_limited``: the wait is the rate limit's (a 429's
+        ``Retry-After``), spent pacing rather than retrying: it only has to fit the time bound
+        on its own.
         """
         self.failures += 1
         policy = self._policy
@@ -54,7 +64,9 @@ class RetryBudget:
         else:
             ceiling = min(policy.max_delay, policy.base_delay * 2 ** (self.failures - 1))
             delay = self._rng.uniform(0.0, ceiling)
-        elapsed = self._clock() - self._started
+        if rate_limited and retry_after is not None:
+            return delay if delay <= policy.max_seconds else None
+        elapsed = self._clock() - self._started - self._excluded
         if elapsed + delay > policy.max_seconds:
             return None
         return delay

@@ -153,15 +153,23 @@ def _read(
             observer.pages(resource, done, total)
 
     filters = line.filter_map if resource == "enrollments" else None
-    # The decoded records are acyclic: the cyclic GC would only rescan them (gc_pause.py).
+    build = FRAME_BUILDERS[resource]
+    waiting = observer.waiting if observer is not None else None
+    # Each page becomes a typed frame as it arrives (on the client's worker threads), so no
+    # Python object per record outlives its page; the decoded records are acyclic, so the
+    # cyclic GC would only rescan them while they exist (gc_pause.py).
     with paused_gc():
-        records = client.list_all(
-            resource, filters=filters or None, progress=collecting_young(report)
+        pages = client.list_pages(
+            resource,
+            filters=filters or None,
+            progress=collecting_young(report),
+            on_wait=waiting,
+            build=build,
         )
-        stats = client.last_sync_stats
-        frame = FRAME_BUILDERS[resource](records)
-        del records
+    stats = client.last_sync_stats
     assert stats is not None
+    frame = pl.concat(pages, how="vertical", rechunk=True) if pages else build([])
+    del pages
     return _Part(frame=frame, started_at=started_at, pages=stats.pages), stats
 
 

@@ -31,8 +31,16 @@ _NEVER_FAILED = ("/oauth/", "/auth/")
 class RateLimiter:
     """Laravel's throttle: `limit` hits per key per window, the window starting at the first hit."""
 
-    def __init__(self, limit: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        *,
+        window_seconds: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
+        self.window_seconds = window_seconds
+        self.throttled = 0  # 429s answered, all keys (tests and benchmarks read it)
         self._clock = clock
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
@@ -42,13 +50,15 @@ class RateLimiter:
         now = self._clock()
         with self._lock:
             started, count = self._windows.get(key, (now, 0))
-            if now - started >= WINDOW_SECONDS:
+            if now - started >= self.window_seconds:
                 started, count = now, 0
             allowed = count < self.limit
             if allowed:
                 count += 1
+            else:
+                self.throttled += 1
             self._windows[key] = (started, count)
-        return allowed, max(0, self.limit - count), WINDOW_SECONDS - (now - started)
+        return allowed, max(0, self.limit - count), self.window_seconds - (now - started)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -68,7 +78,9 @@ class TrafficMiddleware:
         self.options = options
         self.rng = rng or random.Random()
         self.limiter = (
-            RateLimiter(options.rate_limit_per_minute)
+            RateLimiter(
+                options.rate_limit_per_minute, window_seconds=options.rate_limit_window_seconds
+            )
             if options.rate_limit_per_minute is not None
             else None
         )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from dashboard.app import server
 from dashboard.cli import main
 from dashboard.cli.app import ENTRY_FILE, streamlit_command
 
@@ -15,12 +16,13 @@ from dashboard.cli.app import ENTRY_FILE, streamlit_command
 def test_entry_file_exists() -> None:
     assert ENTRY_FILE.is_file()
     assert ENTRY_FILE.parent.name == "app"
+    assert ENTRY_FILE == server.ENTRY
 
 
 def test_command_runs_streamlit_on_loopback_without_usage_stats() -> None:
     command = streamlit_command(host="127.0.0.1", port=8501, python="python")
-    assert command[:5] == ["python", "-m", "streamlit", "run", str(ENTRY_FILE)]
-    flags = dict(zip(command[5::2], command[6::2], strict=True))
+    assert command[:3] == ["python", "-m", "dashboard.app.server"]  # streamlit run, warmed up
+    flags = dict(zip(command[3::2], command[4::2], strict=True))
     assert flags == {
         "--server.address": "127.0.0.1",
         "--server.port": "8501",

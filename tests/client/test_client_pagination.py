@@ -80,14 +80,17 @@ def test_list_all_reads_meta_and_fetches_every_page(make_client, fakes) -> None:
     assert first.url.params["page"] == "1"
     assert first.url.params["sort[column]"] == "uuid"
     assert first.url.params["sort[order]"] == "asc"
-    # Later pages use the per_page the server applied, so the pages line up.
-    assert sorted((r.url.params["page"], r.url.params["per_page"]) for r in rest) == [
+    # Later pages use the per_page the server applied, so the pages line up. The last page is
+    # read first and again at the end, page 1 again after it (the shift check).
+    assert [(r.url.params["page"], r.url.params["per_page"]) for r in rest] == [
+        ("3", "100"),
         ("2", "100"),
+        ("1", "100"),
         ("3", "100"),
     ]
     stats = client.last_sync_stats
     assert stats is not None
-    assert (stats.pages, stats.requests, stats.records, stats.attempts) == (3, 3, 250, 1)
+    assert (stats.pages, stats.requests, stats.records, stats.attempts) == (3, 5, 250, 1)
 
 
 def test_filters_become_where_parameters(make_client, fakes) -> None:
@@ -198,7 +201,8 @@ def test_pages_are_fetched_concurrently_within_the_bound(make_client, fakes) -> 
 
     assert client.list_all("enrollments") == records
     assert 1 < most <= 4
-    assert sorted(int(r.url.params["page"]) for r in api.page_requests()) == list(range(1, 38))
+    pages = sorted(int(r.url.params["page"]) for r in api.page_requests())
+    assert pages == sorted([*range(1, 38), 1, 37])  # page 1 and the last one read twice
 
 
 def test_a_total_changing_mid_sync_is_retried_then_complete(make_client, fakes) -> None:
@@ -238,7 +242,7 @@ def test_a_deletion_mid_sync_never_yields_a_partial_list(make_client, fakes) -> 
     assert len(result) == 49
 
 
-def test_a_listing_that_keeps_changing_raises_incomplete_sync(make_client, fakes) -> None:
+def test_a_listing_that_keeps_changing_raises_incomplete_sync(make_client, fakes, caplog) -> None:
     counter = iter(range(1000, 2000))
 
     def always_growing(page: int, api) -> None:
@@ -253,8 +257,8 @@ def test_a_listing_that_keeps_changing_raises_incomplete_sync(make_client, fakes
 
     assert caught.value.expected is not None
     assert client.last_sync_stats is None
-    first_pages = [r for r in api.page_requests() if r.url.params["page"] == "1"]
-    assert len(first_pages) == 3  # three whole attempts
+    attempts = [r for r in caplog.records if "changed during the sync" in r.getMessage()]
+    assert len(attempts) == 3  # three whole attempts
 
 
 def test_duplicates_with_an_unchanged_total_are_caught(make_client, fakes) -> None:
@@ -309,7 +313,8 @@ def test_transient_page_failures_are_retried_inside_the_sync(make_client, fakes)
     assert len(client.list_all("enrollments")) == 100
     stats = client.last_sync_stats
     assert stats is not None
-    assert (stats.pages, stats.requests, stats.retries, stats.attempts) == (10, 12, 2, 1)
+    # 10 pages, 2 retries, and pages 1 and 10 read again (the shift check).
+    assert (stats.pages, stats.requests, stats.retries, stats.attempts) == (10, 14, 2, 1)
 
 
 def test_a_server_ignoring_page_is_reported(make_client, fakes) -> None:

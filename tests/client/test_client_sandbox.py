@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
+import time
 import uuid
 from typing import Any
 
@@ -264,32 +266,39 @@ def test_injected_server_errors_are_retried_to_a_complete_list(sandbox_factory) 
     assert len({r["uuid"] for r in records}) == 200
     assert stats is not None
     assert stats.retries > 0
-    assert stats.requests == stats.pages + stats.retries + 1  # +1: the token request
+    # +1: the token request; +2: pages 1 and 10 read again (the shift check).
+    assert stats.requests == stats.pages + stats.retries + 1 + 2
 
 
-def test_the_sandbox_rate_limit_headers_pace_the_sync(sandbox_factory, fake_time) -> None:
+def test_the_sandbox_rate_limit_is_spent_then_waited_out(sandbox_factory) -> None:
+    # Real clock, the sandbox's own limiter with a short window: 10 requests per 2.5 s.
+    limit, window = 10, 2.5
     running = sandbox_factory(
         seed="demo",
-        enrollments=120,
-        options=SandboxOptions(rate_limit_per_minute=12),
+        enrollments=200,
+        options=SandboxOptions(rate_limit_per_minute=limit, rate_limit_window_seconds=window),
         static_tokens={STATIC: demo.DEMO_TENANT},
     )
-    settings = _settings(running, "token", page_size=10, concurrency=2)
-    # The pacer runs on fake time (sleeping advances it, nothing else does), so its decisions
-    # depend only on the sandbox's headers and the order the two threads read them in, not on
-    # how fast this machine is. Whatever that order, it must spread the last requests.
-    with DokStampClient(settings, sleep=fake_time.sleep, clock=fake_time.clock) as client:
-        records = client.list_all("enrollments")  # 12 pages: the whole 12-per-minute allowance
+    settings = _settings(running, "token", page_size=10, concurrency=4)
+    heard: list[float] = []
+    with DokStampClient(settings) as client:
+        started = time.monotonic()
+        records = client.list_all("enrollments", on_wait=heard.append)
+        seconds = time.monotonic() - started
         stats = client.last_sync_stats
-    assert len(records) == 120
+    reference, _ = _plain_pages(running, per_page=100)
+
+    assert [r["uuid"] for r in records] == reference
     assert stats is not None
-    assert stats.retries == 0  # no 429 met ...
-    waits = fake_time.sleeps
-    assert waits  # ... because it slowed down near the limit: the last request waited ...
-    assert all(w > 0 for w in waits)
-    assert len(waits) <= 2  # ... but only the last two (2 = the reserve: 2 threads) could
-    assert stats.paced_seconds == pytest.approx(sum(waits))
-    assert fake_time.now - 1000.0 <= 60.0  # what was left, spread within the minute
+    sent = stats.requests - stats.throttled
+    assert sent == 22  # 20 pages, and pages 1 and 20 read again
+    windows = math.ceil(sent / limit)
+    # The window's length is unknown at first: one request asks (the only 429), and the
+    # answer's Retry-After gives the length; the later windows are waited out without a 429.
+    assert stats.throttled <= 1
+    assert stats.retries == stats.throttled
+    assert seconds >= (windows - 1) * window  # it cannot be faster than the server allows
+    assert all(wait > 1.0 for wait in heard)
 
 
 def test_a_429_from_the_sandbox_carries_retry_after(sandbox_factory) -> None:
@@ -299,7 +308,8 @@ def test_a_429_from_the_sandbox_carries_retry_after(sandbox_factory) -> None:
         options=SandboxOptions(rate_limit_per_minute=2),
         static_tokens={STATIC: demo.DEMO_TENANT},
     )
-    settings = _settings(running, "token", page_size=10, concurrency=1, max_attempts=2)
+    # One send per request: the request that finds the allowance spent fails with its 429.
+    settings = _settings(running, "token", page_size=10, concurrency=1, max_attempts=1)
     with (
         DokStampClient(settings, sleep=_no_wait) as client,
         pytest.raises(RateLimitedError) as caught,

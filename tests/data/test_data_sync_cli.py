@@ -464,8 +464,11 @@ def test_sigterm_aborts_the_running_sync_unpublished_and_the_next_run_resumes(
     assert info.rows == published.rows
     assert info.pages == published.pages
     assert info.extracted_at < resumed_at  # the start of the oldest part: the aborted run's
-    # One token request and the pages of what was not checkpointed; a full run reads them all.
-    assert info.requests <= 1 + sum(info.pages.values()) - info.pages["enrollments"]
+    # One token request and the pages of what was not checkpointed (a listing of several pages
+    # reads two of them again, to see it did not shift); a full run reads them all.
+    unread = {name: pages for name, pages in info.pages.items() if name != "enrollments"}
+    rereads = 2 * sum(1 for pages in unread.values() if pages > 1)
+    assert info.requests <= 1 + sum(unread.values()) + rereads
     assert published.requests >= sum(published.pages.values())
 
 

@@ -86,3 +86,25 @@ def test_latency_delays_each_response(sandbox_factory, make_client) -> None:
     started = time.perf_counter()
     assert client.get("/courses").status_code == 200
     assert time.perf_counter() - started >= 0.15
+
+
+def test_rate_limiter_window_length_is_an_option() -> None:
+    now = [100.0]
+    limiter = RateLimiter(1, window_seconds=2.5, clock=lambda: now[0])
+    assert limiter.hit("k")[0] is True
+    now[0] += 1.0
+    allowed, _, reset_in = limiter.hit("k")
+    assert (allowed, reset_in) == (False, 1.5)
+    assert limiter.throttled == 1
+    now[0] += 1.5
+    assert limiter.hit("k")[:2] == (True, 0)
+
+
+def test_rate_window_reaches_the_server(sandbox_factory, make_client) -> None:
+    options = SandboxOptions(rate_limit_per_minute=1, rate_limit_window_seconds=2.0)
+    running = sandbox_factory(options=options, static_tokens={"t": demo.DEMO_TENANT})
+    client = make_client(running.url, token="t", tenant=demo.DEMO_TENANT)
+    assert client.get("/courses").status_code == 200
+    limited = client.get("/courses")
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] in {"1", "2"}  # within the 2 s window, not 60

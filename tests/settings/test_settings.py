@@ -30,7 +30,7 @@ def test_defaults() -> None:
     assert settings.cache_dir.name == "enrollment-outcomes"
     assert settings.cache_ttl_seconds == 900.0
     assert settings.page_size == 1000
-    assert settings.concurrency == 8
+    assert settings.concurrency == 16
     assert settings.editing is None
     assert (settings.timeout_seconds, settings.max_attempts, settings.retry_seconds) == (
         30.0,
