@@ -4,8 +4,9 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test lint format bench env
+.PHONY: run test lint format bench env docs
 
 .venv/.synced: pyproject.toml uv.lock
 	@# Debian's own Python refuses a system-wide pip install (PEP 668): fall back to the user site.
@@ -23,6 +24,7 @@ test: .venv/.synced
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/mkdocs build --strict --site-dir build/site
 	.venv/bin/pytest --nbmake tests notebooks $(PYTEST_ARGS)
 
 lint: .venv/.synced
@@ -33,6 +35,11 @@ lint: .venv/.synced
 format: .venv/.synced
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
+
+# The site: reference pages from the code's registries (tests/docs checks them), then the build.
+docs: .venv/.synced
+	.venv/bin/python docs/gen_reference.py
+	.venv/bin/mkdocs build --strict --site-dir build/site
 
 bench: .venv/.synced
 	.venv/bin/python bench/run.py $(BENCH_ARGS)

@@ -30,7 +30,7 @@ from dashboard.client import (
 
 __all__ = ["VARIABLES", "ConfigurationError", "Settings", "default_cache_dir", "merged_config"]
 
-# Every variable read, with its meaning (the README's settings table is written from this).
+# Every variable read, with its meaning (docs/reference/settings.md is generated from this).
 VARIABLES: Final[Mapping[str, str]] = {
     "DOKSTAMP_API_URL": "Base URL of the DokStamp API (https, or http on loopback only)",
     "DOKSTAMP_TENANT": "Tenant domain sent as X-Tenant",
