@@ -92,7 +92,9 @@ def measure(size: int, work: Path) -> Row:
         ours = ("DOKSTAMP_", "ENROLLMENT_OUTCOMES_")
         env = {**{k: v for k, v in os.environ.items() if not k.startswith(ours)}, **config}
         command = ["/usr/bin/time", "-v", str(BIN / "enrollment-outcomes"), "sync", "--refresh"]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"sync of {size:,} failed:\n{done.stdout}\n{done.stderr}")
         peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)[1])  # type: ignore[index]
         wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
         assert wall is not None
