@@ -26,6 +26,9 @@ from dashboard.data.corrections import CorrectionsLogError, read_corrections_log
 
 context = page_context()
 st.title("Corrections")
+if not context.access.edits:  # the page is not registered for them; refuse all the same
+    st.error("Corrections are for editors.", icon=":material/block:")
+    st.stop()
 if not context.source.editing:
     st.info("Editing is off for this deployment (set ENROLLMENT_OUTCOMES_EDITING=true).")
     st.stop()
