@@ -90,6 +90,8 @@ pages += [
     st.Page(VIEWS / "definitions.py", title="Definitions", icon=":material/menu_book:"),
     st.Page(VIEWS / "traceability.py", title="Traceability", icon=":material/verified:"),
 ]
+if access.administers and not access.anonymous:  # with sign-in: who may see what
+    pages.append(st.Page(VIEWS / "settings.py", title="Settings", icon=":material/settings:"))
 page = st.navigation(pages)
 
 render_header(source, dataset, refresh=access.administers)

@@ -24,7 +24,18 @@ from dashboard.access import (
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.runtime import read_config
 
-__all__ = ["auth_configured", "current_access", "render_account", "sign_in_providers"]
+__all__ = [
+    "auth_configured",
+    "current_access",
+    "render_account",
+    "secrets_tables",
+    "sign_in_providers",
+]
+
+
+def secrets_tables() -> Mapping[str, Any]:
+    """The Streamlit secrets as a plain mapping (empty when there is no secrets file)."""
+    return _secrets()
 
 
 def _secrets() -> Mapping[str, Any]:

@@ -251,3 +251,63 @@ def test_without_auth_the_app_is_as_before(
     assert "Refresh data" in [button.label for button in at.button]
     at.switch_page("views/corrections.py").run()
     assert not at.exception, at.exception
+
+
+def _log_table(at: AppTest) -> pl.DataFrame:
+    from streamlit import dataframe_util
+
+    table = next(frame for frame in at.dataframe if "role" in frame.value.columns)
+    return pl.from_pandas(dataframe_util.convert_anything_to_pandas_df(table.value))
+
+
+def test_the_log_names_the_signed_in_editor_and_role_and_the_admin_sees_everyone(
+    sandbox_factory: Callable[..., RunningSandbox], app_factory: AppFactory, tmp_path: Path
+) -> None:
+    writable = sandbox_factory(seed="demo", enrollments=200)
+    secrets = {"auth": AUTH, "access": _access()}
+    cache = tmp_path / "shared-cache"
+    editor = app_factory(
+        writable, cache_dir=cache, secrets=secrets, user=_user("registrar@example.edu")
+    )
+    editor.switch_page("views/corrections.py").run()
+    uuid = editor.session_state["_page_context"].dataset.enrollments.get_column("uuid")[0]
+    editor.text_input(key="corr_search").input(uuid).run()
+    editor.text_input(key=f"corr_{uuid}_grade").input("7.5")
+    next(b for b in editor.button if b.label == "Save correction").click().run()
+    assert not editor.exception, editor.exception
+    assert any("Saved" in s.value for s in editor.success)
+
+    admin = app_factory(writable, cache_dir=cache, secrets=secrets, user=_user("dean@example.edu"))
+    admin.switch_page("views/corrections.py").run()
+    log = _log_table(admin)
+    assert log.select("actor", "role", "action", "enrollment_uuid").rows() == [
+        ("registrar@example.edu", "editor", "update", uuid)
+    ]
+    # Another editor sees their own corrections only (none).
+    other = app_factory(
+        writable,
+        cache_dir=cache,
+        secrets={
+            "auth": AUTH,
+            "access": {"rules": [{"role": "editor", "emails": ["ann@example.edu"]}]},
+        },
+        user=_user("ann@example.edu"),
+    )
+    other.switch_page("views/corrections.py").run()
+    assert _log_table(other).height == 0
+
+
+def test_the_settings_page_is_the_admins(sandbox: RunningSandbox, app_factory: AppFactory) -> None:
+    secrets = {"auth": AUTH, "access": _access(["NURS-101"])}
+    admin = app_factory(sandbox, secrets=secrets, user=_user("dean@example.edu"))
+    admin.switch_page("views/settings.py").run()
+    assert not admin.exception, admin.exception
+    rules = next(t for t in admin.dataframe if "courses" in t.value.columns).value
+    assert list(rules["role"]) == ["admin", "editor", "viewer", "viewer"]
+    assert list(rules["courses"])[2] == "NURS-101"
+    shown = " ".join(str(v) for t in admin.dataframe for v in t.value.to_numpy().ravel())
+    assert "dashboard-secret" not in shown
+    assert "not-a-real-secret" not in shown
+    editor = app_factory(sandbox, secrets=secrets, user=_user("registrar@example.edu"))
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        editor.switch_page("views/settings.py")
