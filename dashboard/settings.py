@@ -49,6 +49,8 @@ VARIABLES: Final[Mapping[str, str]] = {
     "ENROLLMENT_OUTCOMES_EDITING": "true/false: allow corrections from the dashboard",
     "ENROLLMENT_OUTCOMES_SNAPSHOTS_KEPT": "Snapshots kept per data source (older ones are dropped)",
     "ENROLLMENT_OUTCOMES_STORE": "Where snapshots live: unset for the cache folder, or redis://...",
+    "ENROLLMENT_OUTCOMES_ACCESS": "A TOML file with the [access] table (roles and course scopes "
+    "of signed-in users); default: the [access] table of the Streamlit secrets",
 }
 
 _SECRET_VARIABLES = frozenset({"DOKSTAMP_TOKEN", "DOKSTAMP_CLIENT_SECRET", "DOKSTAMP_PASSWORD"})

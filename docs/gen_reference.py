@@ -53,6 +53,7 @@ _NO_DEFAULT: Mapping[str, str] = {
     "DOKSTAMP_CLIENT_SECRET": "credential mode 2",
     "DOKSTAMP_EMAIL": "credential mode 3",
     "DOKSTAMP_PASSWORD": "credential mode 3",
+    "ENROLLMENT_OUTCOMES_ACCESS": "unset: the `[access]` table of `.streamlit/secrets.toml`",
 }
 _UNSET_MEANS: Mapping[str, str] = {
     "ENROLLMENT_OUTCOMES_EDITING": "unset: on in the demo, off against a real API",

@@ -88,6 +88,7 @@ class FormSetup:
     actor: str | None
     cohorts: pl.DataFrame
     enrollments: pl.DataFrame
+    role: str | None = None  # the signed-in actor's role, logged beside the actor
 
     def quality(self) -> QualityContext:
         """The data-quality checks' context, with now as the limit for future dates."""
@@ -172,7 +173,7 @@ def _save_update(uuid: str, setup: FormSetup) -> None:
         return
     try:
         updated = update_enrollment(
-            setup.settings, uuid, check.payload, opened=opened, actor=setup.actor
+            setup.settings, uuid, check.payload, opened=opened, actor=setup.actor, role=setup.role
         )
     except ConcurrentChangeError as conflict:
         _end_conflict(uuid)  # choices made for an earlier conflict do not carry over
@@ -389,7 +390,9 @@ def _save_create(setup: FormSetup) -> None:
         state[_create_key("errors")] = errors
         return
     try:
-        created = create_enrollment(setup.settings, check.payload, actor=setup.actor)
+        created = create_enrollment(
+            setup.settings, check.payload, actor=setup.actor, role=setup.role
+        )
     except ValidationError as error:
         state[_create_key("errors")] = _server_errors(error, fields=CREATE_FIELDS)
         return
@@ -476,7 +479,7 @@ def _confirm_delete(setup: FormSetup) -> None:
     if not uuids:
         return
     try:
-        delete_enrollments(setup.settings, uuids, actor=setup.actor)
+        delete_enrollments(setup.settings, uuids, actor=setup.actor, role=setup.role)
     except DokStampError as error:
         st.session_state[PENDING_DELETE] = uuids
         st.session_state["corr_delete_error"] = f"Nothing was deleted: {error}"

@@ -32,8 +32,8 @@ def _status_line(source: AppSource, shown: str | None) -> None:
         st.warning(escape_markdown(text), icon=":material/sync_problem:")
 
 
-def render_header(source: AppSource, dataset: Dataset) -> None:
-    """Banners and the freshness line with its refresh button."""
+def render_header(source: AppSource, dataset: Dataset, *, refresh: bool = True) -> None:
+    """Banners and the freshness line with its refresh button (``refresh``: admins only)."""
     if source.demo:
         st.info(
             "Demo mode: no DOKSTAMP_API_URL is configured, so the dashboard started its own "
@@ -71,7 +71,7 @@ def render_header(source: AppSource, dataset: Dataset) -> None:
             )
         )
     with button:
-        if st.button(
+        if refresh and st.button(
             "Refresh data",
             key="refresh_data",
             icon=":material/refresh:",

@@ -1,8 +1,11 @@
 """Entry file of the dashboard (`streamlit run dashboard/app/main.py`): start-up, filters, pages.
 
-Every run: find the data source (starting the demo sandbox when no API is configured), load the
-dataset, draw the sidebar filters (bound to the URL), then run the chosen page with a context
-holding the filtered enrollments.
+Every run: who is signed in and what they may see (with ``[auth]`` configured: the sign-in page,
+or "no access", stop the run here, before any data is read), find the data source (starting the
+demo sandbox when no API is configured), load the dataset and cut it to the user's course scope,
+draw the sidebar filters (bound to the URL), then run the chosen page, from the pages the user's
+role allows, with a context holding the filtered enrollments. A page the role does not allow is
+not registered at all, so its URL leads nowhere.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from dashboard.app.runtime import (
     current_dataset,
     current_source,
     extract_time,
+    scoped,
     set_page_context,
 )
 from dashboard.app.sidebar import render_filters, render_scope
+from dashboard.app.signin import current_access, render_account
 from dashboard.client import ConfigurationError, DokStampError
 from dashboard.sources import StartupError
 
@@ -36,6 +41,8 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+
+access = current_access()  # stops here with the sign-in or "no access" page
 
 try:
     source = current_source()
@@ -58,6 +65,16 @@ except StoreUnreachableError as error:
     )
     st.stop()
 
+in_scope = scoped(source, dataset, access)
+dataset = in_scope.dataset  # from here on, every page sees only the user's courses
+render_account(access)
+if in_scope.unknown:
+    st.warning(
+        "Your access names course(s) that are not in the data: "
+        f"{escape_markdown(', '.join(in_scope.unknown))}.",
+        icon=":material/warning:",
+    )
+
 filters = render_filters(dataset)
 filtered = apply_filters(dataset.enrollments, filters)
 render_scope(filters, dataset, filtered=filtered)
@@ -69,15 +86,17 @@ pages = [
     st.Page(VIEWS / "cohorts.py", title="Cohorts", icon=":material/groups:"),
     st.Page(VIEWS / "data_quality.py", title="Data quality", icon=":material/rule:"),
 ]
-if source.editing:
+if source.editing and access.edits:
     pages.append(st.Page(VIEWS / "corrections.py", title="Corrections", icon=":material/edit:"))
 pages += [
     st.Page(VIEWS / "definitions.py", title="Definitions", icon=":material/menu_book:"),
     st.Page(VIEWS / "traceability.py", title="Traceability", icon=":material/verified:"),
 ]
+if access.administers and not access.anonymous:  # with sign-in: who may see what
+    pages.append(st.Page(VIEWS / "settings.py", title="Settings", icon=":material/settings:"))
 page = st.navigation(pages)
 
-render_header(source, dataset)
+render_header(source, dataset, refresh=access.administers)
 set_page_context(
     PageContext(
         source=source,
@@ -85,6 +104,7 @@ set_page_context(
         filters=filters,
         filtered=filtered,
         as_of=extract_time(dataset),
+        access=access,
     )
 )
 page.run()

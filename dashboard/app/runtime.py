@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 import polars as pl
 import streamlit as st
 
+from dashboard.access import ANONYMOUS, Access
 from dashboard.app.dataset import Dataset, dataset_from_snapshot
 from dashboard.app.global_filters import Filters
+from dashboard.app.scope import ScopedDataset, scope_dataset
 from dashboard.data.background import BackgroundRefresh
 from dashboard.data.loading import STORE_ERRORS, refresh_line
 from dashboard.data.snapshots import SnapshotInfo
@@ -38,6 +40,7 @@ __all__ = [
     "page_context",
     "read_config",
     "refresh_dataset",
+    "scoped",
     "set_page_context",
 ]
 
@@ -69,6 +72,17 @@ class PageContext:
     filters: Filters
     filtered: pl.DataFrame
     as_of: datetime
+    # Who is looking: what they may see and do (ANONYMOUS without sign-in).
+    access: Access = ANONYMOUS
+
+    @property
+    def rows(self) -> bool:
+        """Whether this user may see row-level rows and their exports.
+
+        Signed in: the role decides (editors and admins). Without sign-in: as before it existed,
+        the deployment's editing setting does.
+        """
+        return self.source.editing if self.access.anonymous else self.access.rows
 
 
 def read_config(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -156,6 +170,28 @@ def current_dataset(source: AppSource) -> Dataset:
     dataset = _snapshot_dataset(source.key, info.id, info)
     _held[source.key] = info
     return dataset
+
+
+# A few scopes per snapshot (users share scopes; each entry holds filtered copies of the frames).
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _scoped_dataset(
+    key: ConfigKey,
+    snapshot_id: str | None,
+    store_error: str | None,
+    courses: frozenset[str],
+    _dataset: Dataset,
+) -> ScopedDataset:
+    return scope_dataset(_dataset, courses)
+
+
+def scoped(source: AppSource, dataset: Dataset, access: Access) -> ScopedDataset:
+    """``dataset`` as ``access`` may see it (itself for an unscoped user), cut once per snapshot
+    and scope and shared by every session with that scope."""
+    if access.courses is None:
+        return ScopedDataset(dataset=dataset, unknown=())
+    return _scoped_dataset(
+        source.key, dataset.snapshot_id, dataset.store_error, access.courses, dataset
+    )
 
 
 def refresh_dataset(source: AppSource) -> bool:

@@ -68,6 +68,7 @@ def create_enrollment(
     payload: Mapping[str, Any],
     *,
     actor: str | None = None,
+    role: str | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> dict[str, Any]:
     """Create an enrollment (``POST /enrollments``); returns it as the server stored it.
@@ -79,7 +80,13 @@ def create_enrollment(
     """
     with using_source(source, transport) as opened:
         created = opened.client.create_enrollment(payload)
-        _after_write(opened, "create", actor=actor, changes=[(str(created["uuid"]), None, created)])
+        _after_write(
+            opened,
+            "create",
+            actor=actor,
+            role=role,
+            changes=[(str(created["uuid"]), None, created)],
+        )
     return created
 
 
@@ -90,6 +97,7 @@ def update_enrollment(
     *,
     opened: Mapping[str, Any] | None,
     actor: str | None = None,
+    role: str | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> dict[str, Any]:
     """PATCH ``changes`` onto enrollment ``uuid``; returns the updated record.
@@ -107,7 +115,9 @@ def update_enrollment(
             if differing:
                 raise ConcurrentChangeError(current=current, opened=opened, fields=differing)
         updated = client.update_enrollment(uuid, changes)
-        _after_write(opened_source, "update", actor=actor, changes=[(uuid, current, updated)])
+        _after_write(
+            opened_source, "update", actor=actor, role=role, changes=[(uuid, current, updated)]
+        )
     return updated
 
 
@@ -116,6 +126,7 @@ def delete_enrollments(
     uuids: Iterable[str],
     *,
     actor: str | None = None,
+    role: str | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> None:
     """Delete enrollments (one ``DELETE``, or ``DELETE /enrollments/batch/destroy`` for several).
@@ -152,6 +163,7 @@ def delete_enrollments(
             opened,
             "delete",
             actor=actor,
+            role=role,
             changes=[(uuid, before[uuid], None) for uuid in targets],
         )
 
@@ -159,7 +171,8 @@ def delete_enrollments(
 def read_corrections_log(source: DataSource | Settings) -> pl.DataFrame:
     """Every correction made through this cache folder for this API and tenant, oldest first.
 
-    Columns: ``at`` (UTC), ``actor``, ``action`` (create, update, delete), ``enrollment_uuid``,
+    Columns: ``at`` (UTC), ``actor``, ``role`` (the actor's role when signed in), ``action``
+    (create, update, delete), ``enrollment_uuid``,
     ``before`` and ``after`` (the record as JSON text in the API's shape; null for a create's
     before and a delete's after). Entries kept in the side file are written into the log first.
     Raises ``CorrectionsLogError`` (one line: which file, what to do) when the log is unusable.
@@ -247,6 +260,7 @@ def _after_write(
     action: Action,
     *,
     actor: str | None,
+    role: str | None,
     changes: list[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
 ) -> None:
     """Log an accepted write and patch the snapshots (the write itself already succeeded)."""
@@ -254,7 +268,9 @@ def _after_write(
     source = opened.line()
     at = datetime.now(UTC)
     corrections = [
-        Correction(at=at, actor=actor, action=action, enrollment_uuid=uuid, before=b, after=a)
+        Correction(
+            at=at, actor=actor, action=action, enrollment_uuid=uuid, before=b, after=a, role=role
+        )
         for uuid, b, a in changes
     ]
     try:

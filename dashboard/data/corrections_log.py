@@ -1,7 +1,8 @@
 """The corrections log: every write made through the data layer, in SQLite in the cache folder.
 
-One row per enrollment touched: when, who (the actor the caller named), what (create, update,
-delete) and the record before and after, as JSON in the API's shape. The log holds no
+One row per enrollment touched: when, who (the actor the caller named, and the role they acted
+in when the dashboard has sign-in), what (create, update, delete) and the record before and
+after, as JSON in the API's shape. The log holds no
 credential. It also lets a sync that was running during a write apply that write to what it
 fetched before caching it (see ``dashboard.data.loading``).
 
@@ -53,6 +54,7 @@ CORRECTIONS_LOG_SCHEMA = pl.Schema(
     [
         ("at", UtcDatetime),
         ("actor", pl.String()),
+        ("role", pl.String()),
         ("action", pl.String()),
         ("enrollment_uuid", pl.String()),
         ("before", pl.String()),
@@ -76,6 +78,8 @@ CREATE TABLE IF NOT EXISTS corrections (
 );
 CREATE INDEX IF NOT EXISTS corrections_source ON corrections (api_url, tenant, at);
 """
+# Logs written before sign-in existed have no role column: it is added (null for old rows).
+_ADD_ROLE = "ALTER TABLE corrections ADD COLUMN role TEXT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +92,29 @@ class Correction:
     enrollment_uuid: str
     before: Mapping[str, Any] | None
     after: Mapping[str, Any] | None
+    role: str | None = None  # the signed-in actor's role (viewer, editor, admin), if any
 
 
-# One log row, as stored: at, api_url, tenant, actor, action, enrollment_uuid, before, after.
-_Row = tuple[str, str, str, str | None, str, str, str | None, str | None]
-_ROW_FIELDS = ("at", "api_url", "tenant", "actor", "action", "enrollment_uuid", "before", "after")
-_INSERT = (
-    "INSERT INTO corrections (at, api_url, tenant, actor, action, enrollment_uuid, before, after)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+# One log row, as stored: at, api_url, tenant, actor, action, enrollment_uuid, before, after,
+# role (last, so side-file lines written before it existed still read: their role is null).
+_Row = tuple[str, str, str, str | None, str, str, str | None, str | None, str | None]
+_ROW_FIELDS = (
+    "at",
+    "api_url",
+    "tenant",
+    "actor",
+    "action",
+    "enrollment_uuid",
+    "before",
+    "after",
+    "role",
 )
+_INSERT = (
+    "INSERT INTO corrections"
+    " (at, api_url, tenant, actor, action, enrollment_uuid, before, after, role)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SELECT = "SELECT at, actor, action, enrollment_uuid, before, after, role FROM corrections"
 # A pending entry may already be in the log (a crash after the commit, before the side file was
 # emptied): the same source, time to the microsecond, record and action is the same entry.
 _ALREADY_LOGGED = (
@@ -130,6 +148,9 @@ def _connection(directory: Path, *, pending: int = 0) -> Iterator[sqlite3.Connec
         raise _log_error(directory, error, pending=pending) from error
     try:
         connection.executescript(_DDL)
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(corrections)")}
+        if "role" not in columns:
+            connection.execute(_ADD_ROLE)
         with connection:  # commits, or rolls back on error
             yield connection
     except (OSError, sqlite3.Error) as error:
@@ -183,7 +204,7 @@ def _pending_line(row: _Row) -> bytes:
 def _pending_row(line: bytes) -> _Row | None:
     try:
         entry = orjson.loads(line)
-        return tuple(entry[name] for name in _ROW_FIELDS)
+        return (*(entry[name] for name in _ROW_FIELDS[:-1]), entry.get("role"))
     except (orjson.JSONDecodeError, KeyError, TypeError):
         return None
 
@@ -236,6 +257,7 @@ def append_corrections(
             c.enrollment_uuid,
             _json(c.before),
             _json(c.after),
+            c.role,
         )
         for c in corrections
     ]
@@ -275,7 +297,7 @@ def _has_pending(directory: Path) -> bool:
 
 
 def _correction(row: Sequence[Any]) -> Correction:
-    at, actor, action, uuid, before, after = row
+    at, actor, action, uuid, before, after, role = row
     return Correction(
         at=datetime.strptime(at, _TIME_FORMAT).replace(tzinfo=UTC),
         actor=actor,
@@ -283,6 +305,7 @@ def _correction(row: Sequence[Any]) -> Correction:
         enrollment_uuid=uuid,
         before=None if before is None else orjson.loads(before),
         after=None if after is None else orjson.loads(after),
+        role=role,
     )
 
 
@@ -299,8 +322,7 @@ def corrections_since(
         return []
     with _connection(directory) as connection:
         rows = connection.execute(
-            "SELECT at, actor, action, enrollment_uuid, before, after FROM corrections"
-            " WHERE api_url = ? AND tenant = ? AND at >= ? ORDER BY id",
+            f"{_SELECT} WHERE api_url = ? AND tenant = ? AND at >= ? ORDER BY id",
             (api_url, tenant, _text_time(since)),
         ).fetchall()
     return [_correction(row) for row in rows]
@@ -317,7 +339,7 @@ def pending_corrections(
         rows = [_pending_row(line) for line in pending.lines()]
     start = _text_time(since)
     return [
-        _correction((row[0], row[3], row[4], row[5], row[6], row[7]))
+        _correction((row[0], row[3], row[4], row[5], row[6], row[7], row[8]))
         for row in rows
         if row is not None and row[1] == api_url and row[2] == tenant and row[0] >= start
     ]
@@ -334,7 +356,7 @@ def corrections_frame(directory: Path, *, api_url: str, tenant: str) -> pl.DataF
         return pl.DataFrame(schema=CORRECTIONS_LOG_SCHEMA)
     with _connection(directory) as connection:
         rows = connection.execute(
-            "SELECT at, actor, action, enrollment_uuid, before, after FROM corrections"
+            "SELECT at, actor, role, action, enrollment_uuid, before, after FROM corrections"
             " WHERE api_url = ? AND tenant = ? ORDER BY id",
             (api_url, tenant),
         ).fetchall()

@@ -36,8 +36,9 @@ def sandbox_env(sandbox: RunningSandbox, cache_dir: Path, *, editing: bool) -> d
 
 @pytest.fixture
 def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
-    """``app_factory(sandbox, editing=, query_params=, page=, config=)`` -> an AppTest after its
-    first run (``config``: more environment settings).
+    """``app_factory(sandbox, editing=, query_params=, page=, config=, secrets=, user=)`` -> an
+    AppTest after its first run (``config``: more environment settings; ``secrets``: more
+    secrets tables such as ``auth`` and ``access``; ``user``: what ``st.user`` holds).
 
     The configuration goes through the environment, as in production; every DOKSTAMP_* or
     ENROLLMENT_OUTCOMES_* variable of the outer environment is removed first, and the secrets
@@ -55,6 +56,8 @@ def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
         cache_dir: Path | None = None,
         page: str | None = None,
         config: dict[str, str] | None = None,
+        secrets: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
     ) -> AppTest:
         env = sandbox_env(sandbox, cache_dir or tmp_path / "cache", editing=editing)
         env.update(config or {})  # further settings, e.g. ENROLLMENT_OUTCOMES_DISCLOSURE
@@ -62,6 +65,10 @@ def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
             monkeypatch.setenv(name, value)
         at = AppTest.from_file(str(ENTRY), default_timeout=RUN_TIMEOUT)
         at.secrets["dokstamp"] = {}
+        for table, value in (secrets or {}).items():  # e.g. [auth] and [access]
+            at.secrets[table] = value
+        if user is not None:  # the signed-in user's ID-token claims (st.user)
+            at.user = user
         for param, values in (query_params or {}).items():
             at.query_params[param] = values
         if page is not None:  # open the app on this page, as a shared link would

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -92,13 +93,8 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
     )
 
 
-@pytest.fixture
-def dashboard(
-    sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
-) -> Iterator[DashboardServer]:
-    """The dashboard on a free port, reading a private demo sandbox, editing on."""
-    sandbox = sandbox_factory(seed="demo", enrollments=400)
-    port = _free_port()
+def app_env(sandbox: RunningSandbox, cache_dir: Path, **more: str) -> dict[str, str]:
+    """The outer environment without our settings, pointed at ``sandbox`` as the demo tenant."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -110,11 +106,22 @@ def dashboard(
             "DOKSTAMP_TENANT": DEMO_TENANT,
             "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
             "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(tmp_path / "cache"),
-            "ENROLLMENT_OUTCOMES_EDITING": "true",
+            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache_dir),
+            **more,
         }
     )
-    log = tmp_path / "streamlit.log"
+    return env
+
+
+@contextlib.contextmanager
+def running_dashboard(
+    env: dict[str, str], log: Path, *, port: int | None = None, secrets_file: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit run` of the dashboard with ``env``; yields its URL and process, stops it after.
+
+    ``secrets_file``: the Streamlit secrets to read ([auth], [access]) instead of the project's.
+    """
+    port = port or _free_port()
     command = [
         sys.executable,
         "-m",
@@ -132,6 +139,8 @@ def dashboard(
         "--server.fileWatcherType",
         "none",
     ]
+    if secrets_file is not None:
+        command += ["--secrets.files", str(secrets_file)]
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
@@ -139,7 +148,7 @@ def dashboard(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process, log)
-        yield DashboardServer(url=url, sandbox=sandbox, log=log)
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -147,6 +156,18 @@ def dashboard(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture
+def dashboard(
+    sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
+) -> Iterator[DashboardServer]:
+    """The dashboard on a free port, reading a private demo sandbox, editing on."""
+    sandbox = sandbox_factory(seed="demo", enrollments=400)
+    env = app_env(sandbox, tmp_path / "cache", ENROLLMENT_OUTCOMES_EDITING="true")
+    log = tmp_path / "streamlit.log"
+    with running_dashboard(env, log) as (url, _):
+        yield DashboardServer(url=url, sandbox=sandbox, log=log)
 
 
 @pytest.fixture

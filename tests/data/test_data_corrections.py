@@ -128,12 +128,15 @@ def test_the_log_records_each_write_and_holds_no_token(
     demo: Settings, cache_files: CacheFiles
 ) -> None:
     row = an_enrolled_row(demo)
-    update_enrollment(demo, row["uuid"], {"grade": 6.0}, opened=None, actor="ana")
+    update_enrollment(
+        demo, row["uuid"], {"grade": 6.0}, opened=None, actor="ana@x.edu", role="editor"
+    )
     delete_enrollments(demo, [row["uuid"]], actor="ben")
     log = read_corrections_log(demo)
-    assert log.columns == ["at", "actor", "action", "enrollment_uuid", "before", "after"]
+    assert log.columns == ["at", "actor", "role", "action", "enrollment_uuid", "before", "after"]
     assert log["action"].to_list() == ["update", "delete"]
-    assert log["actor"].to_list() == ["ana", "ben"]
+    assert log["actor"].to_list() == ["ana@x.edu", "ben"]
+    assert log["role"].to_list() == ["editor", None]
     assert log["enrollment_uuid"].to_list() == [row["uuid"], row["uuid"]]
     assert orjson.loads(log["after"][0])["grade"] == 6.0
     assert orjson.loads(log["before"][1])["grade"] == 6.0  # the delete saw the updated row

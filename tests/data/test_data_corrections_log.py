@@ -3,6 +3,8 @@ log is corrupt, entries wait in a side file and reach the log once it is usable 
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -178,3 +180,50 @@ def test_a_torn_line_stays_in_the_side_file(tmp_path: Path) -> None:
         "e1"
     ]
     assert (tmp_path / PENDING_FILE).read_bytes() == b'{"at": "2025-03-0\n'
+
+
+def test_the_role_is_logged_and_an_older_log_gains_the_column(tmp_path: Path) -> None:
+    """A log written before sign-in existed (no role column) still reads and takes roles."""
+    with sqlite3.connect(tmp_path / LOG_FILE) as connection:
+        connection.executescript(
+            "CREATE TABLE corrections (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
+            " api_url TEXT NOT NULL, tenant TEXT NOT NULL, actor TEXT, action TEXT NOT NULL,"
+            " enrollment_uuid TEXT NOT NULL, before TEXT, after TEXT);"
+        )
+        connection.execute(
+            "INSERT INTO corrections (at, api_url, tenant, actor, action, enrollment_uuid)"
+            " VALUES (?, ?, 't', 'old', 'delete', 'e0')",
+            (AT.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), API),
+        )
+    connection.close()
+    signed_in = replace(correction("e1", at=AT + timedelta(seconds=1)), role="editor")
+    append_corrections(tmp_path, api_url=API, tenant="t", corrections=[signed_in])
+    frame = corrections_frame(tmp_path, api_url=API, tenant="t")
+    assert frame["actor"].to_list() == ["old", "registrar"]
+    assert frame["role"].to_list() == [None, "editor"]
+    assert [c.role for c in corrections_since(tmp_path, api_url=API, tenant="t", since=AT)] == [
+        None,
+        "editor",
+    ]
+
+
+def test_a_side_file_line_without_a_role_still_reads(tmp_path: Path) -> None:
+    """Side-file lines written before the role existed move into the log with a null role."""
+    line = {
+        "at": AT.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "api_url": API,
+        "tenant": "t",
+        "actor": "registrar",
+        "action": "delete",
+        "enrollment_uuid": "e7",
+        "before": None,
+        "after": None,
+    }
+    (tmp_path / PENDING_FILE).write_bytes(orjson.dumps(line) + b"\n")
+    assert [c.role for c in pending_corrections(tmp_path, api_url=API, tenant="t", since=AT)] == [
+        None
+    ]
+    assert write_pending(tmp_path) == 0
+    frame = corrections_frame(tmp_path, api_url=API, tenant="t")
+    assert frame["enrollment_uuid"].to_list() == ["e7"]
+    assert frame["role"].to_list() == [None]

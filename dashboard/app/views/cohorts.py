@@ -114,7 +114,7 @@ row_extract(
     members.drop("intake_year", "modality", strict=False),
     title="Enrollments of this cohort",
     key="cohort_rows",
-    editing=context.source.editing,
+    editing=context.rows,
 )
 
 st.subheader("All cohorts in the filter")

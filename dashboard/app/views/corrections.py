@@ -26,6 +26,9 @@ from dashboard.data.corrections import CorrectionsLogError, read_corrections_log
 
 context = page_context()
 st.title("Corrections")
+if not context.access.edits:  # the page is not registered for them; refuse all the same
+    st.error("Corrections are for editors.", icon=":material/block:")
+    st.stop()
 if not context.source.editing:
     st.info("Editing is off for this deployment (set ENROLLMENT_OUTCOMES_EDITING=true).")
     st.stop()
@@ -35,7 +38,9 @@ enrollments = dataset.enrollments
 settings = context.source.settings
 setup = FormSetup(
     settings=context.source.data,  # the source's one client sends every write
-    actor=actor_name(st.user.get("email"), settings.credentials),  # type: ignore[arg-type]
+    # Signed in: the address the access rules matched, and the role it was given.
+    actor=actor_name(context.access.email, settings.credentials),
+    role=None if context.access.anonymous else context.access.role.value,
     cohorts=dataset.cohorts,
     enrollments=enrollments,
 )
@@ -169,9 +174,13 @@ with log_tab:
     except CorrectionsLogError as error:
         st.error(escape_markdown(str(error)), icon=":material/error:")
     else:
+        whose = "this dashboard"
+        if not context.access.administers:  # editors: their own; admins: everyone's
+            log = log.filter(pl.col("actor") == context.access.email)
+            whose = "you"
         st.caption(
-            f"{log.height:,} correction(s) made from this dashboard for this tenant, oldest "
-            "first: who (when known), when, and the record before and after."
+            f"{log.height:,} correction(s) made by {whose} for this tenant, oldest first: who "
+            "(when known) and in which role, when, and the record before and after."
         )
         st.dataframe(log, hide_index=True, key="corr_log")
         table_download(log, title="Correction log", key="corrections_log")

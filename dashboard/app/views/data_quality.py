@@ -24,7 +24,7 @@ show_policy(policy)
 
 # Data-quality counts are about records, not students' outcomes: they are shown, zeros too, to
 # those who may fix the data (metrics.md §6). Under the public policy that is editors only.
-if policy is DisclosurePolicy.PUBLIC and not context.source.editing:
+if policy is DisclosurePolicy.PUBLIC and not context.rows:
     st.info(
         "Data-quality counts are for those who may fix the data; under the public policy "
         "they are shown to editors only."
@@ -44,7 +44,7 @@ chart_panel(
     reorder=False,
 )
 
-if not context.source.editing:
+if not context.rows:
     st.info("The rows behind each check are shown to editors only.")
     st.stop()
 
@@ -63,6 +63,9 @@ row_extract(rows, title=QUALITY_CHECKS[check].label, key="quality_rows", editing
 if rows.is_empty():
     st.success("No enrollment in the current filter fails this check.")
     st.stop()
+
+if not (context.source.editing and context.access.edits):
+    st.stop()  # no Corrections page here to open a row in
 
 labels = {
     uuid: f"{name or '(no name)'} · {course or '?'} · {uuid}"

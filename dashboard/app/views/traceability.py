@@ -53,7 +53,7 @@ row_extract(
     ),
     title="Completed without an issued certificate",
     key="trace_missing",
-    editing=context.source.editing,
+    editing=context.rows,
 )
 orphans = certificates_without_completion(context.dataset.enrollments, certificates)
 if context.filters.active:
@@ -63,7 +63,7 @@ row_extract(
     orphans,
     title="Issued certificates whose enrollment is not completed",
     key="trace_orphans",
-    editing=context.source.editing,
+    editing=context.rows,
 )
-if not context.source.editing:
+if not context.rows:
     st.caption("The enrollment and certificate rows behind these counts are shown to editors.")

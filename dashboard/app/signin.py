@@ -1,0 +1,121 @@
+"""Sign-in (OpenID Connect through ``st.login``) and who the signed-in user is allowed to be.
+
+With an ``[auth]`` table in the Streamlit secrets the dashboard is for signed-in users only: a
+visitor who is not signed in gets the sign-in page and nothing else (no data is read for them),
+and a signed-in user whom no ``[access]`` rule names gets a "no access" page. Without ``[auth]``
+the dashboard is as it was before sign-in existed (local use): everyone is ``ANONYMOUS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from dashboard.access import (
+    ANONYMOUS,
+    Access,
+    AccessConfigError,
+    AccessRules,
+    access_rules_from_config,
+    read_access_table,
+)
+from dashboard.app.plain_text import escape_markdown
+from dashboard.app.runtime import read_config
+
+__all__ = [
+    "auth_configured",
+    "current_access",
+    "render_account",
+    "secrets_tables",
+    "sign_in_providers",
+]
+
+
+def secrets_tables() -> Mapping[str, Any]:
+    """The Streamlit secrets as a plain mapping (empty when there is no secrets file)."""
+    return _secrets()
+
+
+def _secrets() -> Mapping[str, Any]:
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def auth_configured(secrets: Mapping[str, Any] | None = None) -> bool:
+    """Whether the secrets hold an ``[auth]`` table (sign-in is then required)."""
+    table = (_secrets() if secrets is None else secrets).get("auth")
+    return isinstance(table, Mapping) and bool(table)
+
+
+def sign_in_providers(auth: Mapping[str, Any]) -> list[str]:
+    """The named providers of ``[auth]`` (its sub-tables); empty when it names one directly."""
+    return sorted(name for name, value in auth.items() if isinstance(value, Mapping))
+
+
+def _rules(secrets: Mapping[str, Any]) -> AccessRules:
+    return access_rules_from_config(read_access_table(read_config(), secrets))
+
+
+def _sign_in_page(secrets: Mapping[str, Any]) -> None:
+    st.title("Enrollment Outcomes")
+    st.write("Sign in with your institution's account to see the dashboard.")
+    providers = sign_in_providers(secrets["auth"])
+    if not providers:
+        st.button("Sign in", key="sign_in", on_click=st.login, icon=":material/login:")
+    for provider in providers:
+        st.button(
+            f"Sign in with {provider}",
+            key=f"sign_in_{provider}",
+            on_click=st.login,
+            args=(provider,),
+            icon=":material/login:",
+        )
+
+
+def _no_access_page(email: str | None) -> None:
+    st.title("No access")
+    who = escape_markdown(email) if email else "an account without a verified e-mail address"
+    st.error(
+        f"You are signed in as {who}, but this dashboard has no access for you. Ask its "
+        "administrator to add you to the access rules of this deployment.",
+        icon=":material/block:",
+    )
+    st.button("Sign out", key="sign_out", on_click=st.logout, icon=":material/logout:")
+
+
+def current_access() -> Access:
+    """The signed-in user's access; stops the run with the sign-in or "no access" page.
+
+    Without ``[auth]`` this is ``ANONYMOUS`` (the dashboard as for local use). A broken
+    ``[access]`` table stops every run with the reason (no one gets in by a typo).
+    """
+    secrets = _secrets()
+    if not auth_configured(secrets):
+        return ANONYMOUS
+    if not st.user.is_logged_in:
+        _sign_in_page(secrets)
+        st.stop()
+    try:
+        rules = _rules(secrets)
+    except AccessConfigError as error:
+        st.error(f"The access rules are not configured correctly: {escape_markdown(str(error))}")
+        st.stop()
+    claims = st.user.to_dict()
+    access = rules.access_for(claims)
+    if access is None:
+        _no_access_page(rules.email_of(claims))
+        st.stop()
+    return access
+
+
+def render_account(access: Access) -> None:
+    """Who is signed in, with what role, and the sign-out button (nothing when anonymous)."""
+    if access is ANONYMOUS:
+        return
+    with st.sidebar:
+        st.text(f"Signed in: {access.describe()}")
+        st.button("Sign out", key="sign_out", on_click=st.logout, icon=":material/logout:")
