@@ -5,7 +5,8 @@ against the whole Vega-Lite JSON schema each time: on the pages that was most of
 0.1 s per chart). Here the spec is made the way Streamlit makes it (each data frame as Arrow IPC
 bytes under the hash of those bytes, the "none" Altair theme) but without that validation:
 the chart functions are pure and ``tests/charts`` validates what each of them returns, so
-checking the same structure again on every page view proves nothing new. The result goes to
+checking the same structure again on every page view proves nothing new (the same goes for
+Altair's debug mode, switched off below). The result goes to
 ``st.vega_lite_chart``, which copies the spec before it changes it, so one spec can be cached
 and drawn by every session.
 """
@@ -39,6 +40,11 @@ def _to_arrow_dataset(data: Any, datasets: dict[str, bytes]) -> dict[str, str]:
 
 
 alt.data_transformers.register(_TRANSFORMER, _to_arrow_dataset)
+# Altair's debug mode validates every schema object as it is made, on top of the validation of
+# the whole spec that ``to_dict()`` does: in the app (which imports this module) it cost about a
+# fifth of building a chart. ``to_dict()`` still validates wherever it is called with its
+# default (the chart tests), so no chart goes unchecked.
+alt.utils.schemapi.disable_debug_mode()
 
 
 def vega_lite_spec(chart: ChartSpec) -> VegaLiteSpec:
