@@ -144,7 +144,8 @@ def table_content(
 def show_table_view(view: TableView, *, key: str) -> None:
     """A published table's screen text, with its legend under it."""
     st.dataframe(
-        view.frame,
+        # As Arrow: Streamlit sends it as is (a polars frame would go through pandas each run).
+        view.frame.to_arrow(),
         hide_index=True,
         key=f"table_{key}",
         height="auto",
