@@ -30,6 +30,7 @@ import itertools
 import json
 import os
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -266,6 +267,7 @@ def _measure_size(
             result["versions"][name]["browser"] = runs
     finally:
         sandbox.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the 1M sandbox and snapshots take gigabytes
     return result
 
 
