@@ -5,6 +5,9 @@ UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export NO_MKDOCS_2_WARNING := 1
+# Compile every installed module to bytecode once, at install: a server start then loads ~1,100
+# modules from .pyc even where PYTHONDONTWRITEBYTECODE is set (else ~7 s of compiling per start).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run test lint format bench env docs
 

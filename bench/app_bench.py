@@ -1,198 +1,370 @@
-"""App benchmark: a dashboard page rerunning after a filter change, on 100,000 enrollments.
+"""App benchmark: a page's rerun after a filter change, first chart and memory, against a baseline.
 
 What a user waits for when they change a sidebar filter: Streamlit reruns the entry file and the
-page (filters applied, metrics, suppression, charts, tables, CSV bytes). Measured with
-Streamlit's ``AppTest`` (the real scripts, in-process, no browser) against a demo sandbox seeded
-with ``--enrollments`` rows, after the data is loaded (the dataset is cached per process):
+page. Measured for two versions of the dashboard in the same run, on the same sandbox and the
+same warm snapshot: this tree ("ours") and the ``dashboard/`` package of ``--baseline-ref``
+("baseline", exported with ``git archive``), each in its own process, one after the other.
 
-- filter change: the Status filter toggled between "completed + dropped" and all, then a rerun;
-- baseline A, plain rerun: the same page rerun with no change (the fixed cost of a run);
-- baseline B, trivial app: a two-element Streamlit script rerun (Streamlit's own overhead);
-- compute path: ``apply_filters`` alone on the frame (what the filter itself costs).
+In-process, with Streamlit's ``AppTest`` (the real scripts, no browser), per page after one
+warm-up run:
 
-Each figure is the median (and max) of ``--repeats`` runs in one process.
+- new filter: the sidebar changes to a filter this process has not shown yet (a status set and
+  every intake year but one), then a rerun: what the first viewer of a view waits for;
+- seen filter: toggling between two filters shown before (any viewer after the first);
+- plain rerun: the page rerun with no change (the fixed cost of a run).
 
-Usage: ``python bench/app_bench.py [--enrollments 100000] [--repeats 6]``; writes
-``bench/results_app.md``.
+With a real server and browser (``streamlit run``, real Chromium), on the warm snapshot: seconds
+from the server's process start to the Overview's first chart drawn, then every page visited
+(waiting for its title, and its first chart where it has one), then the server's peak resident
+memory (``VmHWM``). Medians of ``--repeats`` runs; ratios are ours / baseline. Python writes
+bytecode in these processes (``PYTHONDONTWRITEBYTECODE`` is dropped), as a deployment would have.
+
+Usage: ``python bench/app_bench.py [--enrollments 100000 1000000] [--repeats 6]
+[--baseline-ref 5bf9213]``; writes ``bench/results_app.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import os
-import platform
+import resource
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import polars as pl  # noqa: E402
-import streamlit  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from dashboard.app import runtime  # noqa: E402
-from dashboard.app.global_filters import Filters, apply_filters  # noqa: E402
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
-from dashboard.sandbox.runner import SandboxOptions, start_sandbox  # noqa: E402
-
 RESULTS = ROOT / "bench" / "results_app.md"
-ENTRY = ROOT / "dashboard" / "app" / "main.py"
+BIN = Path(sys.executable).parent
 PAGES = {
-    "Overview": "views/overview.py",
-    "Completion": "views/completion.py",
-    "Grades": "views/grades.py",
-    "Cohorts": "views/cohorts.py",
-    "Data quality": "views/data_quality.py",
-    "Traceability": "views/traceability.py",
+    "Overview": "overview",
+    "Completion": "completion",
+    "Grades": "grades",
+    "Cohorts": "cohorts",
+    "Data quality": "data_quality",
+    "Traceability": "traceability",
 }
-FILTERED = ["completed", "dropped"]
-TRIVIAL_APP = "import streamlit as st\nst.title('Baseline')\nst.write('one line of text')\n"
+WITH_CHART = {"overview", "completion", "grades", "cohorts", "data_quality", "traceability"}
+# Two statuses first (most enrollments), then one.
+STATUS_SETS = [
+    ["completed", "enrolled"],
+    ["completed", "dropped"],
+    ["dropped", "enrolled"],
+    ["completed"],
+    ["enrolled"],
+    ["dropped"],
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--headless",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
-def _seconds(action: Callable[[], object]) -> float:
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# --- worker: one version of the app, in its own process (``--worker``) -----------------------
+
+
+def _worker(code: Path, repeats: int) -> dict[str, Any]:
+    """AppTest measurements of the app under ``code`` (env: sandbox and cache already set)."""
+    sys.path.insert(0, str(code))
+    from streamlit.testing.v1 import AppTest  # after sys.path names the code
+
+    def seconds(action: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        action()
+        return time.perf_counter() - started
+
+    def checked(at: AppTest) -> AppTest:
+        if at.exception:
+            raise RuntimeError(f"the app raised: {[e.message for e in at.exception]}")
+        return at
+
+    at = AppTest.from_file(str(code / "dashboard" / "app" / "main.py"), default_timeout=1800)
+    at.secrets["dokstamp"] = {}
+    first = seconds(lambda: checked(at.run()))
+    rows = next(m.value for m in at.metric if m.label == "Enrollments")
+    years = [int(y) for y in at.multiselect(key="filter_intake").options]
+    # Every (status set, all intake years but one) pair once: no page sees a filter another
+    # page showed, and each keeps most enrollments (as large a computation as a filter makes).
+    fresh = iter(itertools.product(STATUS_SETS, years))
+    pages: dict[str, dict[str, list[float]]] = {}
+    for page in PAGES.values():
+        checked(at.switch_page(f"views/{page}.py").run())
+        timings: dict[str, list[float]] = {"new": [], "seen": [], "plain": []}
+        for _ in range(repeats):
+            statuses, year = next(fresh)
+            at.multiselect(key="filter_status").set_value(statuses)
+            at.multiselect(key="filter_intake").set_value([y for y in years if y != year])
+            timings["new"].append(seconds(lambda: checked(at.run())))
+            timings["plain"].append(seconds(lambda: checked(at.run())))
+        for index in range(repeats + 2):  # the first two show both filters once
+            at.multiselect(key="filter_status").set_value(["completed"] if index % 2 else [])
+            at.multiselect(key="filter_intake").set_value([])
+            took = seconds(lambda: checked(at.run()))
+            if index >= 2:
+                timings["seen"].append(took)
+        pages[page] = timings
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"first_load": first, "rows": rows, "pages": pages, "apptest_peak_mb": peak_mb}
+
+
+# --- browser: first chart and memory of a real server -----------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_for_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc status")
+
+
+def _browser_run(code: Path, env: dict[str, str], log: Path) -> tuple[float, ...]:
+    """(server listening s, first chart s, every page visited s, peak RSS MB) of one
+    ``streamlit run`` of ``code``; the first two count from the process start."""
+    from playwright.sync_api import sync_playwright  # only the browser phase
+
+    port = _free_port()
+    command = [
+        str(BIN / "python"), "-m", "streamlit", "run", str(code / "dashboard" / "app" / "main.py"),
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
     started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
-
-def _checked(at: AppTest) -> AppTest:
-    if at.exception:
-        raise RuntimeError(f"the app raised: {[e.message for e in at.exception]}")
-    return at
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command, env={**env, "PYTHONPATH": str(code)}, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, streamlit {streamlit.__version__}, "
-        f"polars {pl.__version__}; load average at start {load}"
+        _wait_for_port(port, 300)
+        listening = time.perf_counter() - started
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            chart = '[data-testid="stVegaLiteChart"] svg.marks'
+            page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
+            page.wait_for_selector(chart, timeout=600_000)
+            first_chart = time.perf_counter() - started
+            visit_started = time.perf_counter()
+            for title, name in PAGES.items():
+                if name == "overview":
+                    continue
+                page.goto(f"http://127.0.0.1:{port}/{name}", timeout=600_000)
+                page.get_by_role("heading", name=title).first.wait_for(timeout=600_000)
+                if name in WITH_CHART:
+                    page.wait_for_selector(chart, timeout=600_000)
+                page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+            visited = time.perf_counter() - visit_started
+            browser.close()
+        return listening, first_chart, visited, _peak_rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+# --- the run: sandbox, both versions, report ------------------------------------------------
+
+
+def _export(ref: str, into: Path) -> Path:
+    """The ``dashboard/`` package of git ``ref``, in a folder of its own."""
+    archive = into / "baseline.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", ref, "dashboard"], cwd=ROOT, stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into / "baseline", filter="data")
+    return into / "baseline"
+
+
+def _measure_size(
+    enrollments: int, repeats: int, versions: dict[str, Path], browser_runs: int
+) -> dict[str, Any]:
+    from dashboard.sandbox.demo import (  # the worker must not import ours
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        DEMO_TENANT,
     )
+    from dashboard.sandbox.runner import SandboxOptions, start_sandbox
 
-
-def _stats(values: list[float]) -> tuple[float, float]:
-    return statistics.median(values), max(values)
-
-
-def run(enrollments: int, repeats: int) -> str:
-    machine = _machine()
-    started_at = datetime.now(UTC)
-    workdir = Path(tempfile.mkdtemp(prefix="app-bench-"))
-    seed_seconds = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix=f"app-bench-{enrollments}-"))
+    seeded = time.perf_counter()
     sandbox = start_sandbox(
-        workdir / "sandbox.db",
+        work / "sandbox.db",
         seed="demo",
         enrollments=enrollments,
         options=SandboxOptions(max_per_page=1000),
     )
-    seed_seconds = time.perf_counter() - seed_seconds
-    for name in list(os.environ):
-        if name.startswith(("DOKSTAMP_", "ENROLLMENT_OUTCOMES_")):
-            del os.environ[name]
-    os.environ.update(
-        {
-            "DOKSTAMP_API_URL": sandbox.url,
-            "DOKSTAMP_TENANT": DEMO_TENANT,
-            "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
-            "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "DOKSTAMP_PAGE_SIZE": "1000",
-            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(workdir / "cache"),
-            "ENROLLMENT_OUTCOMES_EDITING": "false",
-        }
-    )
+    seed_seconds = time.perf_counter() - seeded
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLL"))}
+    # As a deployment runs: with bytecode. (The workers, which run first, write it for both
+    # versions and the libraries; without it every server start compiles ~1,100 modules.)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env |= {
+        "DOKSTAMP_API_URL": sandbox.url,
+        "DOKSTAMP_TENANT": DEMO_TENANT,
+        "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+        "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "DOKSTAMP_PAGE_SIZE": "1000",
+        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(work / "cache"),
+        "ENROLLMENT_OUTCOMES_EDITING": "false",
+        # The snapshot the first worker reads stays fresh: no refresh runs during the bench.
+        "ENROLLMENT_OUTCOMES_CACHE_TTL": "86400",
+    }
+    result: dict[str, Any] = {"seed_seconds": seed_seconds, "versions": {}}
     try:
-        at = AppTest.from_file(str(ENTRY), default_timeout=900)
-        at.secrets["dokstamp"] = {}
-        first_load = _seconds(lambda: _checked(at.run()))
-        rows = next(m.value for m in at.metric if m.label == "Enrollments")
-
-        table: list[tuple[str, float, float, float, float]] = []
-        for title, page in PAGES.items():
-            _checked(at.switch_page(page).run())  # warm this page once
-            changes: list[float] = []
-            plain: list[float] = []
-            for index in range(repeats):
-                value = FILTERED if index % 2 == 0 else []
-                at.multiselect(key="filter_status").set_value(value)
-                changes.append(_seconds(lambda: _checked(at.run())))
-                plain.append(_seconds(lambda: _checked(at.run())))
-            at.multiselect(key="filter_status").set_value([])
-            _checked(at.run())
-            change_median, change_max = _stats(changes)
-            plain_median, plain_max = _stats(plain)
-            table.append((title, change_median, change_max, plain_median, plain_max))
-            print(f"{title}: filter change {change_median:.3f}s, plain rerun {plain_median:.3f}s")
-
-        trivial = AppTest.from_string(TRIVIAL_APP, default_timeout=60)
-        trivial.run()
-        trivial_runs = [_seconds(trivial.run) for _ in range(repeats)]
-
-        dataset = runtime.current_dataset(runtime.current_source())
-        filters = Filters(statuses=tuple(FILTERED))
-        filter_runs = [
-            _seconds(lambda: apply_filters(dataset.enrollments, filters)) for _ in range(repeats)
-        ]
+        for name, code in versions.items():
+            print(f"{enrollments:,}: {name} (AppTest)…", flush=True)
+            output = subprocess.run(
+                [sys.executable, __file__, "--worker", str(code), "--repeats", str(repeats)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if output.returncode != 0:
+                raise RuntimeError(f"{name} worker failed:\n{output.stderr[-4000:]}")
+            result["versions"][name] = json.loads(output.stdout.strip().splitlines()[-1])
+        for name, code in versions.items():
+            runs = []
+            for _ in range(browser_runs):
+                print(f"{enrollments:,}: {name} (browser)…", flush=True)
+                runs.append(_browser_run(code, env, work / f"{name}.log"))
+            result["versions"][name]["browser"] = runs
     finally:
         sandbox.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the 1M sandbox and snapshots take gigabytes
+    return result
+
+
+def _report(sizes: dict[int, dict[str, Any]], repeats: int, ref: str, started: datetime) -> str:
+    from bench.machine_info import machine
 
     lines = [
-        "# App benchmark: rerun after a filter change",
+        "# App benchmark: rerun after a filter change, first chart, memory",
         "",
-        f"Machine: {machine}.  ",
-        f"Date: {started_at:%Y-%m-%d %H:%M} UTC.  ",
-        f"Command: `python bench/app_bench.py --enrollments {enrollments} --repeats {repeats}` "
-        f"(median and max of {repeats} runs each, one process; the 2-core machine may be shared "
-        "with other work, so expect noise).  ",
-        f"Data: demo sandbox seeded with {enrollments:,} enrollments in {seed_seconds:.1f} s; the "
-        f"app showed {rows} enrollments. First load of the app (API read of every resource, "
-        f"frames built, first page drawn): {first_load:.1f} s; later runs use the loaded dataset.",
+        f"Command: `python bench/app_bench.py --enrollments {' '.join(map(str, sizes))} "
+        f"--repeats {repeats} --baseline-ref {ref}`. Date: {started:%Y-%m-%d %H:%M} UTC.  ",
+        f"Machine: {machine()} (at the end). The 2-core machine is shared with other agents: "
+        "seconds are noisy, the ratios (both versions measured in the same run, one after the "
+        "other) less so.",
         "",
-        "Filter change = the sidebar Status filter toggled between completed + dropped and all, "
-        "then `AppTest.run()` (the entry file and the page: filters, metrics, suppression, "
-        "charts, tables, CSV bytes). Baseline A = the same page rerun without any change. "
-        "Baseline B = a trivial two-element Streamlit script.",
-        "",
-        "| page | filter change, median s | max s | baseline A: plain rerun, median s | max s |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    for title, change_median, change_max, plain_median, plain_max in table:
-        lines.append(
-            f"| {title} | {change_median:.3f} | {change_max:.3f} | {plain_median:.3f} "
-            f"| {plain_max:.3f} |"
-        )
-    trivial_median, trivial_max = _stats(trivial_runs)
-    filter_median, filter_max = _stats(filter_runs)
-    lines += [
-        f"| baseline B: trivial app | {trivial_median:.3f} | {trivial_max:.3f} | | |",
-        "",
-        f"The filter itself (`apply_filters` on {enrollments:,} rows): median "
-        f"{filter_median * 1000:.1f} ms (max {filter_max * 1000:.1f} ms).",
+        f"Baseline = the dashboard of `{ref}` (before this work), ours = this tree. In-process "
+        "(AppTest) medians of "
+        f"{repeats} reruns per page: **new filter** = a filter this process has not shown "
+        "(a status set and every intake year but one), **seen filter** = toggling between two "
+        "filters shown before, **plain** = a rerun with no change.",
         "",
     ]
+    for enrollments, data in sizes.items():
+        base, ours = data["versions"]["baseline"], data["versions"]["ours"]
+        lines += [
+            f"## {enrollments:,} enrollments",
+            "",
+            f"Sandbox seeded in {data['seed_seconds']:.0f} s; the app showed {ours['rows']} "
+            f"enrollments. First AppTest run (baseline: sync from the API into a snapshot, "
+            f"{base['first_load']:.1f} s; ours: read the warm snapshot, "
+            f"{ours['first_load']:.1f} s).",
+            "",
+            "| page | new filter: baseline s | ours s | ratio | seen filter: baseline s | ours s "
+            "| ratio | plain: baseline s | ours s |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for title, page in PAGES.items():
+            b, o = base["pages"][page], ours["pages"][page]
+            new_b, new_o = _median(b["new"]), _median(o["new"])
+            seen_b, seen_o = _median(b["seen"]), _median(o["seen"])
+            lines.append(
+                f"| {title} | {new_b:.3f} | {new_o:.3f} | {new_o / new_b:.2f} | {seen_b:.3f} "
+                f"| {seen_o:.3f} | {seen_o / seen_b:.2f} | {_median(b['plain']):.3f} "
+                f"| {_median(o['plain']):.3f} |"
+            )
+        lines += [
+            "",
+            f"AppTest process peak RSS after every page: baseline {base['apptest_peak_mb']:.0f} "
+            f"MB, ours {ours['apptest_peak_mb']:.0f} MB.",
+            "",
+        ]
+        if base.get("browser") and ours.get("browser"):
+            lines += [
+                "Real server (`streamlit run`) and Chromium on the warm snapshot, "
+                f"{len(ours['browser'])} run(s) each, median:",
+                "",
+                "| | baseline | ours | ratio |",
+                "| --- | ---: | ---: | ---: |",
+            ]
+            for index, label, unit in (
+                (0, "process start to the server listening", "s"),
+                (1, "process start to the Overview's first chart", "s"),
+                (2, "then every other page visited (title and first chart)", "s"),
+                (3, "server peak RSS (VmHWM) after every page", "MB"),
+            ):
+                value_b = _median([run[index] for run in base["browser"]])
+                value_o = _median([run[index] for run in ours["browser"]])
+                digits = 0 if unit == "MB" else 2
+                lines.append(
+                    f"| {label}, {unit} | {value_b:.{digits}f} | {value_o:.{digits}f} "
+                    f"| {value_o / value_b:.2f} |"
+                )
+            lines.append("")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enrollments", type=int, default=100_000)
+    parser.add_argument("--enrollments", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeats", type=int, default=6)
+    parser.add_argument("--baseline-ref", default="5bf9213")
+    parser.add_argument("--browser-runs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    report = run(args.enrollments, args.repeats)
+    if args.worker:
+        print(json.dumps(_worker(args.worker, args.repeats)))
+        return
+    sys.path.insert(0, str(ROOT))
+    started = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="app-bench-code-") as scratch:
+        versions = {"baseline": _export(args.baseline_ref, Path(scratch)), "ours": ROOT}
+        sizes = {
+            size: _measure_size(size, args.repeats, versions, args.browser_runs)
+            for size in args.enrollments
+        }
+    report = _report(sizes, args.repeats, args.baseline_ref, started)
     args.out.write_text(report, encoding="utf-8")
     print(report)
 

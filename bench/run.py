@@ -3,10 +3,11 @@
 Presets (``make bench`` runs the default one):
 
 - default: modest sizes, a few minutes on 2 cores (estimated 3-6 from the scripts' own timings):
-  sync 10k + 100k enrollments, metrics 1M synthetic rows, app 100k, sandbox 200k, CLI start-up
-  9 rounds;
-- ``--full``: the sizes of the issues: sync 10k + 100k + 1M, metrics 1M, app 100k, sandbox 1M
-  (estimated 12-20 minutes, most of it the 1M sync baseline; peak memory about 2 GB);
+  sync 10k + 100k enrollments, metrics 1M synthetic rows, app 100k (this tree and a baseline
+  ref), sandbox 200k, CLI start-up 9 rounds;
+- ``--full``: the sizes of the issues: sync 10k + 100k + 1M, metrics 1M, app 100k + 1M, sandbox 1M
+  (estimated 20-30 minutes, most of it the 1M sync baseline and the app at 1M; peak memory
+  about 2.6 GB);
 - ``--quick``: the smallest sizes that still run every step (about 30 s), to check the scripts
   work; reports go to a new temporary folder, never over the committed results.
 
@@ -77,9 +78,9 @@ BENCHMARKS = (
         results="results_app.md",
         out_option="--out",
         sizes={
-            "quick": ("--enrollments", "2000", "--repeats", "2"),
+            "quick": ("--enrollments", "2000", "--repeats", "2", "--browser-runs", "0"),
             "default": ("--enrollments", "100000", "--repeats", "6"),
-            "full": ("--enrollments", "100000", "--repeats", "6"),
+            "full": ("--enrollments", "100000", "1000000", "--repeats", "4", "--browser-runs", "2"),
         },
     ),
     Benchmark(

@@ -7,12 +7,19 @@ numbers formatted (``dashboard.app.table_display``), in the CSV they are empty a
 A chart's notes (its subtitle) are shown as a caption under it, where text wraps to any width,
 and the chart fits the column's width with its plot keeping its own height. Row-level extracts
 are offered to editors only.
+
+A panel is built once (``chart_content`` / ``table_content``: the chart's Vega-Lite spec, the
+table's screen text) and drawn by ``show_panel`` as often as the page reruns; pages keep built
+panels per view (``dashboard.app.view_cache``). CSV bytes are made only when a download is
+clicked.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 
 import altair as alt
 import polars as pl
@@ -20,17 +27,23 @@ import streamlit as st
 
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.published import reader_order
-from dashboard.app.table_display import TOTAL_LABEL, table_view
+from dashboard.app.table_display import TOTAL_LABEL, TableView, table_view
+from dashboard.app.vega_spec import VegaLiteSpec, vega_lite_spec
 from dashboard.charts import ChartSpec, split_subtitle
 from dashboard.reports import frame_to_csv
 from dashboard.reports.csv_format import CSV_MIME
 
 __all__ = [
+    "Panel",
+    "chart_content",
     "chart_panel",
     "csv_file_name",
     "fit_width",
     "published_table",
     "row_extract",
+    "show_panel",
+    "show_table_view",
+    "table_content",
     "table_download",
     "table_panel",
 ]
@@ -48,7 +61,8 @@ def table_download(table: pl.DataFrame, *, title: str, key: str) -> None:
     """A download button with ``table`` as CSV (the same bytes whatever page shows it)."""
     st.download_button(
         "Download CSV",
-        data=frame_to_csv(table),
+        # Made when clicked (Streamlit calls it then), not on every rerun.
+        data=partial(frame_to_csv, table),
         file_name=csv_file_name(title),
         mime=CSV_MIME,
         key=f"csv_{key}",
@@ -70,6 +84,96 @@ def fit_width(chart: ChartSpec) -> ChartSpec:
     return fitted
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A panel ready to draw: the published table (the CSV's source), its screen text, and the
+    chart's spec with its notes (no chart: a table panel)."""
+
+    title: str
+    key: str
+    table: pl.DataFrame
+    view: TableView
+    spec: VegaLiteSpec | None = None
+    notes: str = ""
+    caption: str | None = None
+
+
+def chart_content(
+    chart: ChartSpec,
+    table: pl.DataFrame,
+    *,
+    title: str,
+    key: str,
+    caption: str | None = None,
+    total_label: str = TOTAL_LABEL,
+    hidden_small: bool = False,
+    omit: Sequence[str] = (),
+    reorder: bool = True,
+) -> Panel:
+    """The chart panel of ``chart`` and its numbers ``table``. ``total_label``, ``hidden_small``,
+    ``omit``: see ``table_view``. ``reorder``: identifiers last (False for a catalog report,
+    whose CSV keeps the export's column order)."""
+    if reorder:
+        table = reader_order(table)
+    chart, notes = split_subtitle(chart)
+    return Panel(
+        title=title,
+        key=key,
+        table=table,
+        view=table_view(table, total_label=total_label, hidden_small=hidden_small, omit=omit),
+        spec=vega_lite_spec(fit_width(chart)),
+        notes=notes,
+        caption=caption,
+    )
+
+
+def table_content(
+    table: pl.DataFrame,
+    *,
+    title: str,
+    key: str,
+    total_label: str = TOTAL_LABEL,
+    reorder: bool = True,
+) -> Panel:
+    """A published table without a chart (``reorder``: see ``chart_content``)."""
+    if reorder:
+        table = reader_order(table)
+    return Panel(title=title, key=key, table=table, view=table_view(table, total_label=total_label))
+
+
+def show_table_view(view: TableView, *, key: str) -> None:
+    """A published table's screen text, with its legend under it."""
+    st.dataframe(
+        # As Arrow: Streamlit sends it as is (a polars frame would go through pandas each run).
+        view.frame.to_arrow(),
+        hide_index=True,
+        key=f"table_{key}",
+        height="auto",
+        column_config=view.column_config,
+    )
+    if view.legend:
+        st.caption(escape_markdown(view.legend))
+
+
+def show_panel(panel: Panel) -> None:
+    """Draw ``panel``: chart on the left with its notes under it, its numbers table and the
+    table's CSV download on the right (a table panel: the table and its download)."""
+    if panel.spec is None:
+        show_table_view(panel.view, key=panel.key)
+        table_download(panel.table, title=panel.title, key=panel.key)
+        return
+    chart_column, table_column = st.columns(2, gap="medium")
+    with chart_column:
+        st.vega_lite_chart(panel.spec, theme=None, key=f"chart_{panel.key}", alt=panel.title)
+        if panel.notes:
+            st.caption(escape_markdown(panel.notes))
+        if panel.caption:
+            st.caption(panel.caption)
+    with table_column:
+        show_table_view(panel.view, key=panel.key)
+        table_download(panel.table, title=panel.title, key=panel.key)
+
+
 def published_table(
     table: pl.DataFrame,
     *,
@@ -80,15 +184,7 @@ def published_table(
 ) -> None:
     """A published table on screen: hidden cells named, numbers formatted, a legend under it."""
     view = table_view(table, total_label=total_label, hidden_small=hidden_small, omit=omit)
-    st.dataframe(
-        view.frame,
-        hide_index=True,
-        key=f"table_{key}",
-        height="auto",
-        column_config=view.column_config,
-    )
-    if view.legend:
-        st.caption(escape_markdown(view.legend))
+    show_table_view(view, key=key)
 
 
 def chart_panel(
@@ -103,24 +199,20 @@ def chart_panel(
     omit: Sequence[str] = (),
     reorder: bool = True,
 ) -> None:
-    """Chart on the left with its notes under it; its numbers table and the table's CSV download
-    on the right. ``total_label``, ``hidden_small``, ``omit``: see ``table_view``. ``reorder``:
-    identifiers last (False for a catalog report, whose CSV keeps the export's column order)."""
-    if reorder:
-        table = reader_order(table)
-    chart, notes = split_subtitle(chart)
-    chart_column, table_column = st.columns(2, gap="medium")
-    with chart_column:
-        st.altair_chart(fit_width(chart), theme=None, key=f"chart_{key}", alt=title)
-        if notes:
-            st.caption(escape_markdown(notes))
-        if caption:
-            st.caption(caption)
-    with table_column:
-        published_table(
-            table, key=key, total_label=total_label, hidden_small=hidden_small, omit=omit
+    """Build and draw a chart panel at once (``chart_content``, then ``show_panel``)."""
+    show_panel(
+        chart_content(
+            chart,
+            table,
+            title=title,
+            key=key,
+            caption=caption,
+            total_label=total_label,
+            hidden_small=hidden_small,
+            omit=omit,
+            reorder=reorder,
         )
-        table_download(table, title=title, key=key)
+    )
 
 
 def table_panel(
@@ -131,12 +223,8 @@ def table_panel(
     total_label: str = TOTAL_LABEL,
     reorder: bool = True,
 ) -> None:
-    """A published table without a chart, with its CSV download (``reorder``: see
-    ``chart_panel``)."""
-    if reorder:
-        table = reader_order(table)
-    published_table(table, key=key, total_label=total_label)
-    table_download(table, title=title, key=key)
+    """Build and draw a table panel at once (``table_content``, then ``show_panel``)."""
+    show_panel(table_content(table, title=title, key=key, total_label=total_label, reorder=reorder))
 
 
 def row_extract(rows: pl.DataFrame, *, title: str, key: str, editing: bool) -> None:
@@ -147,7 +235,7 @@ def row_extract(rows: pl.DataFrame, *, title: str, key: str, editing: bool) -> N
         st.dataframe(rows, hide_index=True, key=f"rows_{key}", placeholder="—")
         st.download_button(
             "Download rows (CSV)",
-            data=frame_to_csv(rows),
+            data=partial(frame_to_csv, rows),
             file_name=csv_file_name(title + " rows"),
             mime=CSV_MIME,
             key=f"rows_csv_{key}",

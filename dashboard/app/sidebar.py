@@ -23,6 +23,8 @@ from dashboard.app.global_filters import (
     to_query_params,
 )
 from dashboard.app.published import filter_vs_all_table
+from dashboard.app.runtime import extract_time
+from dashboard.app.view_cache import cached_for_view
 from dashboard.charts.placeholders import placeholder
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.publication import DEFAULT_POLICY, DisclosurePolicy
@@ -32,6 +34,7 @@ __all__ = [
     "render_filters",
     "render_scope",
     "scope_counts",
+    "scope_texts",
     "sync_query_params",
 ]
 
@@ -141,7 +144,11 @@ def scope_counts(
     sidebar hides what that table hides: a filter under the minimum cell size, and a filter whose
     complement (all minus the filter) is small, which subtracting it from all would reveal.
     """
-    table = filter_vs_all_table(filtered, all_, policy=policy)
+    return scope_texts(filter_vs_all_table(filtered, all_, policy=policy))
+
+
+def scope_texts(table: pl.DataFrame) -> tuple[str, str]:
+    """``scope_counts`` from a filter-vs-all table already published."""
     published = dict(zip(table.get_column("scope").to_list(), table.get_column("n"), strict=True))
     notes = dict(
         zip(table.get_column("scope").to_list(), table.get_column("suppression_note"), strict=True)
@@ -157,7 +164,17 @@ def scope_counts(
 def render_scope(filters: Filters, dataset: Dataset, *, filtered: pl.DataFrame) -> None:
     """Say what the filter selects, beside "all", each with its published n (plain text, never
     Markdown)."""
-    filtered_n, all_n = scope_counts(filtered, dataset.enrollments, policy=app_policy())
+    policy = app_policy()
+    # The Overview's filter-vs-all table, kept per view (the sidebar is drawn on every rerun).
+    table = cached_for_view(
+        "filter_vs_all",
+        lambda: filter_vs_all_table(filtered, dataset.enrollments, policy=policy),
+        dataset=dataset,
+        filters=filters,
+        as_of=extract_time(dataset),
+        policy=policy,
+    )
+    filtered_n, all_n = scope_texts(table)
     with st.sidebar:
         st.divider()
         if filters.active:

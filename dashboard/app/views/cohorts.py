@@ -3,6 +3,8 @@ active headcount, completion within normal time, grades)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 import streamlit as st
 
@@ -10,7 +12,7 @@ from dashboard.app import page_params
 from dashboard.app.cohort_choice import default_cohort
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.page_reports import page_report
-from dashboard.app.panels import chart_panel, row_extract, table_panel
+from dashboard.app.panels import Panel, chart_content, row_extract, show_panel, table_content
 from dashboard.app.published import (
     cohort_timeline_table,
     cohort_windows_table,
@@ -18,6 +20,7 @@ from dashboard.app.published import (
     grade_summary_table,
 )
 from dashboard.app.runtime import page_context
+from dashboard.app.view_cache import per_view
 from dashboard.charts import cohort_timeline_chart, cohort_window_chart, status_composition_chart
 from dashboard.metrics import cohort_windows_planned
 
@@ -25,20 +28,64 @@ from dashboard.metrics import cohort_windows_planned
 # breakdown's rows for it, so a cohort hidden there (too small, or hidden so a small one cannot
 # be worked out from the total) is hidden in its detail too.
 BY_COHORT = ["cohort_uuid", "cohort_code"]
+
+
+@dataclass(frozen=True)
+class CohortTables:
+    """The filter's cohorts: their codes, the default one, and the by-cohort breakdowns (the
+    detail of any cohort is its rows there, so switching cohorts recomputes none of them)."""
+
+    codes: dict[str, str | None]
+    largest: str | None
+    status: pl.DataFrame
+    windows: pl.DataFrame
+    grades: pl.DataFrame
+
+
 context = page_context()
 policy = app_policy()
 st.title("Cohorts")
 show_policy(policy)
 cohorts = context.dataset.cohorts
-in_cohorts = context.filtered.filter(pl.col("cohort_uuid").is_not_null())
-if in_cohorts.is_empty():
+
+
+def _in_cohorts() -> pl.DataFrame:
+    return context.filtered.filter(pl.col("cohort_uuid").is_not_null())
+
+
+def _in_filter_records(in_cohorts: pl.DataFrame) -> pl.DataFrame:
+    return cohorts.filter(
+        pl.col("uuid").is_in(in_cohorts.get_column("cohort_uuid").unique().implode())
+    )
+
+
+def _tables() -> CohortTables:
+    in_cohorts = _in_cohorts()
+    if in_cohorts.is_empty():
+        empty = pl.DataFrame()
+        return CohortTables(codes={}, largest=None, status=empty, windows=empty, grades=empty)
+    sizes = in_cohorts.group_by("cohort_uuid", "cohort_code").len()
+    return CohortTables(
+        codes=dict(
+            zip(sizes["cohort_uuid"].to_list(), sizes["cohort_code"].to_list(), strict=True)
+        ),
+        largest=default_cohort(sizes, cohorts, as_of=context.as_of),
+        status=completion_table(in_cohorts, by=BY_COHORT, policy=policy),
+        windows=cohort_windows_table(
+            in_cohorts, _in_filter_records(in_cohorts), as_of=context.as_of, policy=policy
+        ),
+        grades=grade_summary_table(in_cohorts, by=BY_COHORT, policy=policy),
+    )
+
+
+tables = per_view(context, policy, "cohort_tables", _tables)
+if tables.largest is None:
     st.info("No enrollment in the current filter belongs to a cohort (or the tenant has none).")
     st.stop()
 
-sizes = in_cohorts.group_by("cohort_uuid", "cohort_code").len()
-codes = dict(zip(sizes["cohort_uuid"].to_list(), sizes["cohort_code"].to_list(), strict=True))
+codes = tables.codes
 options = sorted(codes, key=lambda uuid: (codes[uuid] or "", uuid))
-largest = default_cohort(sizes, cohorts, as_of=context.as_of)
+largest = tables.largest
 chosen = page_params.choice(
     "Cohort in detail",
     options,
@@ -49,7 +96,6 @@ chosen = page_params.choice(
 )
 cohort_uuid = chosen or largest
 record = cohorts.filter(pl.col("uuid") == cohort_uuid)  # the cohort's own row (or none)
-members = in_cohorts.filter(pl.col("cohort_uuid") == cohort_uuid)
 
 st.subheader("Cohort detail")
 if record.height:
@@ -63,64 +109,81 @@ if record.height:
 else:
     st.text(f"Cohort {codes.get(cohort_uuid) or cohort_uuid} (not in the cohort list)")
 
-in_filter_records = cohorts.filter(
-    pl.col("uuid").is_in(in_cohorts.get_column("cohort_uuid").unique().implode())
-)
-timeline = cohort_timeline_table(
-    in_cohorts, in_filter_records, as_of=context.as_of, policy=policy, only=[cohort_uuid]
-)
-planned = cohort_windows_planned(record)
-undated = [
-    column for column in ("drops",) if timeline.get_column(column).is_null().all()
-]  # DokStamp records no drop date: the column is never filled, so it is left off the screen
-chart_panel(
-    cohort_timeline_chart(timeline, planned, cohort_uuid=cohort_uuid),
-    timeline,
-    title="Cohort timeline",
-    key="cohort_timeline",
-    omit=undated,
-)
 
-status = completion_table(in_cohorts, by=BY_COHORT, policy=policy).filter(
-    pl.col("cohort_uuid") == cohort_uuid
-)
-chart_panel(
-    status_composition_chart(status),
-    status,
-    title="Cohort status",
-    key="cohort_status",
-)
+def _detail() -> tuple[Panel, ...]:
+    in_cohorts = _in_cohorts()
+    timeline = cohort_timeline_table(
+        in_cohorts,
+        _in_filter_records(in_cohorts),
+        as_of=context.as_of,
+        policy=policy,
+        only=[cohort_uuid],
+    )
+    planned = cohort_windows_planned(record)
+    undated = [
+        column for column in ("drops",) if timeline.get_column(column).is_null().all()
+    ]  # DokStamp records no drop date: the column is never filled, so it is left off the screen
+    status = tables.status.filter(pl.col("cohort_uuid") == cohort_uuid)
+    windows = tables.windows.filter(pl.col("cohort_uuid") == cohort_uuid)
+    return (
+        chart_content(
+            cohort_timeline_chart(timeline, planned, cohort_uuid=cohort_uuid),
+            timeline,
+            title="Cohort timeline",
+            key="cohort_timeline",
+            omit=undated,
+        ),
+        chart_content(
+            status_composition_chart(status),
+            status,
+            title="Cohort status",
+            key="cohort_status",
+        ),
+        chart_content(
+            cohort_window_chart(windows),
+            windows,
+            title="Cohort completion within normal time",
+            key="cohort_windows",
+        ),
+        table_content(
+            tables.grades.filter(pl.col("cohort_uuid") == cohort_uuid),
+            title="Cohort grade summary",
+            key="cohort_grades",
+        ),
+    )
 
-windows = cohort_windows_table(
-    in_cohorts, in_filter_records, as_of=context.as_of, policy=policy
-).filter(pl.col("cohort_uuid") == cohort_uuid)
-chart_panel(
-    cohort_window_chart(windows),
-    windows,
-    title="Cohort completion within normal time",
-    key="cohort_windows",
+
+timeline_panel, status_panel, windows_panel, grades_panel = per_view(
+    context, policy, "cohort_detail", _detail, cohort_uuid
 )
+show_panel(timeline_panel)
+show_panel(status_panel)
+show_panel(windows_panel)
 
 st.subheader("Grades in this cohort")
-table_panel(
-    grade_summary_table(in_cohorts, by=BY_COHORT, policy=policy).filter(
-        pl.col("cohort_uuid") == cohort_uuid
-    ),
-    title="Cohort grade summary",
-    key="cohort_grades",
-)
+show_panel(grades_panel)
 
-row_extract(
-    members.drop("intake_year", "modality", strict=False),
-    title="Enrollments of this cohort",
-    key="cohort_rows",
-    editing=context.rows,
-)
+if context.rows:
+    row_extract(
+        _in_cohorts()
+        .filter(pl.col("cohort_uuid") == cohort_uuid)
+        .drop("intake_year", "modality", strict=False),
+        title="Enrollments of this cohort",
+        key="cohort_rows",
+        editing=True,
+    )
 
 st.subheader("All cohorts in the filter")
-table_panel(
-    page_report("completion-by-cohort", context, policy=policy),
-    title="Completion by cohort",
-    key="cohort_all",
-    reorder=False,
+show_panel(
+    per_view(
+        context,
+        policy,
+        "cohort_all",
+        lambda: table_content(
+            page_report("completion-by-cohort", context, policy=policy),
+            title="Completion by cohort",
+            key="cohort_all",
+            reorder=False,
+        ),
+    )
 )

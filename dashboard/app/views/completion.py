@@ -9,9 +9,10 @@ import streamlit as st
 from dashboard.app import page_params
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.page_reports import page_report
-from dashboard.app.panels import chart_panel, table_panel
+from dashboard.app.panels import Panel, chart_content, show_panel, table_content
 from dashboard.app.published import incidence_table, time_to_completion_table
 from dashboard.app.runtime import page_context
+from dashboard.app.view_cache import per_view
 from dashboard.charts import (
     cohort_window_chart,
     completion_rate_chart,
@@ -64,30 +65,81 @@ grouping = page_params.choice(
     format_func=lambda key: GROUP_LABELS[key],
 )
 label_column, by = GROUPINGS[grouping or "course"]
-rates = page_report(REPORT_OF[grouping or "course"], context, policy=policy)
-groups = rates.filter(~pl.col("is_total")).height
+group_title = GROUP_LABELS[grouping or "course"].lower()
+
+
+def _rates() -> tuple[int, tuple[Panel, ...]]:
+    """The rates by the chosen grouping: how many groups, and their panels."""
+    rates = page_report(REPORT_OF[grouping or "course"], context, policy=policy)
+    groups = rates.filter(~pl.col("is_total")).height
+    if groups > MAX_CHART_GROUPS:
+        return groups, (
+            table_content(rates, title="Completion rates", key="completion_rates", reorder=False),
+        )
+    return groups, (
+        chart_content(
+            completion_rate_chart(rates, by=label_column),
+            rates,
+            title=f"Completion rate by {group_title}",
+            key="completion_rates",
+            reorder=False,
+        ),
+        chart_content(
+            status_composition_chart(rates, by=label_column),
+            rates,
+            title=f"Enrollment status by {group_title}",
+            key="completion_status",
+            caption="Share of each group's enrollments by status now (the table is the same).",
+            reorder=False,
+        ),
+    )
+
+
+def _windows() -> tuple[int, Panel]:
+    """Cohort completion within normal time: how many cohorts, and the panel."""
+    windows = page_report("cohort-windows", context, policy=policy)
+    cohort_count = windows.get_column("cohort_uuid").n_unique()
+    title = "Cohort completion within normal time"
+    if cohort_count > MAX_CHART_GROUPS:
+        return cohort_count, table_content(
+            windows, title=title, key="completion_windows", reorder=False
+        )
+    return cohort_count, chart_content(
+        cohort_window_chart(windows),
+        windows,
+        title=title,
+        key="completion_windows",
+        reorder=False,
+    )
+
+
+def _incidence() -> Panel:
+    curves = incidence_table(context.filtered, as_of=context.as_of, policy=policy)
+    return chart_content(
+        cumulative_incidence_chart(curves),
+        curves,
+        title="Cumulative incidence of completion",
+        key="completion_incidence",
+        caption="DokStamp records no drop date, so dropout has no curve of its own; the "
+        "Definitions page says how censoring is handled.",
+    )
+
+
+def _durations() -> Panel:
+    durations = time_to_completion_table(
+        context.filtered, by=by if grouping != "cohort" else [], policy=policy
+    )
+    return table_content(durations, title="Time to completion", key="completion_durations")
+
+
+groups, rate_panels = per_view(context, policy, "completion_rates", _rates, grouping)
 if groups > MAX_CHART_GROUPS:
     st.info(
         f"{groups} groups are too many to chart legibly: the table lists them all. "
         "Narrow the filter (e.g. one course) to chart them."
     )
-    table_panel(rates, title="Completion rates", key="completion_rates", reorder=False)
-else:
-    chart_panel(
-        completion_rate_chart(rates, by=label_column),
-        rates,
-        title=f"Completion rate by {GROUP_LABELS[grouping or 'course'].lower()}",
-        key="completion_rates",
-        reorder=False,
-    )
-    chart_panel(
-        status_composition_chart(rates, by=label_column),
-        rates,
-        title=f"Enrollment status by {GROUP_LABELS[grouping or 'course'].lower()}",
-        key="completion_status",
-        caption="Share of each group's enrollments by status now (the table is the same).",
-        reorder=False,
-    )
+for panel in rate_panels:
+    show_panel(panel)
 
 st.subheader("Cohort completion within normal time")
 st.caption(
@@ -95,45 +147,23 @@ st.caption(
     "normal time (end date - start date). A window is shown only once it has passed at the "
     "extract date; younger cohorts are marked 'in progress', never shown with a low rate."
 )
-windows = page_report("cohort-windows", context, policy=policy)
-cohort_count = windows.get_column("cohort_uuid").n_unique()
+cohort_count, windows_panel = per_view(context, policy, "completion_windows", _windows)
 if cohort_count > MAX_CHART_GROUPS:
     st.info(
         f"{cohort_count} cohorts are too many to chart legibly: the table lists them all. "
         "Filter to a course or a few cohorts to chart them."
     )
-    table_panel(
-        windows,
-        title="Cohort completion within normal time",
-        key="completion_windows",
-        reorder=False,
-    )
-else:
-    chart_panel(
-        cohort_window_chart(windows),
-        windows,
-        title="Cohort completion within normal time",
-        key="completion_windows",
-        reorder=False,
-    )
+show_panel(windows_panel)
 
 st.subheader("Cumulative incidence since enrollment")
-curves = incidence_table(context.filtered, as_of=context.as_of, policy=policy)
-chart_panel(
-    cumulative_incidence_chart(curves),
-    curves,
-    title="Cumulative incidence of completion",
-    key="completion_incidence",
-    caption="DokStamp records no drop date, so dropout has no curve of its own; the "
-    "Definitions page says how censoring is handled.",
-)
+show_panel(per_view(context, policy, "completion_incidence", _incidence))
 
 st.subheader("Time to completion (completers only)")
-durations = time_to_completion_table(
-    context.filtered, by=by if grouping != "cohort" else [], policy=policy
+durations_panel = per_view(
+    context, policy, "completion_durations", _durations, grouping if grouping != "cohort" else ""
 )
 st.caption(
     "Days from enrollment to completion over those who completed: it ignores everyone still "
     "enrolled and favours fast finishers; the curves above are the honest picture."
 )
-table_panel(durations, title="Time to completion", key="completion_durations")
+show_panel(durations_panel)

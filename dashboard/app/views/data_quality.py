@@ -7,8 +7,9 @@ import streamlit as st
 from dashboard.app.correction_forms import OPEN
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.page_reports import page_report
-from dashboard.app.panels import chart_panel, row_extract
+from dashboard.app.panels import chart_content, row_extract, show_panel
 from dashboard.app.runtime import page_context
+from dashboard.app.view_cache import per_view
 from dashboard.charts import data_quality_chart
 from dashboard.metrics import QUALITY_CHECKS, data_quality_rows
 from dashboard.publication import DisclosurePolicy
@@ -31,17 +32,29 @@ if policy is DisclosurePolicy.PUBLIC and not context.rows:
     )
     st.stop()
 # Records, not outcomes: always the internal report (never a public one), shown to those above.
-summary = page_report("data-quality", context, policy=DisclosurePolicy.INTERNAL)
-chart_panel(
-    data_quality_chart(summary),
-    summary,
-    title="Data quality checks",
-    key="quality_summary",
-    caption="Every count is shown, zeros too: these count records to fix, not students' "
-    "outcomes. Editors see the rows below.",
-    hidden_small=True,
-    omit=("check",),  # the check's id: its label says the same to a reader (the CSV keeps both)
-    reorder=False,
+summary = per_view(
+    context,
+    DisclosurePolicy.INTERNAL,
+    "quality_report",
+    lambda: page_report("data-quality", context, policy=DisclosurePolicy.INTERNAL),
+)
+show_panel(
+    per_view(
+        context,
+        DisclosurePolicy.INTERNAL,
+        "quality_summary",
+        lambda: chart_content(
+            data_quality_chart(summary),
+            summary,
+            title="Data quality checks",
+            key="quality_summary",
+            caption="Every count is shown, zeros too: these count records to fix, not students' "
+            "outcomes. Editors see the rows below.",
+            hidden_small=True,
+            omit=("check",),  # the check's id: its label says it to a reader (the CSV keeps both)
+            reorder=False,
+        ),
+    )
 )
 
 if not context.rows:

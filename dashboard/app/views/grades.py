@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboard.app import page_params
 from dashboard.app.disclosure import app_policy, show_policy
-from dashboard.app.panels import chart_panel, published_table
+from dashboard.app.panels import Panel, chart_content, show_panel, show_table_view
 from dashboard.app.published import grade_histogram_table, grade_summary_table
 from dashboard.app.runtime import page_context
+from dashboard.app.table_display import TableView, table_view
+from dashboard.app.view_cache import per_view
 from dashboard.charts import grade_box_chart, grade_histogram_chart
 
 GROUPINGS = {
@@ -57,42 +60,55 @@ with group_column:
         format_func=lambda key: GROUP_LABELS[key],
     )
 
-histogram = grade_histogram_table(context.filtered, policy=policy)
-chart_panel(
-    grade_histogram_chart(histogram, pass_mark=pass_mark),
-    histogram,
-    title="Grade distribution",
-    key="grades_histogram",
-    caption="Bins of 0.5, closed on the left; the last bin includes 10. Dashed: the pass mark.",
-)
-
-st.subheader("Summary and below-threshold rate")
-overall = grade_summary_table(context.filtered, pass_mark=pass_mark, policy=policy)
-published_table(overall, key="grades_overall")
-st.caption(
-    f"Below threshold = graded enrollments under {pass_mark:g} / n graded, with a 95% Wilson "
-    "interval (the DFW idea)."
-)
-
 label_column, by = GROUPINGS[grouping or "course"]
-summary = grade_summary_table(context.filtered, by=by, pass_mark=pass_mark, policy=policy)
 title = f"Grades by {GROUP_LABELS[grouping or 'course'].lower()}"
-if summary.height > MAX_BOXES:
-    st.info(
-        f"{summary.height} groups are too many to chart legibly: the table lists them all. "
-        "Narrow the filter to chart them."
+
+
+def _histogram() -> Panel:
+    histogram = grade_histogram_table(context.filtered, policy=policy)
+    return chart_content(
+        grade_histogram_chart(histogram, pass_mark=pass_mark),
+        histogram,
+        title="Grade distribution",
+        key="grades_histogram",
+        caption="Bins of 0.5, closed on the left; the last bin includes 10. Dashed: the pass mark.",
     )
-    chart_panel(
-        grade_box_chart(overall, pass_mark=pass_mark, title="Grades (all in the filter)"),
-        summary,
-        title=title,
-        key="grades_summary",
-    )
-else:
-    chart_panel(
+
+
+def _overall() -> tuple[pl.DataFrame, TableView]:
+    overall = grade_summary_table(context.filtered, pass_mark=pass_mark, policy=policy)
+    return overall, table_view(overall)
+
+
+def _summary() -> tuple[int, Panel]:
+    """Grades by the chosen grouping: how many groups, and the panel."""
+    summary = grade_summary_table(context.filtered, by=by, pass_mark=pass_mark, policy=policy)
+    if summary.height > MAX_BOXES:
+        chart = grade_box_chart(overall, pass_mark=pass_mark, title="Grades (all in the filter)")
+        return summary.height, chart_content(chart, summary, title=title, key="grades_summary")
+    return summary.height, chart_content(
         grade_box_chart(summary, by=label_column, pass_mark=pass_mark, title=title),
         summary,
         title=title,
         key="grades_summary",
         caption="Box: quartiles; tick: median; point: mean.",
     )
+
+
+show_panel(per_view(context, policy, "grades_histogram", _histogram, pass_mark))
+
+st.subheader("Summary and below-threshold rate")
+overall, overall_view = per_view(context, policy, "grades_overall", _overall, pass_mark)
+show_table_view(overall_view, key="grades_overall")
+st.caption(
+    f"Below threshold = graded enrollments under {pass_mark:g} / n graded, with a 95% Wilson "
+    "interval (the DFW idea)."
+)
+
+groups, summary_panel = per_view(context, policy, "grades_summary", _summary, pass_mark, grouping)
+if groups > MAX_BOXES:
+    st.info(
+        f"{groups} groups are too many to chart legibly: the table lists them all. "
+        "Narrow the filter to chart them."
+    )
+show_panel(summary_panel)

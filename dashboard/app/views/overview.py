@@ -8,9 +8,10 @@ import streamlit as st
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.kpis import TIME_CAVEAT, overview_kpis
 from dashboard.app.page_reports import page_report
-from dashboard.app.panels import chart_panel
+from dashboard.app.panels import Panel, chart_content, show_panel
 from dashboard.app.published import filter_vs_all_table
 from dashboard.app.runtime import page_context
+from dashboard.app.view_cache import per_view
 from dashboard.charts import completion_rate_chart
 
 _DELTA_COLOURS = {
@@ -34,7 +35,12 @@ if context.filtered.is_empty():
     st.info("No enrollments match the current filter. Widen it in the sidebar.")
     st.stop()
 
-kpis = overview_kpis(context.filtered, as_of=context.as_of, policy=policy)
+kpis = per_view(
+    context,
+    policy,
+    "overview_kpis",
+    lambda: overview_kpis(context.filtered, as_of=context.as_of, policy=policy),
+)
 for row_start in range(0, len(kpis), 3):
     for column, kpi in zip(st.columns(3), kpis[row_start : row_start + 3], strict=False):
         with column:
@@ -57,22 +63,40 @@ if compared:
 
 if context.filters.active:
     st.subheader("Current filter beside all enrollments")
-    scoped = filter_vs_all_table(context.filtered, context.dataset.enrollments, policy=policy)
-    chart_panel(
-        completion_rate_chart(scoped, title="Completion rate: current filter vs all"),
-        scoped,
-        title="Completion rate filter vs all",
-        key="overview_filter_vs_all",
-        caption="Each bar has its own n: the filter's enrollments, and all enrollments.",
+    scoped = per_view(
+        context,
+        policy,
+        "filter_vs_all",
+        lambda: filter_vs_all_table(context.filtered, context.dataset.enrollments, policy=policy),
+    )
+    show_panel(
+        per_view(
+            context,
+            policy,
+            "overview_filter_vs_all",
+            lambda: chart_content(
+                completion_rate_chart(scoped, title="Completion rate: current filter vs all"),
+                scoped,
+                title="Completion rate filter vs all",
+                key="overview_filter_vs_all",
+                caption="Each bar has its own n: the filter's enrollments, and all enrollments.",
+            ),
+        )
     )
 
 st.subheader("Completion by intake year")
-by_year = page_report("completion-by-intake-year", context, policy=policy)
-chart_panel(
-    completion_rate_chart(by_year, by="intake_year"),
-    by_year,
-    title="Completion rate by intake year",
-    key="overview_by_year",
-    caption="Recent intake years include students who may still complete.",
-    reorder=False,
-)
+
+
+def _by_year() -> Panel:
+    by_year = page_report("completion-by-intake-year", context, policy=policy)
+    return chart_content(
+        completion_rate_chart(by_year, by="intake_year"),
+        by_year,
+        title="Completion rate by intake year",
+        key="overview_by_year",
+        caption="Recent intake years include students who may still complete.",
+        reorder=False,
+    )
+
+
+show_panel(per_view(context, policy, "overview_by_year", _by_year))

@@ -1,0 +1,60 @@
+"""A chart as the Vega-Lite spec Streamlit draws, built once so a rerun only sends it.
+
+``st.altair_chart`` turns its chart into a spec on every rerun, and Altair validates that spec
+against the whole Vega-Lite JSON schema each time: on the pages that was most of a rerun (about
+0.1 s per chart). Here the spec is made the way Streamlit makes it (each data frame as Arrow IPC
+bytes under the hash of those bytes, the "none" Altair theme) but without that validation:
+the chart functions are pure and ``tests/charts`` validates what each of them returns, so
+checking the same structure again on every page view proves nothing new (the same goes for
+Altair's debug mode, switched off below). The result goes to
+``st.vega_lite_chart``, which copies the spec before it changes it, so one spec can be cached
+and drawn by every session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from contextlib import nullcontext
+from typing import Any
+
+import altair as alt
+from streamlit import dataframe_util
+
+from dashboard.charts import ChartSpec
+
+__all__ = ["VegaLiteSpec", "vega_lite_spec"]
+
+VegaLiteSpec = dict[str, Any]
+_TRANSFORMER = "enrollment_outcomes_arrow"
+# Altair's active theme and data transformer are process-wide: one conversion at a time.
+_altair_globals = threading.Lock()
+
+
+def _to_arrow_dataset(data: Any, datasets: dict[str, bytes]) -> dict[str, str]:
+    """Altair data transformer: the frame as Arrow IPC bytes, named by their hash."""
+    data_bytes = dataframe_util.convert_anything_to_arrow_bytes(data)
+    name = hashlib.blake2b(data_bytes, digest_size=16).hexdigest()
+    datasets[name] = data_bytes
+    return {"name": name}
+
+
+alt.data_transformers.register(_TRANSFORMER, _to_arrow_dataset)
+# Altair's debug mode validates every schema object as it is made, on top of the validation of
+# the whole spec that ``to_dict()`` does: in the app (which imports this module) it cost about a
+# fifth of building a chart. ``to_dict()`` still validates wherever it is called with its
+# default (the chart tests), so no chart goes unchecked.
+alt.utils.schemapi.disable_debug_mode()
+
+
+def vega_lite_spec(chart: ChartSpec) -> VegaLiteSpec:
+    """``chart`` as a Vega-Lite spec dict with its data as Arrow datasets (unvalidated)."""
+    datasets: dict[str, bytes] = {}
+    with _altair_globals:
+        # As Streamlit does: the default theme's sizes would override the page's layout.
+        theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
+        with theme, alt.data_transformers.enable(_TRANSFORMER, datasets=datasets):
+            spec: VegaLiteSpec = chart.to_dict(validate=False)
+    inline = spec.get("datasets")
+    spec["datasets"] = {**inline, **datasets} if isinstance(inline, dict) else datasets
+    return spec
