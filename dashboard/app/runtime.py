@@ -166,7 +166,7 @@ def current_dataset(source: AppSource) -> Dataset:
     if info is None:
         info = _first_sync(source)
     elif info.age_seconds(datetime.now(UTC)) >= source.settings.cache_ttl_seconds:
-        background_refresh(source.key).start()
+        background_refresh(source.key).start(automatic=True)
     dataset = _snapshot_dataset(source.key, info.id, info)
     _held[source.key] = info
     return dataset

@@ -18,9 +18,12 @@ from dashboard.data.loading import STORE_ERRORS, latest_snapshot, refresh_line
 from dashboard.data.snapshots import SnapshotLine
 from dashboard.data.source import DataSource
 
-__all__ = ["BackgroundRefresh", "RefreshStatus"]
+__all__ = ["RETRY_AFTER_FAILURE", "BackgroundRefresh", "RefreshStatus"]
 
 logger = logging.getLogger("dashboard.data")
+
+# Seconds after a failed refresh before an expired snapshot starts another one by itself.
+RETRY_AFTER_FAILURE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +73,20 @@ class BackgroundRefresh:
         with self._lock:
             return self._status
 
-    def start(self) -> bool:
-        """Start a refresh unless one is running; whether this call started it."""
+    def start(self, *, automatic: bool = False) -> bool:
+        """Start a refresh unless one is running; whether this call started it.
+
+        ``automatic`` (an expired snapshot, not a click): not within ``RETRY_AFTER_FAILURE``
+        seconds of a failed refresh, so a down API is not asked again at every view.
+        """
         with self._lock:
             if self._status.running:
+                return False
+            failed_at = self._status.finished_at if self._status.error is not None else None
+            recently = failed_at is not None and (
+                (datetime.now(UTC) - failed_at).total_seconds() < RETRY_AFTER_FAILURE
+            )
+            if automatic and recently:
                 return False
             self._status = RefreshStatus(running=True, started_at=datetime.now(UTC))
             self._thread = threading.Thread(target=self._run, name="dokstamp-refresh", daemon=True)

@@ -136,3 +136,19 @@ def test_a_load_during_a_background_refresh_shares_its_sync(
     (extract,) = results
     assert extract.snapshot_id == refresh.status().snapshot_id
     assert api.list_requests == 5  # one sync (3 pages, two read again), shared
+
+
+def test_an_expired_snapshot_does_not_restart_a_failed_refresh_at_once(
+    tmp_path: Path, fakes: Any
+) -> None:
+    api = fakes.FakeEnrollmentsApi([fakes.enrollment(n) for n in range(5)])
+    api.fail_from_page = 1  # the API answers 500 to every listing
+    source = DataSource(fakes.make_settings(tmp_path), transport=httpx.MockTransport(api))
+    refresh = BackgroundRefresh(source, source.line())
+    assert refresh.start()
+    refresh.join(HANG_GUARD_SECONDS)
+    assert refresh.status().error is not None
+    assert not refresh.start(automatic=True)  # a viewer's next view: not again so soon
+    assert refresh.start()  # a click on Refresh data: at once
+    refresh.join(HANG_GUARD_SECONDS)
+    source.close()
