@@ -76,6 +76,7 @@ THIRD_PARTY: Final = (
 )
 # Our own modules that the entry file and the pages (dashboard/app/views/*.py) import.
 OURS: Final = (
+    "dashboard.access",
     "dashboard.app.actor",
     "dashboard.app.cohort_choice",
     "dashboard.app.correction_forms",
@@ -90,7 +91,9 @@ OURS: Final = (
     "dashboard.app.plain_text",
     "dashboard.app.published",
     "dashboard.app.runtime",
+    "dashboard.app.scope",
     "dashboard.app.sidebar",
+    "dashboard.app.signin",
     "dashboard.app.table_display",
     "dashboard.app.student_choice",
     "dashboard.app.traceability",
