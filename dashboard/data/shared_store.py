@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import secrets
 import threading
@@ -290,9 +291,10 @@ class RedisSnapshotStore:
     def _checkpoint_key(self, line: SnapshotLine, name: str) -> str:
         return f"{_PREFIX}checkpoint:{self._digest(line)}:{name}"
 
-    def save_checkpoint(self, line: SnapshotLine, name: str, data: bytes) -> None:
+    def save_checkpoint(self, line: SnapshotLine, name: str, data: io.BytesIO) -> None:
         with _translated():
-            self._client.set(self._checkpoint_key(line, name), data, ex=_CHECKPOINT_SECONDS)
+            key = self._checkpoint_key(line, name)
+            self._client.set(key, data.getbuffer(), ex=_CHECKPOINT_SECONDS)
 
     def load_checkpoint(self, line: SnapshotLine, name: str) -> bytes | None:
         with _translated():

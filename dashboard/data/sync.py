@@ -9,6 +9,7 @@ when every resource is read does the snapshot get published; the checkpoints are
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
@@ -28,8 +29,8 @@ from dashboard.data.snapshots import (
     SnapshotInfo,
     SnapshotLine,
     SnapshotStore,
+    frame_buffer,
     frame_from_bytes,
-    frame_to_bytes,
 )
 from dashboard.data.write_through import replay_writes
 
@@ -168,14 +169,16 @@ def _read(
         )
     stats = client.last_sync_stats
     assert stats is not None
-    frame = pl.concat(pages, how="vertical", rechunk=True) if pages else build([])
+    # No rechunk: the pages' chunks become the frame's as they are (a copy would double the
+    # peak); writing the snapshot lays them out in one pass anyway.
+    frame = pl.concat(pages, how="vertical", rechunk=False) if pages else build([])
     del pages
     return _Part(frame=frame, started_at=started_at, pages=stats.pages), stats
 
 
-def _checkpoint_bytes(part: _Part) -> bytes:
+def _checkpoint_bytes(part: _Part) -> io.BytesIO:
     meta = orjson.dumps({"started_at": part.started_at.isoformat(), "pages": part.pages})
-    return len(meta).to_bytes(4, "big") + meta + frame_to_bytes(part.frame)
+    return frame_buffer(part.frame, head=len(meta).to_bytes(4, "big") + meta)
 
 
 def _resumed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import threading
@@ -112,7 +113,7 @@ def test_patched_snapshot_shares_unchanged_frames_and_sends_a_notice(redis_serve
 
 def test_checkpoints_round_trip_and_clear(redis_server: Any) -> None:
     store = RedisSnapshotStore.from_url(redis_server.url)
-    store.save_checkpoint(LINE, "courses", b"abc")
+    store.save_checkpoint(LINE, "courses", io.BytesIO(b"abc"))
     assert store.load_checkpoint(LINE, "courses") == b"abc"
     store.clear_checkpoints(LINE)
     assert store.load_checkpoint(LINE, "courses") is None

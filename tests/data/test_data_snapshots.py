@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import textwrap
@@ -165,9 +166,9 @@ def test_a_patched_snapshot_keeps_the_frames_it_did_not_change(tmp_path: Path, f
 
 
 def test_checkpoints_belong_to_their_line(store: DiskSnapshotStore) -> None:
-    store.save_checkpoint(line(), "enrollments", b"one")
-    store.save_checkpoint(line(), "courses", b"two")
-    store.save_checkpoint(line("other"), "enrollments", b"three")
+    store.save_checkpoint(line(), "enrollments", io.BytesIO(b"one"))
+    store.save_checkpoint(line(), "courses", io.BytesIO(b"two"))
+    store.save_checkpoint(line("other"), "enrollments", io.BytesIO(b"three"))
     assert store.load_checkpoint(line(), "enrollments") == b"one"
     assert store.load_checkpoint(line(), "cohorts") is None
 
@@ -246,7 +247,7 @@ def test_no_entry_is_pickled_and_pickled_entries_are_refused(
     store: DiskSnapshotStore, fakes: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     info = store.publish(line(), frames(fakes, 3), extracted_at=EXTRACTED)
-    store.save_checkpoint(line(), "enrollments", b"part")
+    store.save_checkpoint(line(), "enrollments", io.BytesIO(b"part"))
     with diskcache.Cache(str(store.directory)) as plain:
         modes = [mode for (mode,) in plain._sql("SELECT mode FROM Cache").fetchall()]
         assert modes
