@@ -131,7 +131,8 @@ def report(rows: list[Row]) -> str:
         "`/usr/bin/time -v enrollment-outcomes sync --refresh` of every resource (enrollments, "
         "courses, cohorts, certificates, students) from a local sandbox (its own process, pages "
         "of up to 1,000, no added latency). Frame = the enrollment frame's own size in memory "
-        "(the floor a sync must hold); snapshot = one snapshot on disk (the folder's size over the snapshots it keeps).",
+        "(the floor a sync must hold); snapshot = one snapshot on disk (the folder's size over "
+        "the snapshots it keeps).",
         "",
         "| enrollments | sync s | peak MB | frame MB | peak / frame | snapshot MB |",
         "|---:|---:|---:|---:|---:|---:|",
