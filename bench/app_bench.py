@@ -38,8 +38,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dashboard.app import runtime  # noqa: E402
 from dashboard.app.global_filters import Filters, apply_filters  # noqa: E402
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
-from dashboard.sandbox.runner import SandboxOptions, start_sandbox  # noqa: E402
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
+from dokstamp_sandbox.runner import SandboxOptions, start_sandbox  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_app.md"
 ENTRY = ROOT / "dashboard" / "app" / "main.py"

@@ -42,7 +42,7 @@ SCRIPT = Path(sys.executable).parent / "enrollment-outcomes"
 # sandbox's server (FastAPI, uvicorn) with them, as `dashboard/cli/sandbox.py` imported it.
 EAGER = (
     "import dashboard.cli.app, dashboard.cli.export, dashboard.cli.sandbox, dashboard.cli.sync, "
-    "dashboard.sandbox.runner; "
+    "dokstamp_sandbox.runner; "
     "from dashboard.cli import main; main(prog_name='enrollment-outcomes')"
 )
 HTTPX_FLOOR = "import sys, httpx; httpx.get(sys.argv[1] + '/enrollments', timeout=30)"

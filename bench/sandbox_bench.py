@@ -40,8 +40,8 @@ from typing import IO, Any
 
 import httpx
 
-from dashboard.sandbox.demo import DEMO_TENANT
-from dashboard.sandbox.provision import provision, read_meta
+from dokstamp_sandbox.demo import DEMO_TENANT
+from dokstamp_sandbox.provision import provision, read_meta
 
 BENCH_TOKEN = "sandbox-bench"
 PAGE_TABLE_PER_PAGE = 100

@@ -1,6 +1,6 @@
 """Sync benchmark: naive paging vs our load_enrollments, cold and warm, against a slow sandbox.
 
-For each size N the sandbox (``dashboard.sandbox.runner.start_sandbox``, demo seed, N
+For each size N the sandbox (``dokstamp_sandbox.runner.start_sandbox``, demo seed, N
 enrollments, 20 ms added to every response) runs in its own process, as a remote API would; each
 measurement runs in a fresh child process so its peak memory (``ru_maxrss``) is its own:
 
@@ -55,8 +55,8 @@ def _serve(
     db_path: str, enrollments: int, latency_ms: int, cap: int, nodelay: bool, pipe: Connection
 ) -> None:
     sys.path.insert(0, str(ROOT))
-    from dashboard.sandbox import runner
-    from dashboard.sandbox.runner import SandboxOptions, start_sandbox
+    from dokstamp_sandbox import runner
+    from dokstamp_sandbox.runner import SandboxOptions, start_sandbox
 
     if nodelay:
         # Without TCP_NODELAY every keep-alive response stalls ~40 ms (Nagle + delayed ACK),
@@ -116,7 +116,7 @@ def _peak_rss_mb() -> float:
 def _token(url: str) -> str:
     import httpx
 
-    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
     response = httpx.post(
         f"{url}/oauth/token",
@@ -136,7 +136,7 @@ def _baseline(url: str, _cache: str) -> Measurement:
     import httpx
     import polars as pl
 
-    from dashboard.sandbox.demo import DEMO_TENANT
+    from dokstamp_sandbox.demo import DEMO_TENANT
 
     started = time.perf_counter()
     headers = {
@@ -164,8 +164,8 @@ def _baseline(url: str, _cache: str) -> Measurement:
 
 
 def _settings(url: str, cache: str) -> Any:
-    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
     from dashboard.settings import Settings
+    from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
     return Settings.from_mapping(
         {
@@ -215,7 +215,7 @@ def _ours_warm(url: str, cache: str) -> Measurement:
 
 def _ours_cli(url: str, cache: str) -> Measurement:
     """The whole `enrollment-outcomes sync --refresh --no-references` process, timed outside."""
-    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+    from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLLMENT_"))},

@@ -103,7 +103,7 @@ OURS: Final = (
     "dashboard.reports.cohort_windows",
     "dashboard.reports.completion",
     "dashboard.reports.records",
-    "dashboard.sandbox.runner",  # imported lazily by open_source, only for the demo
+    "dokstamp_sandbox.runner",  # imported lazily by open_source, only for the demo
     "dashboard.sources",
 )
 MODULES: Final = THIRD_PARTY + OURS

@@ -9,12 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from dashboard.sandbox import app, listing
-from dashboard.sandbox.database import Database
-from dashboard.sandbox.listing import ListQuery, list_page, parse_list_query
-from dashboard.sandbox.options import SandboxOptions
-from dashboard.sandbox.provision import provision
-from dashboard.sandbox.resources import ENROLLMENTS
+from dokstamp_sandbox import app, listing
+from dokstamp_sandbox.database import Database
+from dokstamp_sandbox.listing import ListQuery, list_page, parse_list_query
+from dokstamp_sandbox.options import SandboxOptions
+from dokstamp_sandbox.provision import provision
+from dokstamp_sandbox.resources import ENROLLMENTS
 
 TOTAL = 2_000
 

@@ -16,11 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dashboard.sandbox import writes
-from dashboard.sandbox.api_schema import TENANT_HEADER, UUIDS_BODY, body_schema, list_parameters
-from dashboard.sandbox.auth import Authenticator, Principal
-from dashboard.sandbox.database import Database
-from dashboard.sandbox.errors import (
+from dokstamp_sandbox import writes
+from dokstamp_sandbox.api_schema import TENANT_HEADER, UUIDS_BODY, body_schema, list_parameters
+from dokstamp_sandbox.auth import Authenticator, Principal
+from dokstamp_sandbox.database import Database
+from dokstamp_sandbox.errors import (
     ApiError,
     Forbidden,
     MalformedRequest,
@@ -29,11 +29,11 @@ from dashboard.sandbox.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from dashboard.sandbox.listing import list_page, parse_list_query
-from dashboard.sandbox.options import SandboxOptions
-from dashboard.sandbox.resources import RESOURCES, Resource
-from dashboard.sandbox.traffic import TrafficMiddleware
-from dashboard.sandbox.validation import WRITE_RULES
+from dokstamp_sandbox.listing import list_page, parse_list_query
+from dokstamp_sandbox.options import SandboxOptions
+from dokstamp_sandbox.resources import RESOURCES, Resource
+from dokstamp_sandbox.traffic import TrafficMiddleware
+from dokstamp_sandbox.validation import WRITE_RULES
 
 T = TypeVar("T")
 # List pages up to this many rows (about 10 ms of work) are served on the event loop, larger
@@ -103,7 +103,7 @@ def create_app(
     app = FastAPI(
         title="DokStamp sandbox",
         version="1.0",
-        description="A local DokStamp-compatible API over SQLite (dashboard/sandbox/DECISIONS.md).",
+        description="A local DokStamp-compatible API over SQLite (dokstamp_sandbox/DECISIONS.md).",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.sandbox.resources import Resource
-from dashboard.sandbox.validation import FieldRule
+from dokstamp_sandbox.resources import Resource
+from dokstamp_sandbox.validation import FieldRule
 
 TENANT_HEADER: dict[str, Any] = {
     "name": "X-Tenant",
