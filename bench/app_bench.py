@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -32,10 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import polars as pl  # noqa: E402
-import streamlit  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from bench.machine_info import machine  # noqa: E402
 from dashboard.app import runtime  # noqa: E402
 from dashboard.app.global_filters import Filters, apply_filters  # noqa: E402
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
@@ -67,29 +65,12 @@ def _checked(at: AppTest) -> AppTest:
     return at
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, streamlit {streamlit.__version__}, "
-        f"polars {pl.__version__}; load average at start {load}"
-    )
-
-
 def _stats(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), max(values)
 
 
 def run(enrollments: int, repeats: int) -> str:
-    machine = _machine()
+    host = machine()
     started_at = datetime.now(UTC)
     workdir = Path(tempfile.mkdtemp(prefix="app-bench-"))
     seed_seconds = time.perf_counter()
@@ -152,7 +133,7 @@ def run(enrollments: int, repeats: int) -> str:
     lines = [
         "# App benchmark: rerun after a filter change",
         "",
-        f"Machine: {machine}.  ",
+        f"Machine: {host}.  ",
         f"Date: {started_at:%Y-%m-%d %H:%M} UTC.  ",
         f"Command: `python bench/app_bench.py --enrollments {enrollments} --repeats {repeats}` "
         f"(median and max of {repeats} runs each, one process; the 2-core machine may be shared "

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench.machine_info import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results_cli.md"
@@ -120,22 +121,6 @@ def _until_first_request(argv: Sequence[str], env: dict[str, str], listener: Lis
     return listener.arrived[0] - started
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; load average at start {load}"
-    )
-
-
 def _cases(listener: Listener, cache_dir: Path) -> list[Case]:
     python = sys.executable
     env = {
@@ -189,7 +174,7 @@ def _cases(listener: Listener, cache_dir: Path) -> list[Case]:
 
 
 def run(repeats: int) -> str:
-    machine = _machine()
+    host = machine()
     started_at = datetime.now(UTC)
     listener = Listener()
     try:
@@ -220,7 +205,7 @@ def run(repeats: int) -> str:
         [
             "# CLI start-up benchmark",
             "",
-            f"Machine: {machine}.  ",
+            f"Machine: {host}.  ",
             f"Date: {started_at:%Y-%m-%d %H:%M} UTC.  ",
             f"Command: `python bench/cli_bench.py --repeats {repeats}` ({repeats} interleaved "
             "rounds after one unmeasured warm-up run of each line; the 2-core machine may be "
