@@ -48,11 +48,12 @@ from dashboard.client._pagination import (
 )
 from dashboard.client._retry import RetryBudget, RetryPolicy
 
-__all__ = ["DokStampClient", "Progress"]
+__all__ = ["DokStampClient", "ListingProgress"]
 
 logger = logging.getLogger("dashboard.client")
 
-Progress = Callable[[int, int], None]
+# progress(pages_done, pages_total) of one listing, called as its pages arrive.
+ListingProgress = Callable[[int, int], None]
 T = TypeVar("T")
 
 # Uuids per batch-destroy request (the sandbox accepts up to 1000; the real limit is unknown).
@@ -284,7 +285,7 @@ class DokStampClient:
         resource: str,
         *,
         filters: Mapping[str, str] | None = None,
-        progress: Progress | None = None,
+        progress: ListingProgress | None = None,
         on_wait: WaitListener | None = None,
     ) -> list[dict[str, Any]]:
         """Every record of a list endpoint, complete and without duplicates.
@@ -311,7 +312,7 @@ class DokStampClient:
         resource: str,
         *,
         filters: Mapping[str, str] | None = None,
-        progress: Progress | None = None,
+        progress: ListingProgress | None = None,
         on_wait: WaitListener | None = None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> list[T]:
@@ -455,7 +456,7 @@ class DokStampClient:
         resource: str,
         *,
         filters: Mapping[str, str] | None,
-        progress: Progress | None,
+        progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> _Listing[T]:
@@ -492,7 +493,7 @@ class DokStampClient:
         self,
         path: str,
         params: Mapping[str, str],
-        progress: Progress | None,
+        progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> _Listing[T]:
@@ -531,7 +532,7 @@ class DokStampClient:
         params: Mapping[str, str],
         first: Page,
         total_pages: int,
-        progress: Progress | None,
+        progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> _Listing[T]:

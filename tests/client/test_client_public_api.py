@@ -28,7 +28,7 @@ EXPECTED = {
     "PasswordLogin",
     "Secret",
     "SyncStats",
-    "Progress",
+    "ListingProgress",
     "parse_grade",
     "parse_timestamp",
 }
