@@ -42,7 +42,8 @@ SCRIPT = Path(sys.executable).parent / "enrollment-outcomes"
 # The group as it was: every subcommand module imported before the command line is read, the
 # sandbox's server (FastAPI, uvicorn) with them, as `dashboard/cli/sandbox.py` imported it.
 EAGER = (
-    "import dashboard.cli.app, dashboard.cli.export, dashboard.cli.sandbox, dashboard.cli.sync, "
+    "import dashboard.cli.dashboard_command, dashboard.cli.export, dashboard.cli.sandbox, "
+    "dashboard.cli.sync, "
     "dokstamp_sandbox.runner; "
     "from dashboard.cli import main; main(prog_name='enrollment-outcomes')"
 )

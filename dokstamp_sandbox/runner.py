@@ -12,7 +12,7 @@ from typing import Literal
 
 import uvicorn
 
-from dokstamp_sandbox.app import create_app
+from dokstamp_sandbox.api import create_app
 from dokstamp_sandbox.options import SandboxOptions
 from dokstamp_sandbox.provision import provision
 

@@ -29,7 +29,9 @@ class LazyCommand:
 
 COMMANDS: Final = {
     "app": LazyCommand(
-        "dashboard.cli.app", "app", "Start the dashboard (Streamlit) on http://127.0.0.1:8501."
+        "dashboard.cli.dashboard_command",
+        "app",
+        "Start the dashboard (Streamlit) on http://127.0.0.1:8501.",
     ),
     "export": LazyCommand(
         "dashboard.cli.export",
