@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from dashboard.cli import COMMANDS, main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("fastapi", "uvicorn", "polars", "httpx", "streamlit", "pyarrow", "pandas")
 
 
