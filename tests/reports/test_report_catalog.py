@@ -181,4 +181,4 @@ def test_build_report_and_report_csv_take_one_set_of_options() -> None:
 
 def test_an_unknown_option_is_refused(report_data: ReportData) -> None:
     with pytest.raises(TypeError, match="min_cel"):
-        report_csv("completion-by-course", min_cel=3, **inputs(report_data))
+        report_csv("completion-by-course", min_cel=3, **inputs(report_data))  # type: ignore[call-arg]
