@@ -99,6 +99,7 @@ OURS: Final = (
     "dashboard.data.corrections",
     "dashboard.data.shared_store",  # opened lazily by open_store, only with a shared store
     "dashboard.metrics",
+    "dashboard.metrics.groupings",
     "dashboard.publication",
     "dashboard.reports.cohort_windows",
     "dashboard.reports.completion",
