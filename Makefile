@@ -11,6 +11,10 @@ export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run test lint format bench env docs
 
+# The coverage floor is what the whole suite met when it was set (96.1% of 9,460 statements,
+# browser tests and notebooks included); raise it as tests are added, never lower it to pass.
+COVERAGE ?= --cov=dashboard --cov=dokstamp_sandbox --cov-report=term --cov-fail-under=96
+
 .venv/.synced: pyproject.toml uv.lock
 	@# Debian's own Python refuses a system-wide pip install (PEP 668): fall back to the user site.
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv \
@@ -28,7 +32,7 @@ test: .venv/.synced
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	.venv/bin/mkdocs build --strict --site-dir build/site
-	.venv/bin/pytest --nbmake tests notebooks $(PYTEST_ARGS)
+	.venv/bin/pytest --nbmake tests notebooks $(COVERAGE) $(PYTEST_ARGS)
 
 lint: .venv/.synced
 	.venv/bin/ruff check .

@@ -214,12 +214,12 @@ def _export(ref: str, into: Path) -> Path:
 def _measure_size(
     enrollments: int, repeats: int, versions: dict[str, Path], browser_runs: int
 ) -> dict[str, Any]:
-    from dashboard.sandbox.demo import (  # the worker must not import ours
+    from dokstamp_sandbox.demo import (  # the worker must not import ours
         DEMO_CLIENT_ID,
         DEMO_CLIENT_SECRET,
         DEMO_TENANT,
     )
-    from dashboard.sandbox.runner import SandboxOptions, start_sandbox
+    from dokstamp_sandbox.runner import SandboxOptions, start_sandbox
 
     work = Path(tempfile.mkdtemp(prefix=f"app-bench-{enrollments}-"))
     seeded = time.perf_counter()

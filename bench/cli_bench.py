@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -35,14 +34,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.machine_info import machine
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results_cli.md"
 SCRIPT = Path(sys.executable).parent / "enrollment-outcomes"
 # The group as it was: every subcommand module imported before the command line is read, the
 # sandbox's server (FastAPI, uvicorn) with them, as `dashboard/cli/sandbox.py` imported it.
 EAGER = (
-    "import dashboard.cli.app, dashboard.cli.export, dashboard.cli.sandbox, dashboard.cli.sync, "
-    "dashboard.sandbox.runner; "
+    "import dashboard.cli.dashboard_command, dashboard.cli.export, dashboard.cli.sandbox, "
+    "dashboard.cli.sync, "
+    "dokstamp_sandbox.runner; "
     "from dashboard.cli import main; main(prog_name='enrollment-outcomes')"
 )
 HTTPX_FLOOR = "import sys, httpx; httpx.get(sys.argv[1] + '/enrollments', timeout=30)"
@@ -120,22 +122,6 @@ def _until_first_request(argv: Sequence[str], env: dict[str, str], listener: Lis
     return listener.arrived[0] - started
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; load average at start {load}"
-    )
-
-
 def _cases(listener: Listener, cache_dir: Path) -> list[Case]:
     python = sys.executable
     env = {
@@ -189,7 +175,7 @@ def _cases(listener: Listener, cache_dir: Path) -> list[Case]:
 
 
 def run(repeats: int) -> str:
-    machine = _machine()
+    host = machine()
     started_at = datetime.now(UTC)
     listener = Listener()
     try:
@@ -220,7 +206,7 @@ def run(repeats: int) -> str:
         [
             "# CLI start-up benchmark",
             "",
-            f"Machine: {machine}.  ",
+            f"Machine: {host}.  ",
             f"Date: {started_at:%Y-%m-%d %H:%M} UTC.  ",
             f"Command: `python bench/cli_bench.py --repeats {repeats}` ({repeats} interleaved "
             "rounds after one unmeasured warm-up run of each line; the 2-core machine may be "

@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.sync_bench import machine  # noqa: E402
 from dashboard.client import DokStampClient, IncompleteSyncError  # noqa: E402
-from dashboard.sandbox import demo  # noqa: E402
-from dashboard.sandbox.runner import SandboxOptions, start_sandbox  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
+from dokstamp_sandbox import demo  # noqa: E402
+from dokstamp_sandbox.runner import SandboxOptions, start_sandbox  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_consistency.md"
 

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 from bench.machine_info import machine  # noqa: E402
-from dashboard.cli.app import streamlit_command  # noqa: E402
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
+from dashboard.cli.dashboard_command import streamlit_command  # noqa: E402
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_first_chart.md"
 CHROMIUM_ARGS = [

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import platform
+import sqlite3
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 
 def machine() -> str:
-    """CPU model, cores, Python and library versions, and the load average at the start."""
+    """CPU model, cores, Python, library and SQLite versions, and the load average at the start.
+
+    Every benchmark ends its report with this line (one definition, so reports compare).
+    """
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -27,5 +31,7 @@ def machine() -> str:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {', '.join(versions)}; load average at start {load}"
+        f"Python {platform.python_version()}, {', '.join(versions)}, "
+        f"SQLite {sqlite3.sqlite_version}; "
+        f"load average at start {load}"
     )

@@ -20,8 +20,6 @@ Usage: ``python bench/metrics_bench.py [--rows 1000000] [--repeats 3] [--out FIL
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
@@ -35,6 +33,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine_info import machine  # noqa: E402
 from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA  # noqa: E402
 from dashboard.metrics import (  # noqa: E402
     cohort_completion_windows,
@@ -192,22 +191,6 @@ def timed(step: Callable[[], Any], repeats: int) -> tuple[float, Any]:
         result = step()
         seconds.append(time.perf_counter() - start)
     return statistics.median(seconds), result
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, polars {pl.__version__}; load average at start {load}"
-    )
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ RESOURCES = ("enrollments", "courses", "cohorts", "certificates")
 
 def _serve(db_path: str, enrollments: int, limit: int, window: float, pipe: Connection) -> None:
     sys.path.insert(0, str(ROOT))
-    from dashboard.sandbox.runner import SandboxOptions, start_sandbox
+    from dokstamp_sandbox.runner import SandboxOptions, start_sandbox
 
     options = SandboxOptions(rate_limit_per_minute=limit, rate_limit_window_seconds=window)
     running = start_sandbox(Path(db_path), seed="demo", enrollments=enrollments, options=options)
@@ -47,8 +47,8 @@ def sync(url: str, page_size: int) -> dict[str, float]:
     import dataclasses
 
     from dashboard.client import DokStampClient
-    from dashboard.sandbox import demo
     from dashboard.settings import Settings
+    from dokstamp_sandbox import demo
 
     settings = Settings.from_mapping(
         {

@@ -31,7 +31,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.first_chart_bench import BIN, CHROMIUM_ARGS, ENTRY, _free_port, _wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_replicas.md"
 

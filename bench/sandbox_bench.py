@@ -22,10 +22,8 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import os
-import platform
 import re
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -40,8 +38,9 @@ from typing import IO, Any
 
 import httpx
 
-from dashboard.sandbox.demo import DEMO_TENANT
-from dashboard.sandbox.provision import provision, read_meta
+from bench.machine_info import machine
+from dokstamp_sandbox.demo import DEMO_TENANT
+from dokstamp_sandbox.provision import provision, read_meta
 
 BENCH_TOKEN = "sandbox-bench"
 PAGE_TABLE_PER_PAGE = 100
@@ -263,23 +262,6 @@ def paging_runs(url: str, client: httpx.Client, per_page: int) -> list[PagingRun
 
 
 # -- the report -------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
-        f"load average at start {load}"
-    )
 
 
 def render(

@@ -1,6 +1,6 @@
 """Sync benchmark: naive paging vs our load_enrollments, cold and warm, against a slow sandbox.
 
-For each size N the sandbox (``dashboard.sandbox.runner.start_sandbox``, demo seed, N
+For each size N the sandbox (``dokstamp_sandbox.runner.start_sandbox``, demo seed, N
 enrollments, 20 ms added to every response) runs in its own process, as a remote API would; each
 measurement runs in a fresh child process so its peak memory (``ru_maxrss``) is its own:
 
@@ -26,7 +26,6 @@ import json
 import math
 import multiprocessing as mp
 import os
-import platform
 import re
 import resource
 import socket
@@ -40,6 +39,8 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from bench.machine_info import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results_sync.md"
@@ -55,8 +56,8 @@ def _serve(
     db_path: str, enrollments: int, latency_ms: int, cap: int, nodelay: bool, pipe: Connection
 ) -> None:
     sys.path.insert(0, str(ROOT))
-    from dashboard.sandbox import runner
-    from dashboard.sandbox.runner import SandboxOptions, start_sandbox
+    from dokstamp_sandbox import runner
+    from dokstamp_sandbox.runner import SandboxOptions, start_sandbox
 
     if nodelay:
         # Without TCP_NODELAY every keep-alive response stalls ~40 ms (Nagle + delayed ACK),
@@ -116,7 +117,7 @@ def _peak_rss_mb() -> float:
 def _token(url: str) -> str:
     import httpx
 
-    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
     response = httpx.post(
         f"{url}/oauth/token",
@@ -136,7 +137,7 @@ def _baseline(url: str, _cache: str) -> Measurement:
     import httpx
     import polars as pl
 
-    from dashboard.sandbox.demo import DEMO_TENANT
+    from dokstamp_sandbox.demo import DEMO_TENANT
 
     started = time.perf_counter()
     headers = {
@@ -164,8 +165,8 @@ def _baseline(url: str, _cache: str) -> Measurement:
 
 
 def _settings(url: str, cache: str) -> Any:
-    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
     from dashboard.settings import Settings
+    from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
     return Settings.from_mapping(
         {
@@ -215,7 +216,7 @@ def _ours_warm(url: str, cache: str) -> Measurement:
 
 def _ours_cli(url: str, cache: str) -> Measurement:
     """The whole `enrollment-outcomes sync --refresh --no-references` process, timed outside."""
-    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+    from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLLMENT_"))},
@@ -267,18 +268,6 @@ def measure(kind: str, url: str, cache: Path) -> Measurement:
 
 
 # -- the run and the report -------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
 
 
 def run_size(

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.machine_info import machine  # noqa: E402
 from dashboard.data.source import DataSource  # noqa: E402
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_sync_scaling.md"
 BIN = Path(sys.executable).parent

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboard.data.source import DataSource
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dashboard.demo_credentials import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dashboard.settings import Settings, merged_config
 
 __all__ = [
@@ -146,7 +146,7 @@ def open_source(
     if not wants_demo(config):
         settings = Settings.from_mapping(config)
         return DataSource(settings, label=f"{settings.api_url} (tenant {settings.tenant})")
-    from dashboard.sandbox.runner import SandboxOptions, start_sandbox  # the demo only
+    from dokstamp_sandbox.runner import SandboxOptions, start_sandbox  # the demo only
 
     # Settings decide the cache folder; the sandbox's address is known only once it runs.
     provisional = Settings.from_mapping(demo_config(config, api_url="http://127.0.0.1"))

@@ -14,7 +14,7 @@ from typing import Literal
 
 import pytest
 
-from dashboard.sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
+from dokstamp_sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
 
 SANDBOX_ENROLLMENTS = 2_000
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dashboard.sources import (
     DEFAULT_DEMO_ENROLLMENTS,
     StartupError,
@@ -18,6 +17,7 @@ from dashboard.sources import (
     read_secrets_file,
     wants_demo,
 )
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
 
 def write_secrets(path: Path, table: dict[str, str]) -> Path:

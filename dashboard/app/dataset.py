@@ -8,7 +8,7 @@ list is read only when asked for (editors: the create form's picker), so viewers
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +21,10 @@ from dashboard.data import Extract
 from dashboard.data.loading import latest_snapshot, refresh_line
 from dashboard.data.snapshots import SnapshotInfo
 from dashboard.data.source import DataSource
-from dashboard.data.sync import RESOURCES, CallbackObserver
+from dashboard.data.sync import RESOURCES, CallbackObserver, ResourceProgress
 from dashboard.metrics import with_groupings
 
 __all__ = ["RESOURCES", "Dataset", "assemble_dataset", "dataset_from_snapshot", "load_dataset"]
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ def load_dataset(
     source: DataSource,
     *,
     refresh: bool = False,
-    progress: Progress | None = None,
+    progress: ResourceProgress | None = None,
     students: bool = False,
 ) -> Dataset:
     """The dataset of the source's latest snapshot, syncing first when there is none (or asked).

@@ -105,11 +105,12 @@ OURS: Final = (
     "dashboard.data.corrections",
     "dashboard.data.shared_store",  # opened lazily by open_store, only with a shared store
     "dashboard.metrics",
+    "dashboard.metrics.groupings",
     "dashboard.publication",
     "dashboard.reports.cohort_windows",
     "dashboard.reports.completion",
     "dashboard.reports.records",
-    "dashboard.sandbox.runner",  # imported lazily by open_source, only for the demo
+    "dokstamp_sandbox.runner",  # imported lazily by open_source, only for the demo
     "dashboard.sources",
 )
 MODULES: Final = THIRD_PARTY + OURS

@@ -2,7 +2,7 @@
 only when its command runs (or shows its own help).
 
 `enrollment-outcomes --help` therefore loads click and this file only: no FastAPI, uvicorn,
-polars, httpx or Streamlit (tests/test_cli_imports.py checks it). A subcommand module imports at
+polars, httpx or Streamlit (tests/cli/test_cli.py checks it). A subcommand module imports at
 its top what the command needs anyway and, inside the command, what only part of it needs.
 """
 
@@ -29,7 +29,9 @@ class LazyCommand:
 
 COMMANDS: Final = {
     "app": LazyCommand(
-        "dashboard.cli.app", "app", "Start the dashboard (Streamlit) on http://127.0.0.1:8501."
+        "dashboard.cli.dashboard_command",
+        "app",
+        "Start the dashboard (Streamlit) on http://127.0.0.1:8501.",
     ),
     "export": LazyCommand(
         "dashboard.cli.export",

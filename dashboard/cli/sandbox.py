@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from dashboard.sandbox.options import SandboxOptions
-from dashboard.sandbox.provision import NotASandboxDatabase, provision, read_meta
-from dashboard.sandbox.seed import seeded_tenants
+from dokstamp_sandbox.options import SandboxOptions
+from dokstamp_sandbox.provision import NotASandboxDatabase, provision, read_meta
+from dokstamp_sandbox.seed import seeded_tenants
 
 
 def _static_token(value: str) -> tuple[str, str]:
@@ -122,7 +122,7 @@ def sandbox(
 ) -> None:
     """Serve a DokStamp-compatible API over SQLite (seeded demo data) until stopped."""
     # The server (FastAPI, uvicorn) loads here, not at import: `sandbox --help` stays quick.
-    from dashboard.sandbox.runner import bind_socket, sandbox_server, server_url
+    from dokstamp_sandbox.runner import bind_socket, sandbox_server, server_url
 
     tokens = dict(_static_token(value) for value in static_tokens)
     options = SandboxOptions(

@@ -3,7 +3,7 @@
 Everything public is listed in ``__all__``; the ``_``-modules behind it are private.
 """
 
-from dashboard.client._client import DokStampClient, Progress
+from dashboard.client._client import DokStampClient, ListingProgress
 from dashboard.client._config import ClientSettings
 from dashboard.client._credentials import (
     ClientCredentials,
@@ -35,11 +35,11 @@ __all__ = [
     "DokStampClient",
     "DokStampError",
     "IncompleteSyncError",
+    "ListingProgress",
     "NetworkError",
     "NotFoundError",
     "PasswordLogin",
     "PermissionDeniedError",
-    "Progress",
     "RateLimitedError",
     "Secret",
     "ServerError",

@@ -15,7 +15,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
-from decimal import Decimal
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote
@@ -30,9 +29,6 @@ from dashboard.client._exceptions import (
     ConfigurationError,
     DokStampError,
     IncompleteSyncError,
-    NetworkError,
-    error_from_response,
-    parse_retry_after,
 )
 from dashboard.client._models import SyncStats, parse_timestamp
 from dashboard.client._pacing import REPORT_WAITS_OVER, Permit, RateLimitPacer, WaitListener
@@ -47,12 +43,14 @@ from dashboard.client._pagination import (
     read_page,
 )
 from dashboard.client._retry import RetryBudget, RetryPolicy
+from dashboard.client._sending import API, HEADER_SAFE, Sender, Tally, UncertainWrite
 
-__all__ = ["DokStampClient", "Progress"]
+__all__ = ["DokStampClient", "ListingProgress"]
 
 logger = logging.getLogger("dashboard.client")
 
-Progress = Callable[[int, int], None]
+# progress(pages_done, pages_total) of one listing, called as its pages arrive.
+ListingProgress = Callable[[int, int], None]
 T = TypeVar("T")
 
 # Uuids per batch-destroy request (the sandbox accepts up to 1000; the real limit is unknown).
@@ -63,27 +61,11 @@ SYNC_ATTEMPTS = 3
 INITIAL_CONCURRENCY = 8
 # How often (seconds) a listing's calling thread looks up from waiting for its pages.
 _LOOK_AGAIN = 0.25
-# Pacing buckets: Laravel throttles API requests per user and token requests per address.
-_API = "api"
-_AUTH = "auth"
 # The real API's default order is undocumented: ask for a stable one so that pages fetched
 # concurrently neither overlap nor leave gaps while nothing changes.
 _STABLE_SORT = {"sort[column]": "uuid", "sort[order]": "asc"}
 _RESOURCE = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
-# These failures happen before the request reaches the server: resending cannot duplicate it.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# httpx refuses to send these requests at all (a header value HTTP does not allow, or one that is
-# not ASCII); the exceptions quote the value, which may be the bearer token.
-_UNSENDABLE = (httpx.LocalProtocolError, UnicodeEncodeError)
-# What the tenant and the token may hold to travel in a header: visible ASCII, no spaces.
-_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 _USER_AGENT = f"enrollment-outcomes (httpx/{httpx.__version__})"
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
 def _segment(value: str) -> str:
@@ -136,34 +118,6 @@ def _related_uuid(record: Mapping[str, Any], name: str) -> object:
     if isinstance(nested, Mapping):
         return nested.get("uuid")
     return record.get(f"{name}_uuid")
-
-
-class _Tally:
-    """Counters shared by the threads of one client."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests = 0
-        self.retries = 0
-        self.paced_seconds = 0.0
-
-    def add(self, *, requests: int = 0, retries: int = 0, paced_seconds: float = 0.0) -> None:
-        with self._lock:
-            self.requests += requests
-            self.retries += retries
-            self.paced_seconds += paced_seconds
-
-    def snapshot(self) -> tuple[int, int, float]:
-        with self._lock:
-            return self.requests, self.retries, self.paced_seconds
-
-
-class _UncertainWrite(Exception):
-    """A non-replayable request failed after it may have reached the server."""
-
-    def __init__(self, error: DokStampError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +185,7 @@ class DokStampClient:
         self._retry = RetryPolicy(
             max_attempts=settings.max_attempts, max_seconds=settings.retry_seconds
         )
-        if not _HEADER_SAFE.fullmatch(settings.tenant):
+        if not HEADER_SAFE.fullmatch(settings.tenant):
             raise ConfigurationError(
                 "DOKSTAMP_TENANT may contain only visible ASCII characters (no spaces, line "
                 "breaks or accents): it is sent in the X-Tenant header",
@@ -251,8 +205,16 @@ class DokStampClient:
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
         )
         self._pacer = RateLimitPacer(clock=clock, sleep=sleep)
+        self._tally = Tally()
+        self._sender = Sender(
+            self._http,
+            pacer=self._pacer,
+            tally=self._tally,
+            budget=self._budget,
+            clock=clock,
+            sleep=sleep,
+        )
         self._auth = token_source_for(settings.credentials, exchange=self._exchange, clock=clock)
-        self._tally = _Tally()
         self.last_sync_stats: SyncStats | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -284,7 +246,7 @@ class DokStampClient:
         resource: str,
         *,
         filters: Mapping[str, str] | None = None,
-        progress: Progress | None = None,
+        progress: ListingProgress | None = None,
         on_wait: WaitListener | None = None,
     ) -> list[dict[str, Any]]:
         """Every record of a list endpoint, complete and without duplicates.
@@ -311,7 +273,7 @@ class DokStampClient:
         resource: str,
         *,
         filters: Mapping[str, str] | None = None,
-        progress: Progress | None = None,
+        progress: ListingProgress | None = None,
         on_wait: WaitListener | None = None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> list[T]:
@@ -399,7 +361,7 @@ class DokStampClient:
                     "POST", "/enrollments", json=body, replay_safe=False, budget=budget
                 )
                 return self._data(response)
-            except _UncertainWrite as uncertain:
+            except UncertainWrite as uncertain:
                 error = uncertain.error
                 try:
                     existing = self._find_enrollment(body)
@@ -455,7 +417,7 @@ class DokStampClient:
         resource: str,
         *,
         filters: Mapping[str, str] | None,
-        progress: Progress | None,
+        progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> _Listing[T]:
@@ -492,7 +454,7 @@ class DokStampClient:
         self,
         path: str,
         params: Mapping[str, str],
-        progress: Progress | None,
+        progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> _Listing[T]:
@@ -507,7 +469,7 @@ class DokStampClient:
         page, so every page used was read within that window.
         """
         report = _WaitReport(on_wait, self._clock) if on_wait is not None else None
-        permit = self._pacer.acquire(_API, on_wait=report)
+        permit = self._pacer.acquire(API, on_wait=report)
         first = self._page(path, params, number=1, per_page=self._settings.page_size, permit=permit)
         if first.total is None or first.per_page is None:
             found = identities(first.records)
@@ -531,7 +493,7 @@ class DokStampClient:
         params: Mapping[str, str],
         first: Page,
         total_pages: int,
-        progress: Progress | None,
+        progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> _Listing[T]:
@@ -558,7 +520,7 @@ class DokStampClient:
                 while queue and len(running) < limit.current:
                     number = queue.popleft()
                     verify = stage == "last page again"
-                    permit = self._pacer.acquire(_API, on_wait=on_wait)
+                    permit = self._pacer.acquire(API, on_wait=on_wait)
                     future = pool.submit(
                         self._page_read,
                         path,
@@ -585,7 +547,7 @@ class DokStampClient:
                 finished, _ = wait(running, timeout=_LOOK_AGAIN, return_when=FIRST_COMPLETED)
                 if on_wait is not None:
                     # A worker's resend may be held by a Retry-After: tell the caller too.
-                    held = self._pacer.held_until(_API)
+                    held = self._pacer.held_until(API)
                     if held is not None:
                         on_wait(held - self._clock())
                 for future in finished:
@@ -758,142 +720,20 @@ class DokStampClient:
         permit: Permit | None = None,
         observe: Callable[[float, int | None], None] | None = None,
     ) -> httpx.Response:
-        """Send with auth, pacing and retries; returns a 2xx response or raises a DokStampError.
-
-        ``replay_safe=False`` (creates): a failure after the request may have reached the server
-        raises ``_UncertainWrite`` instead of resending. ``already_done(error)``: on a resend that
-        follows such a failure, says whether a 4xx means the first send did the job (deletes).
-        ``permit``: the pacer's leave for the first send, taken by the caller (resends take
-        their own). ``observe(seconds, status)`` hears of every send's duration and status
-        (None when no response came).
-        """
-        budget = budget if budget is not None else self._budget()
-        headers: dict[str, str] = {}
-        content: bytes | None = None
-        data: Mapping[str, str] | None = None
-        if json is not None:
-            content = orjson.dumps(json, default=_json_default)
-            headers["Content-Type"] = "application/json"
-        elif form is not None:
-            data = form
-        renewed = False
-        uncertain = False  # an earlier send may have reached the server
-        bucket = _API if authenticated else _AUTH
-        given = permit
-        while True:
-            token: str | None = None
-            try:
-                if authenticated:
-                    token = self._auth.token()
-                    if not _HEADER_SAFE.fullmatch(token):
-                        # Checked here: httpx would refuse it too, but its (and httpcore's debug
-                        # trace) message quotes the whole header, token included.
-                        raise DokStampError(
-                            "the request could not be sent: the access token holds characters "
-                            "an HTTP header may not carry (only visible ASCII, no spaces)",
-                            method=method,
-                            url=path,
-                        )
-                    headers["Authorization"] = f"Bearer {token}"
-            except BaseException:
-                if given is not None:
-                    self._pacer.release(given, None, None)  # never sent
-                raise
-            if given is not None:
-                permit, given = given, None
-            else:
-                permit = self._pacer.acquire(bucket)
-            budget.exclude(permit.waited)
-            self._tally.add(requests=1, paced_seconds=permit.waited)
-            unsendable: str | None = None
-            sent = self._clock()
-            try:
-                response = self._http.request(
-                    method, path, params=params, content=content, data=data, headers=headers
-                )
-            except _UNSENDABLE as exc:
-                unsendable = type(exc).__name__  # raised below, outside this block: see there
-            except httpx.DecodingError as exc:
-                self._pacer.release(permit, None, None)
-                error = DokStampError(
-                    f"the response could not be decoded ({type(exc).__name__}: {exc})",
-                    method=method,
-                    url=path,
-                )
-                if not replay_safe:
-                    raise _UncertainWrite(error) from exc  # the server answered: it may be done
-                raise error from exc
-            except httpx.TransportError as exc:
-                self._pacer.release(permit, None, None)
-                if observe is not None:
-                    observe(self._clock() - sent, None)
-                error = NetworkError(
-                    f"{type(exc).__name__}: {exc}".rstrip(": "), method=method, url=path
-                )
-                sent = not isinstance(exc, _NOT_SENT)
-                if sent and not replay_safe:
-                    raise _UncertainWrite(error) from exc
-                uncertain = uncertain or sent
-                delay = budget.next_delay()
-                if delay is None:
-                    raise error from exc
-                self._before_retry(method, path, error, delay)
-                continue
-            except httpx.HTTPError as exc:  # anything else httpx may add: typed, not retried
-                self._pacer.release(permit, None, None)
-                raise DokStampError(
-                    f"the request failed ({type(exc).__name__})", method=method, url=path
-                ) from None
-            if unsendable is not None:
-                self._pacer.release(permit, None, None)
-                # Nothing was sent, and nothing is retried. httpx's message quotes the header
-                # value (the bearer token), so it is neither used nor chained as the context.
-                raise DokStampError(
-                    f"the request could not be sent: a header value is not valid in HTTP "
-                    f"({unsendable}; check the token and DOKSTAMP_TENANT)",
-                    method=method,
-                    url=path,
-                )
-            status = response.status_code
-            self._pacer.release(permit, status, response.headers)
-            if observe is not None:
-                observe(self._clock() - sent, status)
-            if 300 <= status < 400:
-                location = response.headers.get("Location", "elsewhere")
-                raise DokStampError(
-                    f"the API answered with a redirect to {location}, which is not followed "
-                    "(it would carry the token); check DOKSTAMP_API_URL",
-                    status=status,
-                    method=method,
-                    url=path,
-                )
-            if status < 400:
-                return response
-            failure = error_from_response(response)
-            if status == 401 and token is not None and self._auth.renewable and not renewed:
-                renewed = True
-                logger.info("%s %s: token refused; renewing it once", method, path)
-                self._auth.renew(token)
-                continue
-            if uncertain and status < 500 and already_done is not None and already_done(failure):
-                return response
-            if status != 429 and status < 500:
-                raise failure
-            # A Retry-After holds every thread of the client: the pacer does that waiting.
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if status >= 500 and not replay_safe:
-                raise _UncertainWrite(failure)
-            uncertain = uncertain or status >= 500
-            delay = budget.next_delay(retry_after, rate_limited=status == 429)
-            if delay is None:
-                raise failure
-            self._before_retry(method, path, failure, 0.0 if retry_after is not None else delay)
-
-    def _before_retry(self, method: str, path: str, error: DokStampError, delay: float) -> None:
-        logger.warning("%s %s failed (%s); retrying in %.2f s", method, path, error, delay)
-        self._tally.add(retries=1)
-        if delay > 0:
-            self._sleep(delay)
+        """``Sender.request`` with this client's token (none for token requests)."""
+        return self._sender.request(
+            method,
+            path,
+            auth=self._auth if authenticated else None,
+            params=params,
+            json=json,
+            form=form,
+            replay_safe=replay_safe,
+            already_done=already_done,
+            budget=budget,
+            permit=permit,
+            observe=observe,
+        )
 
     def _decode(self, response: httpx.Response) -> Any:
         try:

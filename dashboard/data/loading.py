@@ -21,7 +21,7 @@ import diskcache
 import httpx
 import polars as pl
 
-from dashboard.client import DokStampError, Progress
+from dashboard.client import DokStampError, ListingProgress
 from dashboard.data.cache_keys import CacheKey, canonical_filters
 from dashboard.data.extract import Extract
 from dashboard.data.patching import filter_expression
@@ -94,7 +94,7 @@ def _loader(resource: str) -> Callable[..., Extract]:
         *,
         filters: Mapping[str, str | None] | None = None,
         refresh: bool = False,
-        progress: Progress | None = None,
+        progress: ListingProgress | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> Extract:
         return load_extract(
@@ -124,7 +124,7 @@ def load_extract(
     *,
     filters: Mapping[str, str | None] | None = None,
     refresh: bool = False,
-    progress: Progress | None = None,
+    progress: ListingProgress | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Extract:
     """One resource's frame, from the latest snapshot when it is fresh, else from a new sync.

@@ -36,6 +36,7 @@ from dashboard.data.write_through import replay_writes
 
 __all__ = [
     "RESOURCES",
+    "ResourceProgress",
     "SyncCancelledError",
     "SyncObserver",
     "sync_snapshot",
@@ -201,14 +202,15 @@ def _resumed(
     return _Part(frame=frame, started_at=started_at, pages=pages)
 
 
-Reporter = Callable[[str, int, int], None]
+# progress(resource, pages_done, pages_total) of a sync, called as pages arrive.
+ResourceProgress = Callable[[str, int, int], None]
 
 
 class CallbackObserver:
     """A ``SyncObserver`` from plain callbacks (either may be None)."""
 
     def __init__(
-        self, pages: Reporter | None = None, waiting: Callable[[float], None] | None = None
+        self, pages: ResourceProgress | None = None, waiting: Callable[[float], None] | None = None
     ) -> None:
         self._pages = pages
         self._waiting = waiting

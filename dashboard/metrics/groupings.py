@@ -1,11 +1,31 @@
-"""Derived grouping columns (intake year, modality) that metrics can group by."""
+"""The groupings a page offers (course, cohort, intake year, modality) and the derived columns
+(intake year, modality) that metrics can group by."""
 
 from __future__ import annotations
+
+from typing import Final
 
 import polars as pl
 
 from dashboard.metrics.errors import InconsistentAggregateError
 from dashboard.metrics.inputs import require_columns
+
+__all__ = ["GROUPINGS", "GROUP_LABELS", "with_groupings"]
+
+# Group-by choice -> (the label column drawn, the columns grouped by). The uuid comes first so two
+# courses or cohorts with the same name stay apart.
+GROUPINGS: Final[dict[str, tuple[str, list[str]]]] = {
+    "course": ("course_name", ["course_uuid", "course_name"]),
+    "cohort": ("cohort_code", ["cohort_uuid", "cohort_code"]),
+    "intake_year": ("intake_year", ["intake_year"]),
+    "modality": ("modality", ["modality"]),
+}
+GROUP_LABELS: Final = {
+    "course": "Course",
+    "cohort": "Cohort",
+    "intake_year": "Intake year",
+    "modality": "Modality",
+}
 
 
 def with_groupings(enrollments: pl.DataFrame, cohorts: pl.DataFrame) -> pl.DataFrame:

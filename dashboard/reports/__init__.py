@@ -4,7 +4,14 @@
 ``frame_to_csv(frame)`` formats any frame the same way. ``REPORTS`` lists the reports.
 """
 
-from dashboard.reports.catalog import REPORTS, Report, ReportInputs, build_report, report_csv
+from dashboard.reports.catalog import (
+    REPORTS,
+    Report,
+    ReportInputs,
+    ReportOptions,
+    build_report,
+    report_csv,
+)
 from dashboard.reports.csv_format import CSV_MIME, CsvFormatError, frame_to_csv, neutralise_formula
 from dashboard.reports.errors import (
     ReportError,
@@ -24,6 +31,7 @@ __all__ = [
     "ReportFilters",
     "ReportInputError",
     "ReportInputs",
+    "ReportOptions",
     "UnknownReportError",
     "build_report",
     "frame_to_csv",

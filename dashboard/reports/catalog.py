@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import polars as pl
 
@@ -32,9 +32,26 @@ from dashboard.reports.grades import grade_distribution, grade_summary_by_course
 from dashboard.reports.records import corrections_log, data_quality_report, enrollment_rows
 from dashboard.reports.timeline import cohort_timeline_report
 
-__all__ = ["REPORTS", "Report", "ReportInputs", "build_report", "report_csv"]
+__all__ = ["REPORTS", "Report", "ReportInputs", "ReportOptions", "build_report", "report_csv"]
 
 Level = Literal["aggregate", "student-level"]
+
+
+class ReportOptions(TypedDict, total=False):
+    """The optional arguments of ``build_report`` and ``report_csv`` (their one definition).
+
+    Defaults: no corrections, no filters, ``min_cell=MIN_CELL``, the report's default policy,
+    ``pass_mark=5.0``, ``windows=(100, 150, 200)``, no normal times per course, no exclusions.
+    """
+
+    corrections: pl.DataFrame | None
+    filters: Filters | None
+    min_cell: int
+    policy: DisclosurePolicy | str | None
+    pass_mark: float
+    windows: Sequence[int]
+    course_normal_time_days: Mapping[str, int] | None
+    exclusions: pl.DataFrame | None
 
 
 @dataclass(frozen=True)
@@ -249,14 +266,7 @@ def build_report(
     enrollments: pl.DataFrame,
     cohorts: pl.DataFrame,
     as_of: datetime,
-    corrections: pl.DataFrame | None = None,
-    filters: Filters | None = None,
-    min_cell: int = MIN_CELL,
-    policy: DisclosurePolicy | str | None = None,
-    pass_mark: float = 5.0,
-    windows: Sequence[int] = (100, 150, 200),
-    course_normal_time_days: Mapping[str, int] | None = None,
-    exclusions: pl.DataFrame | None = None,
+    **options: Unpack[ReportOptions],
 ) -> pl.DataFrame:
     """The report ``name`` as a frame, exactly as it is published.
 
@@ -282,6 +292,8 @@ def build_report(
     pass_mark, windows, course_normal_time_days, exclusions
         Passed to the grade summary and the cohort-windows metric.
 
+    The optional arguments are those of ``ReportOptions`` (with their defaults there).
+
     Raises
     ------
     UnknownReportError
@@ -292,9 +304,14 @@ def build_report(
     report = REPORTS.get(name)
     if report is None:
         raise UnknownReportError(f"unknown report {name!r}; reports: {', '.join(REPORTS)}")
+    unknown = sorted(set(options) - set(ReportOptions.__annotations__))
+    if unknown:  # what mypy refuses, refused at run time too (a notebook's typo)
+        raise TypeError(f"build_report() got unexpected keyword arguments: {', '.join(unknown)}")
+    filters = options.get("filters")
+    min_cell = options.get("min_cell", MIN_CELL)
     if min_cell < 1:
         raise ReportInputError(f"min_cell must be at least 1, got {min_cell}")
-    chosen = report.checked_policy(policy)
+    chosen = report.checked_policy(options.get("policy"))
     active = filters is not None and filters.active
     if active and not report.takes_filters:
         raise ReportInputError(f"{name} takes no filters")
@@ -308,14 +325,14 @@ def build_report(
     inputs = ReportInputs(
         enrollments=rows,
         cohorts=cohorts,
-        corrections=corrections,
+        corrections=options.get("corrections"),
         as_of=as_of,
         min_cell=min_cell,
         policy=chosen,
-        pass_mark=pass_mark,
-        windows=tuple(windows),
-        course_normal_time_days=course_normal_time_days,
-        exclusions=exclusions,
+        pass_mark=options.get("pass_mark", 5.0),
+        windows=tuple(options.get("windows", (100, 150, 200))),
+        course_normal_time_days=options.get("course_normal_time_days"),
+        exclusions=options.get("exclusions"),
     )
     try:
         frame = report.build(inputs)
@@ -330,29 +347,9 @@ def report_csv(
     enrollments: pl.DataFrame,
     cohorts: pl.DataFrame,
     as_of: datetime,
-    corrections: pl.DataFrame | None = None,
-    filters: Filters | None = None,
-    min_cell: int = MIN_CELL,
-    policy: DisclosurePolicy | str | None = None,
-    pass_mark: float = 5.0,
-    windows: Sequence[int] = (100, 150, 200),
-    course_normal_time_days: Mapping[str, int] | None = None,
-    exclusions: pl.DataFrame | None = None,
     bom: bool = False,
+    **options: Unpack[ReportOptions],
 ) -> bytes:
     """``build_report`` formatted by ``frame_to_csv`` (UTF-8, ISO dates, formula-safe)."""
-    frame = build_report(
-        name,
-        enrollments=enrollments,
-        cohorts=cohorts,
-        as_of=as_of,
-        corrections=corrections,
-        filters=filters,
-        min_cell=min_cell,
-        policy=policy,
-        pass_mark=pass_mark,
-        windows=windows,
-        course_normal_time_days=course_normal_time_days,
-        exclusions=exclusions,
-    )
+    frame = build_report(name, enrollments=enrollments, cohorts=cohorts, as_of=as_of, **options)
     return frame_to_csv(frame, bom=bom)

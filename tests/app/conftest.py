@@ -12,9 +12,9 @@ import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 ENTRY = Path(__file__).resolve().parents[2] / "dashboard" / "app" / "main.py"
 RUN_TIMEOUT = 60.0

@@ -16,9 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.app.dataset import load_dataset
 from dashboard.data.source import DataSource
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 AppFactory = Callable[..., AppTest]
 

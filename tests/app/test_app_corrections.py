@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.client import DokStampClient
 from dashboard.data.corrections import read_corrections_log
-from dashboard.sandbox.runner import RunningSandbox
+from dokstamp_sandbox.runner import RunningSandbox
 
 AppFactory = Callable[..., AppTest]
 CORRECTIONS = "views/corrections.py"

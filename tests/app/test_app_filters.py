@@ -7,7 +7,7 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard.sandbox.runner import RunningSandbox
+from dokstamp_sandbox.runner import RunningSandbox
 
 AppFactory = Callable[..., AppTest]
 

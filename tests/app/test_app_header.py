@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app import runtime
-from dashboard.sandbox.runner import RunningSandbox
+from dokstamp_sandbox.runner import RunningSandbox
 
 AppFactory = Callable[..., AppTest]
 

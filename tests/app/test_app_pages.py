@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.app import runtime
 from dashboard.metrics import DEFINITIONS
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.sources import demo_db_path
+from dokstamp_sandbox.runner import RunningSandbox
 
 AppFactory = Callable[..., AppTest]
 PAGES = [

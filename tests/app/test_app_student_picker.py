@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.app import runtime
 from dashboard.client import DokStampClient
 from dashboard.data.source import DataSource
-from dashboard.sandbox.runner import RunningSandbox
+from dokstamp_sandbox.runner import RunningSandbox
 
 AppFactory = Callable[..., AppTest]
 CORRECTIONS = "views/corrections.py"

@@ -10,9 +10,9 @@ from dashboard.app.dataset import load_dataset
 from dashboard.client import DokStampError
 from dashboard.data.schema import STUDENT_SCHEMA
 from dashboard.data.source import DataSource
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 
 def _source(

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.app import preload
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = ROOT / "dashboard" / "app" / "main.py"
@@ -134,7 +134,7 @@ def _imports_inside_functions(path: Path) -> list[tuple[str, str]]:
 
 # Imports kept lazy on purpose, each of a module preload loads before any session runs: the demo
 # sandbox (FastAPI, uvicorn) only without an API, the shared store (redis) only when configured.
-DELIBERATELY_LAZY = {"dashboard.sandbox.runner", "dashboard.data.shared_store"}
+DELIBERATELY_LAZY = {"dokstamp_sandbox.runner", "dashboard.data.shared_store"}
 
 
 def test_no_import_inside_a_function_outside_the_cli() -> None:

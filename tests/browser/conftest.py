@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

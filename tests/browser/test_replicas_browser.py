@@ -19,9 +19,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from dashboard.data.shared_store import RedisSnapshotStore
 from dashboard.data.source import DataSource
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 from ..conftest import RedisServer
 from .conftest import ROOT, app_env, running_dashboard

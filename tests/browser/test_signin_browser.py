@@ -17,8 +17,8 @@ from playwright.sync_api import Page, expect
 
 from dashboard.app.dataset import load_dataset
 from dashboard.data.source import DataSource
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.runner import RunningSandbox
 
 from .conftest import _free_port, app_env, running_dashboard
 
@@ -79,7 +79,7 @@ def signed_in_app(
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch_module: pytest.MonkeyPatch,
 ) -> Iterator[SignedInApp]:
-    from dashboard.sandbox.runner import start_sandbox
+    from dokstamp_sandbox.runner import start_sandbox
 
     tmp = tmp_path_factory.mktemp("signin")
     # The provider speaks plain http on loopback; Authlib refuses that unless told.

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from dashboard.client import DokStampClient, IncompleteSyncError
-from dashboard.sandbox import demo
-from dashboard.sandbox.runner import RunningSandbox, SandboxOptions
 from dashboard.settings import Settings
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.runner import RunningSandbox, SandboxOptions
 
 
 def _records(fakes, count):

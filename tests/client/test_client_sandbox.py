@@ -27,9 +27,9 @@ from dashboard.client import (
     parse_grade,
     parse_timestamp,
 )
-from dashboard.sandbox import demo
-from dashboard.sandbox.runner import RunningSandbox, SandboxOptions
 from dashboard.settings import Settings
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.runner import RunningSandbox, SandboxOptions
 
 STATIC = "static-token-for-tests"
 

@@ -23,9 +23,9 @@ from dashboard.data.corrections import (
     update_enrollment,
 )
 from dashboard.data.corrections_log import LOG_FILE, PENDING_FILE
-from dashboard.sandbox.demo import DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.demo import DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 CacheFiles = Callable[[Path], list[tuple[Path, bytes]]]
 STATIC_TOKEN = "corrections-static-token-5f3a9c"

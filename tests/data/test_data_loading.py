@@ -30,7 +30,8 @@ from dashboard.data.schema import ENROLLMENT_SCHEMA
 from dashboard.data.snapshots import DiskSnapshotStore
 from dashboard.data.source import SNAPSHOTS_FOLDER, DataSource
 from dashboard.data.sync import RESOURCES
-from dashboard.sandbox.demo import (
+from dashboard.settings import Settings
+from dokstamp_sandbox.demo import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_EMAIL,
@@ -40,8 +41,7 @@ from dashboard.sandbox.demo import (
     TINY_CLIENT_SECRET,
     TINY_TENANT,
 )
-from dashboard.sandbox.runner import RunningSandbox
-from dashboard.settings import Settings
+from dokstamp_sandbox.runner import RunningSandbox
 
 CacheFiles = Callable[[Path], list[tuple[Path, bytes]]]
 

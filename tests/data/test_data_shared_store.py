@@ -131,8 +131,8 @@ def test_a_stopped_server_is_a_store_error_not_a_crash(redis_server: Any) -> Non
 def test_a_host_with_an_empty_cache_reads_the_shared_snapshot_without_the_api(
     redis_server: Any, sandbox_factory: Any, tmp_path: Path
 ) -> None:
-    from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
     from dashboard.settings import Settings
+    from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
     def settings(cache: Path, api_url: str) -> Settings:
         return Settings.from_mapping(

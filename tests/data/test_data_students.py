@@ -14,8 +14,8 @@ from dashboard.client import DokStampError
 from dashboard.data import MalformedRecordError, load_enrollments, load_students, student_frame
 from dashboard.data.loading import cache_key
 from dashboard.data.schema import STUDENT_SCHEMA
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.runner import RunningSandbox
 
 TENANT = "students-college"
 TOKEN = "students-test-token-0123456789abcdef"

@@ -16,9 +16,9 @@ from dashboard.client import PermissionDeniedError, ServerError
 from dashboard.data.snapshots import DiskSnapshotStore, SnapshotLine
 from dashboard.data.source import DataSource
 from dashboard.data.sync import RESOURCES, SyncCancelledError, sync_snapshot
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 ENROLLMENTS = 2_000  # the session sandbox's (tests/conftest.py)
 

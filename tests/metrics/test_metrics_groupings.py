@@ -41,3 +41,13 @@ def test_replaces_existing_grouping_columns(enrollments, cohorts) -> None:
 def test_duplicate_cohort_uuids_raise(enrollments, cohorts) -> None:
     with pytest.raises(InconsistentAggregateError):
         with_groupings(enrollments([{}]), cohorts([{"uuid": "h"}, {"uuid": "h"}]))
+
+
+def test_every_grouping_has_a_label_and_draws_a_column_it_groups_by() -> None:
+    from dashboard.charts.labels import column_title
+    from dashboard.metrics.groupings import GROUP_LABELS, GROUPINGS
+
+    assert list(GROUPINGS) == list(GROUP_LABELS) == ["course", "cohort", "intake_year", "modality"]
+    for key, (label_column, by) in GROUPINGS.items():
+        assert label_column in by
+        assert GROUP_LABELS[key] == column_title(label_column)  # the page's word is the axis title

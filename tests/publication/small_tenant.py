@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from dashboard.sandbox.runner import start_sandbox
+from dokstamp_sandbox.runner import start_sandbox
 
 TOKEN = "small-tenant-token"
 TENANT = "small-college"

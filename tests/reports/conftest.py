@@ -29,8 +29,8 @@ import polars as pl
 import pytest
 
 from dashboard.data import load_cohorts, load_enrollments
-from dashboard.sandbox.runner import start_sandbox
 from dashboard.settings import Settings
+from dokstamp_sandbox.runner import start_sandbox
 
 TOKEN = "reports-test-token"
 TENANT = "reports-college"

@@ -40,7 +40,8 @@ def test_public_names() -> None:
     assert sorted(dashboard.reports.__all__) == sorted(
         [
             "CSV_MIME", "REPORTS", "CsvFormatError", "Report", "ReportError", "ReportFilterError",
-            "ReportFilters", "ReportInputError", "ReportInputs", "UnknownReportError",
+            "ReportFilters", "ReportInputError", "ReportInputs", "ReportOptions",
+            "UnknownReportError",
             "build_report", "frame_to_csv", "neutralise_formula", "report_csv",
         ]
     )  # fmt: skip
@@ -164,3 +165,20 @@ def test_errors_are_typed(report_data: ReportData) -> None:
         )
     with pytest.raises(ReportInputError, match="pass_mark"):
         build_report("grade-summary", pass_mark=12, **inputs(report_data))
+
+
+def test_build_report_and_report_csv_take_one_set_of_options() -> None:
+    import inspect
+
+    from dashboard.reports import ReportOptions
+
+    build = inspect.signature(build_report).parameters
+    csv = inspect.signature(report_csv).parameters
+    assert [*build] == ["name", "enrollments", "cohorts", "as_of", "options"]
+    assert [*csv] == ["name", "enrollments", "cohorts", "as_of", "bom", "options"]
+    assert {"min_cell", "policy", "filters", "windows"} <= set(ReportOptions.__annotations__)
+
+
+def test_an_unknown_option_is_refused(report_data: ReportData) -> None:
+    with pytest.raises(TypeError, match="min_cel"):
+        report_csv("completion-by-course", min_cel=3, **inputs(report_data))  # type: ignore[call-arg]

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from dashboard.sandbox import demo
-from dashboard.sandbox.runner import RunningSandbox, start_sandbox
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.runner import RunningSandbox, start_sandbox
 
 WRITER_TOKEN = "writer-token"
 ClientMaker = Callable[..., httpx.Client]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from dashboard.sandbox import demo
-from dashboard.sandbox.auth import Authenticator
-from dashboard.sandbox.database import Database
-from dashboard.sandbox.errors import Unauthenticated
-from dashboard.sandbox.provision import provision
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.auth import Authenticator
+from dokstamp_sandbox.database import Database
+from dokstamp_sandbox.errors import Unauthenticated
+from dokstamp_sandbox.provision import provision
 
 
 def _token(url: str, client_id: str, secret: str) -> httpx.Response:

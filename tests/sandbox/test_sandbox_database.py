@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.sandbox.database import Database
-from dashboard.sandbox.provision import provision
+from dokstamp_sandbox.database import Database
+from dokstamp_sandbox.provision import provision
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from dashboard.sandbox import demo
-from dashboard.sandbox.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
-from dashboard.sandbox.options import SandboxOptions
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from dokstamp_sandbox.options import SandboxOptions
 
 
 def test_gen_a_and_gen_b_bodies() -> None:

@@ -8,7 +8,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from dashboard.sandbox import demo
+from dokstamp_sandbox import demo
 
 EXAMPLES_PER_OPERATION = 6
 

@@ -9,12 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from dashboard.sandbox import app, listing
-from dashboard.sandbox.database import Database
-from dashboard.sandbox.listing import ListQuery, list_page, parse_list_query
-from dashboard.sandbox.options import SandboxOptions
-from dashboard.sandbox.provision import provision
-from dashboard.sandbox.resources import ENROLLMENTS
+from dokstamp_sandbox import api, listing
+from dokstamp_sandbox.database import Database
+from dokstamp_sandbox.listing import ListQuery, list_page, parse_list_query
+from dokstamp_sandbox.options import SandboxOptions
+from dokstamp_sandbox.provision import provision
+from dokstamp_sandbox.resources import ENROLLMENTS
 
 TOTAL = 2_000
 
@@ -114,7 +114,7 @@ def test_large_pages_read_off_the_loop_match_small_ones(
     sandbox_factory, make_client, monkeypatch
 ) -> None:
     # Pages up to INLINE_PAGE_ROWS rows are read on the event loop, larger ones by a thread.
-    monkeypatch.setattr(app, "INLINE_PAGE_ROWS", 10)
+    monkeypatch.setattr(api, "INLINE_PAGE_ROWS", 10)
     running = sandbox_factory(
         seed="demo",
         enrollments=600,
@@ -122,10 +122,10 @@ def test_large_pages_read_off_the_loop_match_small_ones(
         static_tokens={"LISTING": "demo-university"},
     )
     client = make_client(running.url, token="LISTING", tenant="demo-university")
-    large = app.INLINE_PAGE_ROWS * 30
+    large = api.INLINE_PAGE_ROWS * 30
     pooled = client.get("/enrollments", params={"per_page": large, "page": 2}).json()
     assert pooled["meta"]["per_page"] == large
-    small = app.INLINE_PAGE_ROWS // 2
+    small = api.INLINE_PAGE_ROWS // 2
     inline = _all(client, per_page=small)
     assert pooled["data"] == inline[large : 2 * large]
     assert pooled["links"]["prev"].endswith(f"per_page={large}&page=1")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.sandbox.provision import NotASandboxDatabase, provision, read_meta
+from dokstamp_sandbox.provision import NotASandboxDatabase, provision, read_meta
 
 
 def _count(db_path: Path, table: str) -> int:

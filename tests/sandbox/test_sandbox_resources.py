@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.sandbox import demo
-from dashboard.sandbox.options import SandboxOptions
-from dashboard.sandbox.resources import grade_value, timestamp
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.options import SandboxOptions
+from dokstamp_sandbox.resources import grade_value, timestamp
 
 
 def test_timestamps_and_grades() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dashboard.sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
+from dokstamp_sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
 
 
 def test_shared_sandbox_serves_on_loopback(sandbox: RunningSandbox) -> None:

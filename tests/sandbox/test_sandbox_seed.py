@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.sandbox.provision import provision
+from dokstamp_sandbox.provision import provision
 
 SIZE = 6_000
 _TABLES = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from dashboard.sandbox.tables import create_tables
-from dashboard.sandbox.tenants import (
+from dokstamp_sandbox.tables import create_tables
+from dokstamp_sandbox.tenants import (
     add_client,
     add_user,
     ensure_tenant,

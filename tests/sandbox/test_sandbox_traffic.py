@@ -6,9 +6,9 @@ import time
 
 import httpx
 
-from dashboard.sandbox import demo
-from dashboard.sandbox.options import SandboxOptions
-from dashboard.sandbox.traffic import WINDOW_SECONDS, RateLimiter
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.options import SandboxOptions
+from dokstamp_sandbox.traffic import WINDOW_SECONDS, RateLimiter
 
 
 def test_rate_limit_headers_count_down_then_429(sandbox_factory, make_client) -> None:

@@ -278,7 +278,7 @@ def test_cohort_dates_accept_datetimes_and_keep_their_order(module_writer, modul
 
 
 def _field_cases():
-    from dashboard.sandbox.validation import WRITE_RULES
+    from dokstamp_sandbox.validation import WRITE_RULES
 
     return [(resource, rule.name) for resource, rules in WRITE_RULES.items() for rule in rules]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.sandbox import demo
-from dashboard.sandbox.options import SandboxOptions
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.options import SandboxOptions
 
 
 def test_create_answers_201_with_the_object(writer, dataset) -> None:

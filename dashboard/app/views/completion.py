@@ -19,22 +19,9 @@ from dashboard.charts import (
     cumulative_incidence_chart,
     status_composition_chart,
 )
+from dashboard.metrics.groupings import GROUP_LABELS, GROUPINGS
 from dashboard.publication import MIN_CELL
 
-# Group-by choices: the label column drawn, and the columns grouped by (uuid first, so two
-# courses or cohorts with the same name stay apart).
-GROUPINGS = {
-    "course": ("course_name", ["course_uuid", "course_name"]),
-    "cohort": ("cohort_code", ["cohort_uuid", "cohort_code"]),
-    "intake_year": ("intake_year", ["intake_year"]),
-    "modality": ("modality", ["modality"]),
-}
-GROUP_LABELS = {
-    "course": "Course",
-    "cohort": "Cohort",
-    "intake_year": "Intake year",
-    "modality": "Modality",
-}
 # The catalog report of each grouping: the table and its CSV are what the export writes.
 REPORT_OF = {
     "course": "completion-by-course",

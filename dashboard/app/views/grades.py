@@ -13,19 +13,8 @@ from dashboard.app.runtime import page_context
 from dashboard.app.table_display import TableView, table_view
 from dashboard.app.view_cache import per_view
 from dashboard.charts import grade_box_chart, grade_histogram_chart
+from dashboard.metrics.groupings import GROUP_LABELS, GROUPINGS
 
-GROUPINGS = {
-    "course": ("course_name", ["course_uuid", "course_name"]),
-    "cohort": ("cohort_code", ["cohort_uuid", "cohort_code"]),
-    "intake_year": ("intake_year", ["intake_year"]),
-    "modality": ("modality", ["modality"]),
-}
-GROUP_LABELS = {
-    "course": "Course",
-    "cohort": "Cohort",
-    "intake_year": "Intake year",
-    "modality": "Modality",
-}
 MAX_BOXES = 40
 
 context = page_context()

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from dashboard.cli.sandbox import sandbox as sandbox_command
-from dashboard.sandbox import demo
+from dokstamp_sandbox import demo
 
 SCRIPT = Path(sys.executable).parent / "enrollment-outcomes"
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from dashboard.sandbox import demo
-from dashboard.sandbox.seed_catalog import (
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.seed_catalog import (
     DEMO_CATALOG,
     NAME_POOLS,
     POOL_WEIGHTS,
@@ -29,7 +29,7 @@ from dashboard.sandbox.seed_catalog import (
     TINY_CATALOG,
     CourseSpec,
 )
-from dashboard.sandbox.tenants import add_client, add_user, create_tenant
+from dokstamp_sandbox.tenants import add_client, add_user, create_tenant
 
 AS_OF = date.fromisoformat(demo.SEED_AS_OF)
 _AS_OF_DAY = AS_OF.toordinal()

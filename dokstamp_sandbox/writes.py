@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from dashboard.sandbox.database import Database
-from dashboard.sandbox.errors import Conflict, NotFound, ValidationFailed
-from dashboard.sandbox.resources import Resource, fetch_rows
-from dashboard.sandbox.validation import UUID_PATTERN, WRITE_RULES, validate
+from dokstamp_sandbox.database import Database
+from dokstamp_sandbox.errors import Conflict, NotFound, ValidationFailed
+from dokstamp_sandbox.resources import Resource, fetch_rows
+from dokstamp_sandbox.validation import UUID_PATTERN, WRITE_RULES, validate
 
 BATCH_LIMIT = 1000
 

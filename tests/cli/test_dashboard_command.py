@@ -12,7 +12,12 @@ from click.testing import CliRunner
 
 from dashboard.app import server
 from dashboard.cli import main
-from dashboard.cli.app import ENTRY_FILE, auth_configured, is_loopback, streamlit_command
+from dashboard.cli.dashboard_command import (
+    ENTRY_FILE,
+    auth_configured,
+    is_loopback,
+    streamlit_command,
+)
 
 
 def test_entry_file_exists() -> None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from dashboard.sandbox.database import Database
-from dashboard.sandbox.options import SandboxOptions
-from dashboard.sandbox.resources import JsonObject, Resource, fetch_rows
+from dokstamp_sandbox.database import Database
+from dokstamp_sandbox.options import SandboxOptions
+from dokstamp_sandbox.resources import JsonObject, Resource, fetch_rows
 
 DEFAULT_PER_PAGE = 15
 # Page boundaries are remembered every CHECKPOINT_STEP rows, so a page never steps over more

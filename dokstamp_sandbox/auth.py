@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.sandbox.database import Database
-from dashboard.sandbox.errors import ApiError, Unauthenticated
-from dashboard.sandbox.tenants import ensure_tenant, secret_matches
+from dokstamp_sandbox.database import Database
+from dokstamp_sandbox.errors import ApiError, Unauthenticated
+from dokstamp_sandbox.tenants import ensure_tenant, secret_matches
 
 CLIENT_TOKEN_SECONDS = 43_200  # 12 h, as documented for POST /oauth/token
 LOGIN_TOKEN_SECONDS = 31_536_000  # 1 year, as documented for POST /auth/login

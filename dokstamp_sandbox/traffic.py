@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
-from dashboard.sandbox.errors import ServerError, TooManyRequests
-from dashboard.sandbox.options import SandboxOptions
+from dokstamp_sandbox.errors import ServerError, TooManyRequests
+from dokstamp_sandbox.options import SandboxOptions
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dashboard.sandbox.options import SandboxOptions
+from dokstamp_sandbox.options import SandboxOptions
 
 JsonObject = dict[str, Any]
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from dashboard.sandbox.errors import ValidationFailed
+from dokstamp_sandbox.errors import ValidationFailed
 
 Kind = Literal["reference", "string", "email", "date", "datetime", "choice", "decimal", "integer"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.sandbox.resources import Resource
-from dashboard.sandbox.validation import FieldRule
+from dokstamp_sandbox.resources import Resource
+from dokstamp_sandbox.validation import FieldRule
 
 TENANT_HEADER: dict[str, Any] = {
     "name": "X-Tenant",
@@ -109,3 +109,30 @@ UUIDS_BODY: dict[str, Any] = {
         }
     },
 }
+
+
+def _object_body(
+    media_type: str, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {media_type: {"schema": schema}}}
+
+
+# The auth routes' bodies (their handlers read the raw request, so FastAPI cannot infer them).
+CLIENT_CREDENTIALS_BODY: dict[str, Any] = _object_body(
+    "application/x-www-form-urlencoded",
+    {
+        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+        "client_id": {"type": "string"},
+        "client_secret": {"type": "string"},
+    },
+    ["grant_type", "client_id", "client_secret"],
+)
+LOGIN_BODY: dict[str, Any] = _object_body(
+    "application/json",
+    {"email": {"type": "string"}, "password": {"type": "string"}},
+    ["email", "password"],
+)
+REFRESH_BODY: dict[str, Any] = _object_body(
+    "application/json", {"refresh_token": {"type": "string"}}, ["refresh_token"]
+)

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from dashboard.sandbox import demo
-from dashboard.sandbox.seed import seed
-from dashboard.sandbox.tables import SCHEMA_VERSION, create_indexes, create_tables
+from dokstamp_sandbox import demo
+from dokstamp_sandbox.seed import seed
+from dokstamp_sandbox.tables import SCHEMA_VERSION, create_indexes, create_tables
 
 SeedKind = Literal["demo", "empty"]
 

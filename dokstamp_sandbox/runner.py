@@ -12,9 +12,9 @@ from typing import Literal
 
 import uvicorn
 
-from dashboard.sandbox.app import create_app
-from dashboard.sandbox.options import SandboxOptions
-from dashboard.sandbox.provision import provision
+from dokstamp_sandbox.api import create_app
+from dokstamp_sandbox.options import SandboxOptions
+from dokstamp_sandbox.provision import provision
 
 __all__ = ["RunningSandbox", "SandboxOptions", "SandboxStartError", "start_sandbox"]
 

@@ -22,9 +22,9 @@ import dashboard.sources
 from dashboard.cli.sync import EXIT_API_ERROR, PlainProgress, parse_every, sync
 from dashboard.data.snapshots import DiskSnapshotStore, SnapshotInfo
 from dashboard.data.source import SNAPSHOTS_FOLDER, DataSource
-from dashboard.sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-from dashboard.sandbox.runner import RunningSandbox, SandboxOptions
 from dashboard.settings import Settings
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox, SandboxOptions
 
 ENROLLMENTS = 2_000  # the session sandbox's (tests/conftest.py)
 RUN_LINE = re.compile(

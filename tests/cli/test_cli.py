@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from dashboard.cli import COMMANDS, main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("fastapi", "uvicorn", "polars", "httpx", "streamlit", "pyarrow", "pandas")
 
 
@@ -41,7 +41,7 @@ def test_help_loads_no_heavy_module(args: list[str]) -> None:
     modules = _imported_modules(*args)
     assert "click" in modules  # the log is read as meant
     assert sorted(name for name in modules if name.split(".")[0] in HEAVY) == []
-    assert "dashboard.sandbox.runner" not in modules  # the sandbox's server: only when serving
+    assert "dokstamp_sandbox.runner" not in modules  # the sandbox's server: only when serving
 
 
 def test_group_help_imports_no_command() -> None:

@@ -18,7 +18,7 @@ from dashboard.cli import main
 from dashboard.cli.export import _write_stdout, write_atomically
 from dashboard.reports import report_csv
 
-from .conftest import FORMULA_NAME, ReportData
+from ..reports.conftest import FORMULA_NAME, ReportData
 
 
 @pytest.fixture
