@@ -10,6 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Modules whose test module has another name: module -> that test module.
 TESTED_IN = {
+    "dashboard/app/scope.py": "tests/app/test_app_access.py",
+    "dashboard/app/signin.py": "tests/app/test_app_access.py",
+    "dashboard/app/views/settings.py": "tests/app/test_app_access.py",
     "dashboard/__init__.py": "tests/test_import_boundaries.py",
     "dashboard/settings.py": "tests/settings/test_settings.py",
     "dashboard/reports/cohort_windows.py": "tests/reports/test_report_windows.py",
