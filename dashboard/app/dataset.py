@@ -48,6 +48,8 @@ class Dataset:
     patched_at: datetime | None = None
     # Why the snapshot store could not be read (the last snapshot shown stays on screen).
     store_error: str | None = None
+    # The course uuids a signed-in user's scope limits this dataset to (None: every course).
+    scope: tuple[str, ...] | None = None
 
     @property
     def empty(self) -> bool:

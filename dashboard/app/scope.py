@@ -53,5 +53,6 @@ def scope_dataset(dataset: Dataset, courses: Iterable[str]) -> ScopedDataset:
         cohorts=cohorts,
         certificates=dataset.certificates.filter(pl.col("course_uuid").is_in(in_scope)),
         options=filter_options(enrollments, cohorts),
+        scope=tuple(sorted(uuids)),
     )
     return ScopedDataset(dataset=scoped, unknown=unknown)

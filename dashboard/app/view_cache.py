@@ -54,7 +54,9 @@ def cached_for_view(
     """
     if dataset.snapshot_id is None:
         return build()
-    key = repr((dataset.snapshot_id, as_of, filters, policy, name, options))
+    # The scope is part of what is shown: a user limited to some courses must never get a
+    # result built for the whole institution, or for another scope.
+    key = repr((dataset.snapshot_id, dataset.scope, as_of, filters, policy, name, options))
     return cast(T, _shared(key, build))
 
 
@@ -65,7 +67,8 @@ def per_view(
     build: Callable[[], T],
     *options: Hashable,
 ) -> T:
-    """``cached_for_view`` for the page's context (its dataset, filters and extract time)."""
+    """``cached_for_view`` for the page's context (its dataset, filters and extract time, and
+    whether this user sees row-level data)."""
     return cached_for_view(
         name,
         build,
@@ -73,5 +76,5 @@ def per_view(
         filters=context.filters,
         as_of=context.as_of,
         policy=policy,
-        options=options,
+        options=(*options, ("rows", context.rows)),
     )

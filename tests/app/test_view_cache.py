@@ -68,6 +68,8 @@ def test_the_same_view_is_built_once() -> None:
     "change",
     [
         {"dataset": replace(DATASET, snapshot_id="snap-2")},
+        # A user limited to some courses never gets a result built for another scope.
+        {"dataset": replace(DATASET, scope=("course-1",))},
         {"filters": Filters(statuses=("completed",))},
         {"policy": DisclosurePolicy.PUBLIC},
         {"as_of": datetime(2026, 1, 2, tzinfo=UTC)},
