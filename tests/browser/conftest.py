@@ -162,8 +162,12 @@ def running_dashboard(
 def dashboard(
     sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
 ) -> Iterator[DashboardServer]:
-    """The dashboard on a free port, reading a private demo sandbox, editing on."""
-    sandbox = sandbox_factory(seed="demo", enrollments=400)
+    """The dashboard on a free port, reading a private demo sandbox, editing on.
+
+    2,000 enrollments: the default cohort of the Cohorts page then has 10 or more, so its
+    timeline is published under the internal policy (at 400 every cohort is under 10).
+    """
+    sandbox = sandbox_factory(seed="demo", enrollments=2_000)
     env = app_env(sandbox, tmp_path / "cache", ENROLLMENT_OUTCOMES_EDITING="true")
     log = tmp_path / "streamlit.log"
     with running_dashboard(env, log) as (url, _):
