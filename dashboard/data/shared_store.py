@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Final
+from typing import IO, Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -291,10 +290,10 @@ class RedisSnapshotStore:
     def _checkpoint_key(self, line: SnapshotLine, name: str) -> str:
         return f"{_PREFIX}checkpoint:{self._digest(line)}:{name}"
 
-    def save_checkpoint(self, line: SnapshotLine, name: str, data: io.BytesIO) -> None:
-        with _translated():
+    def save_checkpoint(self, line: SnapshotLine, name: str, data: IO[bytes]) -> None:
+        with data, _translated():
             key = self._checkpoint_key(line, name)
-            self._client.set(key, data.getbuffer(), ex=_CHECKPOINT_SECONDS)
+            self._client.set(key, data.read(), ex=_CHECKPOINT_SECONDS)
 
     def load_checkpoint(self, line: SnapshotLine, name: str) -> bytes | None:
         with _translated():

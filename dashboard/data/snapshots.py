@@ -21,12 +21,13 @@ import io
 import logging
 import os
 import secrets
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import IO, Any, Final, Protocol
 
 import orjson
 import polars as pl
@@ -132,15 +133,23 @@ def new_snapshot_id(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(4)
 
 
+# A frame's bytes beyond this size go to a temporary file, not memory, on their way to a store.
+_SPOOL_BYTES: Final = 8 * 2**20
+
+
 def frame_to_bytes(frame: pl.DataFrame) -> bytes:
     """A frame as lz4-compressed Arrow IPC bytes (schema included; no pickle anywhere)."""
-    return frame_buffer(frame).getvalue()
+    with frame_buffer(frame) as buffer:
+        return buffer.read()
 
 
-def frame_buffer(frame: pl.DataFrame, *, head: bytes = b"") -> io.BytesIO:
-    """``head`` then the frame's Arrow IPC bytes in one buffer, rewound: handed to a store as a
-    file, so a large frame is not copied again (a 1M-row frame is ~200 MB in memory)."""
-    buffer = io.BytesIO()
+def frame_buffer(frame: pl.DataFrame, *, head: bytes = b"") -> IO[bytes]:
+    """``head`` then the frame's Arrow IPC bytes, rewound, as a file to hand to a store.
+
+    Large frames spill to a temporary file: the compressed bytes of a 1M-row frame (~120 MB)
+    then never sit in memory beside the frame itself while a store copies them in.
+    """
+    buffer = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - returned
     buffer.write(head)
     frame.write_ipc(buffer, compression="lz4")
     buffer.seek(0)
@@ -189,7 +198,7 @@ class SnapshotStore(Protocol):
 
     def lines(self) -> list[SnapshotLine]: ...
 
-    def save_checkpoint(self, line: SnapshotLine, name: str, data: io.BytesIO) -> None: ...
+    def save_checkpoint(self, line: SnapshotLine, name: str, data: IO[bytes]) -> None: ...
 
     def load_checkpoint(self, line: SnapshotLine, name: str) -> bytes | None: ...
 
@@ -368,7 +377,8 @@ class DiskSnapshotStore:
         try:
             for name, frame in frames.items():
                 key = _FRAME + info.id + ":" + name
-                self._cache.set(key, frame_buffer(frame), read=True, retry=True)
+                with frame_buffer(frame) as buffer:
+                    self._cache.set(key, buffer, read=True, retry=True)
                 written.append(key)
             if parent is not None:
                 for name in info.rows:
@@ -417,8 +427,9 @@ class DiskSnapshotStore:
 
     # -- checkpoints of an unfinished sync -------------------------------------------------------
 
-    def save_checkpoint(self, line: SnapshotLine, name: str, data: io.BytesIO) -> None:
-        self._cache.set(_CHECKPOINT + line.text + ":" + name, data, read=True)
+    def save_checkpoint(self, line: SnapshotLine, name: str, data: IO[bytes]) -> None:
+        with data:
+            self._cache.set(_CHECKPOINT + line.text + ":" + name, data, read=True)
 
     def load_checkpoint(self, line: SnapshotLine, name: str) -> bytes | None:
         return self._get_bytes(_CHECKPOINT + line.text + ":" + name)

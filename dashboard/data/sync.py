@@ -9,7 +9,6 @@ when every resource is read does the snapshot get published; the checkpoints are
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 import time
@@ -17,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 import orjson
 import polars as pl
@@ -176,7 +175,7 @@ def _read(
     return _Part(frame=frame, started_at=started_at, pages=stats.pages), stats
 
 
-def _checkpoint_bytes(part: _Part) -> io.BytesIO:
+def _checkpoint_bytes(part: _Part) -> IO[bytes]:
     meta = orjson.dumps({"started_at": part.started_at.isoformat(), "pages": part.pages})
     return frame_buffer(part.frame, head=len(meta).to_bytes(4, "big") + meta)
 
