@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Protocol
@@ -27,6 +27,7 @@ from dashboard.data.snapshots import (
     SnapshotInfo,
     SnapshotLine,
     SnapshotStore,
+    SnapshotUnreadableError,
     frame_buffer,
     frame_from_bytes,
 )
@@ -64,9 +65,36 @@ class SyncObserver(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class _Part:
-    frame: pl.DataFrame
+    frame: pl.DataFrame | None  # None: kept as a checkpoint in the store
     started_at: datetime
     pages: int
+
+
+class _Frames(Mapping[str, pl.DataFrame]):
+    """The frames a sync publishes, each read back from its checkpoint only when asked for."""
+
+    def __init__(self, store: SnapshotStore, line: SnapshotLine, parts: Mapping[str, _Part]):
+        self._store = store
+        self._line = line
+        self._held = {name: part.frame for name, part in parts.items()}
+
+    def hold(self, name: str, frame: pl.DataFrame) -> None:
+        self._held[name] = frame
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        frame = self._held[name]
+        if frame is not None:
+            return frame
+        resumed = _resumed(self._store, self._line, name, float("inf"))
+        if resumed is None or resumed.frame is None:
+            raise SnapshotUnreadableError(f"the checkpoint of {name} could not be read back")
+        return resumed.frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
 def sync_snapshot(
@@ -94,7 +122,7 @@ def sync_snapshot(
         resumed = _resumed(store, line, resource, resume_seconds)
         if resumed is not None:
             logger.info("%s: resuming from a checkpoint of %s", resource, resumed.started_at)
-            parts[resource] = resumed
+            parts[resource] = replace(resumed, frame=None)  # read back when published
             continue
         try:
             part, stats = _read(client, line, resource, observer=observer, cancel=cancel)
@@ -105,17 +133,22 @@ def sync_snapshot(
             continue
         totals["requests"] += stats.requests
         totals["paced_seconds"] += stats.paced_seconds
-        parts[resource] = part
         if len(resources) > 1:
+            # Kept in the store, not in memory: the next resource is read with only this one's
+            # figures held, and the publish reads each frame back in turn.
             store.save_checkpoint(line, resource, _checkpoint_bytes(part))
+            part = replace(part, frame=None)
+        parts[resource] = part
     _check(cancel)
     extracted_at = min(part.started_at for part in parts.values())
-    frames = {name: part.frame for name, part in parts.items()}
+    frames = _Frames(store, line, parts)
     if "enrollments" in frames:
         # Writes logged while the pages were read may be missing from them: replay them.
-        frames["enrollments"] = replay_writes(
-            frames["enrollments"], log_dir=log_dir, key=line, since=extracted_at
-        )
+        enrollments = frames["enrollments"]
+        replayed = replay_writes(enrollments, log_dir=log_dir, key=line, since=extracted_at)
+        if replayed is not enrollments:
+            frames.hold("enrollments", replayed)
+        del enrollments, replayed
     info = store.publish(
         line,
         frames,
@@ -176,6 +209,7 @@ def _read(
 
 
 def _checkpoint_bytes(part: _Part) -> IO[bytes]:
+    assert part.frame is not None
     meta = orjson.dumps({"started_at": part.started_at.isoformat(), "pages": part.pages})
     return frame_buffer(part.frame, head=len(meta).to_bytes(4, "big") + meta)
 
