@@ -31,7 +31,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -129,23 +128,6 @@ def _worker(code: Path, repeats: int) -> dict[str, Any]:
 # --- browser: first chart and memory of a real server -----------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_for_port(port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
-
-
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -154,11 +136,13 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def _browser_run(code: Path, env: dict[str, str], log: Path) -> tuple[float, ...]:
+    from bench.loopback import free_port, wait_for_port  # main() put the repository on the path
+
     """(server listening s, first chart s, every page visited s, peak RSS MB) of one
     ``streamlit run`` of ``code``; the first two count from the process start."""
     from playwright.sync_api import sync_playwright  # only the browser phase
 
-    port = _free_port()
+    port = free_port()
     command = [
         str(BIN / "python"), "-m", "streamlit", "run", str(code / "dashboard" / "app" / "main.py"),
         "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -170,7 +154,7 @@ def _browser_run(code: Path, env: dict[str, str], log: Path) -> tuple[float, ...
             command, env={**env, "PYTHONPATH": str(code)}, stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        _wait_for_port(port, 300)
+        wait_for_port(port, 300)
         listening = time.perf_counter() - started
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
+from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
 from dashboard.cli.dashboard_command import streamlit_command  # noqa: E402
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
@@ -47,23 +47,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_for_port(port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
 
 
 @dataclass(frozen=True)
@@ -88,7 +71,7 @@ def _view(browser: Browser, port: int) -> float:
 
 def _first_chart(env: dict[str, str], log: Path) -> Timing:
     """Start the server as ``enrollment-outcomes app`` does; a viewer opens it when it listens."""
-    port = _free_port()
+    port = free_port()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
@@ -102,7 +85,7 @@ def _first_chart(env: dict[str, str], log: Path) -> Timing:
                 stderr=subprocess.STDOUT,
             )
         try:
-            _wait_for_port(port, 120)
+            wait_for_port(port, 120)
             listening = time.perf_counter() - started
             first_view = _view(browser, port)
             total = time.perf_counter() - started
@@ -117,7 +100,7 @@ def _first_chart(env: dict[str, str], log: Path) -> Timing:
 def run(enrollments: int, latency_ms: int) -> str:
     with tempfile.TemporaryDirectory(prefix="first-chart-") as scratch:
         work = Path(scratch)
-        sandbox_port = _free_port()
+        sandbox_port = free_port()
         sandbox = subprocess.Popen(
             [
                 str(BIN / "enrollment-outcomes"), "sandbox", "--db", str(work / "sandbox.db"),
@@ -128,7 +111,7 @@ def run(enrollments: int, latency_ms: int) -> str:
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            _wait_for_port(sandbox_port, 600)
+            wait_for_port(sandbox_port, 600)
             env = {
                 **{
                     k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLL"))

@@ -29,8 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.first_chart_bench import BIN, CHROMIUM_ARGS, ENTRY, _free_port, _wait_for_port  # noqa: E402
+from bench.first_chart_bench import BIN, CHROMIUM_ARGS  # noqa: E402
+from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
+from dashboard.app.server import ENTRY  # noqa: E402
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_replicas.md"
@@ -39,7 +41,7 @@ RESULTS = ROOT / "bench" / "results_replicas.md"
 def _first_chart(env: dict[str, str], log: Path) -> tuple[float, float, float, bool]:
     """Seconds from process start and from navigation to the first chart, seconds for a second
     browser session on the same replica, and whether an API error was shown."""
-    port = _free_port()
+    port = free_port()
     command = [
         str(BIN / "python"), "-m", "streamlit", "run", str(ENTRY),
         "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -49,7 +51,7 @@ def _first_chart(env: dict[str, str], log: Path) -> tuple[float, float, float, b
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_for_port(port, 120)
+        wait_for_port(port, 120)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
@@ -78,13 +80,13 @@ def run(enrollments: int, replicas: int) -> str:
         raise SystemExit("redis-server is not installed (apt-get install redis-server)")
     with tempfile.TemporaryDirectory(prefix="replicas-") as scratch:
         work = Path(scratch)
-        redis_port = _free_port()
+        redis_port = free_port()
         redis = subprocess.Popen(
             [redis_binary, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        sandbox_port = _free_port()
+        sandbox_port = free_port()
         sandbox = subprocess.Popen(
             [
                 str(BIN / "enrollment-outcomes"), "sandbox", "--db", str(work / "sandbox.db"),
@@ -95,8 +97,8 @@ def run(enrollments: int, replicas: int) -> str:
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            _wait_for_port(redis_port, 30)
-            _wait_for_port(sandbox_port, 900)
+            wait_for_port(redis_port, 30)
+            wait_for_port(sandbox_port, 900)
             env = {
                 **{
                     k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLL"))

@@ -17,11 +17,9 @@ import argparse
 import itertools
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
 from dashboard.data.source import DataSource  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
@@ -48,29 +47,12 @@ class Row:
     snapshot_mb: float
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_for_port(port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
-
-
 def _folder_mb(folder: Path) -> float:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / MB
 
 
 def measure(size: int, work: Path) -> Row:
-    port = _free_port()
+    port = free_port()
     sandbox = subprocess.Popen(
         [
             str(BIN / "enrollment-outcomes"), "sandbox", "--db", str(work / f"sandbox-{size}.db"),
@@ -80,7 +62,7 @@ def measure(size: int, work: Path) -> Row:
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        _wait_for_port(port, 1800)
+        wait_for_port(port, 1800)
         cache = work / f"cache-{size}"
         config = {
             "DOKSTAMP_API_URL": f"http://127.0.0.1:{port}",
