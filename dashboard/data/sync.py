@@ -21,7 +21,7 @@ from typing import IO, Protocol
 import orjson
 import polars as pl
 
-from dashboard.client import DokStampClient, DokStampError, PermissionDeniedError, SyncStats
+from dashboard.client import DokStampClient, PermissionDeniedError, SyncStats
 from dashboard.data.frames import FRAME_BUILDERS
 from dashboard.data.snapshots import (
     SnapshotInfo,
@@ -254,7 +254,3 @@ class CallbackObserver:
     def waiting(self, seconds: float) -> None:
         if self._waiting is not None:
             self._waiting(seconds)
-
-
-def describe_error(error: DokStampError) -> str:
-    return f"{type(error).__name__}: {error}"
