@@ -38,7 +38,7 @@ from dashboard.data.snapshots import (
     SnapshotLine,
     SnapshotUnreadableError,
     build_info,
-    frame_from_bytes,
+    decode_frame,
     frame_to_bytes,
 )
 
@@ -194,18 +194,9 @@ class RedisSnapshotStore:
                 raise SnapshotUnreadableError(f"snapshot {info.id} has no {name}")
         with _translated():
             values = self._client.mget([self._frame_key(info.id, name) for name in names])
-        frames: dict[str, pl.DataFrame] = {}
-        for name, data in zip(names, values, strict=True):
-            if not isinstance(data, bytes):
-                raise SnapshotUnreadableError(f"snapshot {info.id}: the {name} frame is missing")
-            try:
-                frame = frame_from_bytes(data)
-            except (OSError, pl.exceptions.PolarsError) as error:
-                raise SnapshotUnreadableError(f"snapshot {info.id}: {name}: {error}") from error
-            if frame.height != info.rows[name]:
-                raise SnapshotUnreadableError(f"snapshot {info.id}: {name} row count differs")
-            frames[name] = frame
-        return frames
+        return {
+            name: decode_frame(info, name, data) for name, data in zip(names, values, strict=True)
+        }
 
     # -- writing ---------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ __all__ = [
     "SnapshotLine",
     "SnapshotStore",
     "SnapshotUnreadableError",
+    "decode_frame",
     "frame_buffer",
     "frame_from_bytes",
     "frame_to_bytes",
@@ -158,6 +159,22 @@ def frame_buffer(frame: pl.DataFrame, *, head: bytes = b"") -> IO[bytes]:
 
 def frame_from_bytes(data: bytes) -> pl.DataFrame:
     return pl.read_ipc(io.BytesIO(data))
+
+
+def decode_frame(info: SnapshotInfo, name: str, data: object) -> pl.DataFrame:
+    """The ``name`` frame of ``info`` from its stored bytes (every store reads through this);
+    ``SnapshotUnreadableError`` when it is missing, does not decode or has other rows."""
+    if not isinstance(data, bytes):
+        raise SnapshotUnreadableError(f"snapshot {info.id}: the {name} frame is missing")
+    try:
+        frame = frame_from_bytes(data)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise SnapshotUnreadableError(f"snapshot {info.id}: {name}: {error}") from error
+    if frame.height != info.rows[name]:
+        raise SnapshotUnreadableError(
+            f"snapshot {info.id}: {name} has {frame.height} rows, expected {info.rows[name]}"
+        )
+    return frame
 
 
 class RefreshLock(Protocol):
@@ -338,19 +355,7 @@ class DiskSnapshotStore:
         for name in resources if resources is not None else info.resources:
             if name not in info.rows:
                 raise SnapshotUnreadableError(f"snapshot {info.id} has no {name}")
-            data = self._get_bytes(_FRAME + info.id + ":" + name)
-            if data is None:
-                raise SnapshotUnreadableError(f"snapshot {info.id}: the {name} frame is missing")
-            try:
-                frame = frame_from_bytes(data)
-            except (OSError, pl.exceptions.PolarsError) as error:
-                raise SnapshotUnreadableError(f"snapshot {info.id}: {name}: {error}") from error
-            if frame.height != info.rows[name]:
-                raise SnapshotUnreadableError(
-                    f"snapshot {info.id}: {name} has {frame.height} rows, expected "
-                    f"{info.rows[name]}"
-                )
-            frames[name] = frame
+            frames[name] = decode_frame(info, name, self._get_bytes(_FRAME + info.id + ":" + name))
         return frames
 
     # -- writing ---------------------------------------------------------------------------------
