@@ -22,7 +22,6 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import IO, Any, Final
 from urllib.parse import urlsplit, urlunsplit
@@ -215,8 +214,7 @@ class RedisSnapshotStore:
         )
         blobs = {self._frame_key(info.id, name): frame_to_bytes(f) for name, f in frames.items()}
         if parent is not None:
-            unchanged = [name for name in parent.rows if name not in frames]
-            info = replace(info, rows={**{n: parent.rows[n] for n in unchanged}, **info.rows})
+            unchanged = [name for name in info.rows if name not in frames]
             with _translated():
                 copies = self._client.mget([self._frame_key(parent.id, n) for n in unchanged])
             for name, data in zip(unchanged, copies, strict=True):

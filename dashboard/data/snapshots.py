@@ -249,8 +249,11 @@ def build_info(
         errors=dict(errors or {}),
     )
     if parent is not None:
+        # A patched snapshot shares the frames it did not change with its parent.
+        unchanged = {name: rows for name, rows in parent.rows.items() if name not in frames}
         info = replace(
             info,
+            rows={**unchanged, **info.rows},
             parent=parent.id,
             pages=dict(parent.pages),
             requests=parent.requests,
@@ -374,10 +377,6 @@ class DiskSnapshotStore:
         info = build_info(
             line, frames, extracted_at=extracted_at, stats=stats, errors=errors, parent=parent
         )
-        if parent is not None:
-            # A patched snapshot shares the frames it did not change with its parent.
-            unchanged = {name for name in parent.rows if name not in frames}
-            info = replace(info, rows={**{n: parent.rows[n] for n in unchanged}, **info.rows})
         written: list[str] = []
         try:
             for name, frame in frames.items():
