@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -14,7 +15,7 @@ from dashboard.publication import DisclosurePolicy
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def _frame(rows: list[tuple[int, str, float | None, int]]) -> pl.DataFrame:
+def _frame(rows: Sequence[tuple[int, str, float | None, int]]) -> pl.DataFrame:
     """(intake year, status, grade, days to complete)."""
     enrolled = [datetime(year, 3, 1, tzinfo=UTC) for year, *_ in rows]
     data = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -23,8 +24,10 @@ from dashboard.metrics.timeline_publication import coarsened_cohort_timeline
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
+Row = tuple[str, str, float | None, int]
 
-def _enrollments(rows: list[tuple[str, str, float | None, int]]) -> pl.DataFrame:
+
+def _enrollments(rows: Sequence[Row]) -> pl.DataFrame:
     """(course, status, grade, days to completion) -> an enrollment frame with groupings."""
     start = datetime(2022, 2, 1, tzinfo=UTC)
     data = {
@@ -49,8 +52,8 @@ def _enrollments(rows: list[tuple[str, str, float | None, int]]) -> pl.DataFrame
     )
 
 
-BIG = [("Big", "completed", 7.0, 400)] * 30 + [("Big", "dropped", 4.0, 0)] * 20
-SMALL = [("Small", "completed", 8.0, 300)] * 3 + [("Small", "enrolled", None, 0)] * 2
+BIG: list[Row] = [*[("Big", "completed", 7.0, 400)] * 30, *[("Big", "dropped", 4.0, 0)] * 20]
+SMALL: list[Row] = [*[("Small", "completed", 8.0, 300)] * 3, *[("Small", "enrolled", None, 0)] * 2]
 
 
 def test_small_group_is_not_published() -> None:
@@ -113,7 +116,7 @@ def test_time_and_incidence_tables_follow_the_rule() -> None:
 def test_incidence_points_each_rest_on_min_cell_completions() -> None:
     # 3 completions a day for 20 days: each step alone is a small count that step height x n at
     # risk would give away, so the curve has a point only every 4 days (12 completions).
-    rows = [("Big", "completed", 7.0, 100 + i // 3) for i in range(60)]
+    rows: list[Row] = [("Big", "completed", 7.0, 100 + i // 3) for i in range(60)]
     rows += [("Big", "enrolled", None, 0)] * 20
     curves = incidence_table(_enrollments(rows), as_of=AS_OF, policy="public")
     assert curves.row(0, named=True)["t_days"] == 0

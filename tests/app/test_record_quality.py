@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import polars as pl
@@ -31,7 +32,7 @@ OPENED = {
 }
 
 
-def stored(*rows: dict[str, object]) -> pl.DataFrame:
+def stored(*rows: Mapping[str, object]) -> pl.DataFrame:
     return pl.DataFrame(
         [{name: row.get(name) for name in ENROLLMENT_SCHEMA} for row in rows],
         schema=ENROLLMENT_SCHEMA,

@@ -29,7 +29,7 @@ def _enrollments(statuses: list[str], course: str = "A") -> pl.DataFrame:
 
 
 def _certificates(links: list[tuple[str | None, str]]) -> pl.DataFrame:
-    rows = {name: [None] * len(links) for name in CERTIFICATE_SCHEMA}
+    rows: dict[str, list[object]] = {name: [None] * len(links) for name in CERTIFICATE_SCHEMA}
     rows["uuid"] = [f"cert{i}" for i in range(len(links))]
     rows["enrollment_uuid"] = [link for link, _ in links]
     rows["status"] = [status for _, status in links]

@@ -63,7 +63,7 @@ def test_status_maps_to_its_error_with_the_servers_message(
 
 @pytest.mark.parametrize("success_flag", [False, True], ids=["gen-a", "gen-b"])
 def test_validation_error_carries_the_field_map(make_client, fakes, success_flag) -> None:
-    body = {
+    body: dict[str, object] = {
         "message": "The given data was invalid.",
         "errors": {
             "course_uuid": ["The selected course uuid is invalid."],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import tracemalloc
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ def test_pages_are_built_and_returned_in_page_order(make_client, fakes) -> None:
     client = make_client(fakes.FakeListApi(records, max_per_page=10), page_size=10, concurrency=4)
     threads: set[str] = set()
 
-    def first_uuid_and_size(page: list[dict]) -> tuple[str, int]:
+    def first_uuid_and_size(page: list[dict[str, Any]]) -> tuple[str, int]:
         threads.add(threading.current_thread().name)
         return page[0]["uuid"], len(page)
 
@@ -78,7 +79,7 @@ def test_no_record_outlives_its_page(make_client, fakes) -> None:
 def test_a_builder_error_fails_the_listing_as_is(make_client, fakes) -> None:
     client = make_client(fakes.FakeListApi(_records(fakes, 50), max_per_page=10), page_size=10)
 
-    def refuse(page: list[dict]) -> int:
+    def refuse(page: list[dict[str, Any]]) -> int:
         raise ValueError("grade out of range")
 
     with pytest.raises(ValueError, match="grade out of range"):
@@ -112,7 +113,9 @@ def test_a_repeated_uuid_on_two_pages_restarts_the_listing(make_client, fakes) -
 
 def test_equal_hashes_of_different_uuids_are_not_a_repeat(make_client, fakes, monkeypatch) -> None:
     # Every uuid hashes alike: each is a suspect, and reading the pages again shows none repeats.
-    monkeypatch.setattr(client_module, "UuidHashes", lambda: UuidHashes(hash_function=len))
+    monkeypatch.setattr(
+        client_module, "UuidHashes", lambda: UuidHashes(hash_function=lambda uuid: len(str(uuid)))
+    )
     records = _records(fakes, 30)
     api = fakes.FakeListApi(records, max_per_page=10)
     client = make_client(api, page_size=10, concurrency=2)

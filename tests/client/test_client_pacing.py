@@ -135,7 +135,7 @@ def test_retry_after_holds_every_request(fake_time) -> None:
 
 def test_rate_limit_reset_is_used_without_retry_after(fake_time) -> None:
     pacer = _pacer(fake_time, wall_clock=lambda: 1_700_000_000.0)
-    headers = _headers(0, **{"X-RateLimit-Reset": "1700000025"})
+    headers = {**_headers(0), "X-RateLimit-Reset": "1700000025"}
     _answered(pacer, headers, status=429)
     assert pacer.acquire().waited == 25.0
 

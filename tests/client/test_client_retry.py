@@ -33,7 +33,7 @@ class Script:
         self.calls += 1
         if self.steps:
             step = self.steps.pop(0)
-            if isinstance(step, type) and issubclass(step, Exception):
+            if isinstance(step, type) and issubclass(step, httpx.RequestError):
                 raise step("scripted failure", request=request)
             status, headers = step
             return self.fakes.json_response(status, {"message": f"status {status}"}, headers)

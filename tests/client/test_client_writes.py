@@ -32,8 +32,8 @@ class EnrollmentStore:
     def __init__(self, fakes) -> None:
         self.fakes = fakes
         self.rows: dict[str, dict[str, object]] = {}
-        self.fail_post: list[tuple[str, object]] = []
-        self.fail_delete: list[type[Exception]] = []
+        self.fail_post: list[tuple[str, type[httpx.RequestError] | int | None]] = []
+        self.fail_delete: list[type[httpx.RequestError]] = []
         self.requests: list[httpx.Request] = []
 
     def count(self, method: str) -> int:
@@ -46,6 +46,7 @@ class EnrollmentStore:
             body = orjson.loads(request.content)
             mode, failure = self.fail_post.pop(0) if self.fail_post else ("ok", None)
             if mode == "lost":
+                assert isinstance(failure, type), "a POST is lost by raising an exception"
                 raise failure("lost on the way", request=request)
             record = {
                 "uuid": str(uuid.uuid4()),

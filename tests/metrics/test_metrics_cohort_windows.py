@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
@@ -59,7 +60,7 @@ def ten_day_cohort(enrollments, cohorts):
     return members, cohorts([{"start_date": START, "end_date": at(10)}])
 
 
-def rows_by_window(frame: pl.DataFrame) -> dict[int, dict]:
+def rows_by_window(frame: pl.DataFrame) -> dict[int, dict[str, Any]]:
     return {row["window_pct"]: row for row in frame.iter_rows(named=True)}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import polars as pl
@@ -24,7 +25,7 @@ START = day(2024, 1, 1)
 AS_OF = day(2025, 1, 1)
 
 
-def cohort(enrollments, finishes: list[int | None], course: str = "c1"):
+def cohort(enrollments, finishes: Sequence[int | None], course: str = "c1"):
     """One enrollment per entry, all on START: completed after that many days, or still enrolled."""
     return enrollments(
         [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import polars as pl
 import pytest
@@ -101,10 +102,10 @@ def test_without_a_total_rows_are_independent() -> None:
 
 def test_external_total_over_bins() -> None:
     bins = pl.DataFrame({"bin": [1, 2, 3, 4], "count": [12, 3, 20, 15]})
-    options = {"n_column": None, "count_columns": ("count",), "rate_columns": {}}
-    alone = suppress_small_cells(bins, **options)  # type: ignore[arg-type]
+    options: dict[str, Any] = {"n_column": None, "count_columns": ("count",), "rate_columns": {}}
+    alone = suppress_small_cells(bins, **options)
     assert alone.get_column("count").to_list() == [12, None, 20, 15]
-    summed = suppress_small_cells(bins, total_row=True, **options)  # type: ignore[arg-type]
+    summed = suppress_small_cells(bins, total_row=True, **options)
     assert summed.get_column("count").to_list() == [None, None, 20, 15]
 
 

@@ -124,10 +124,10 @@ def check_published(enrollments: pl.DataFrame, cohorts: pl.DataFrame, min_cell: 
         shown_vectors = [v for _, value, _, v in cells if value is not None] + shown_totals
         everything = Span(shown_vectors)
         outside = Span(shown_totals)  # the completion tables' own suppression must hide those
-        for column, value, true, vector in cells:
+        for column, value, true_count, vector in cells:
             if value is not None:
-                assert value == true >= min_cell, column
-            elif true:
+                assert value == true_count >= min_cell, column
+            elif true_count:
                 hidden_cells += 1
                 # Not derivable: neither a small cell nor a hidden large one (hiding that would
                 # protect nothing).
@@ -144,7 +144,7 @@ def check_published(enrollments: pl.DataFrame, cohorts: pl.DataFrame, min_cell: 
 
 def build(enrollments, cohorts, spec: Sequence[tuple[int, str, int, int | None, int]]):
     """(cohort, status, entry month offset, completion month offset, how many) -> frames."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cohort, status, entry, completion, count in spec:
         enrolled = day(2024, 1, 5) + timedelta(days=31 * entry)
         done = None if completion is None else enrolled + timedelta(days=31 * completion - 3)

@@ -96,8 +96,8 @@ def build_small_tenant(url: str) -> SmallTenant:
     with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
         institution = client.get("/institutions").json()["data"][0]["uuid"]
         for course in COURSE_SIZES:
-            body = {"name": course, "institution_uuid": institution}
-            tenant.courses[course] = _post(client, "/courses", body)["uuid"]
+            course_body = {"name": course, "institution_uuid": institution}
+            tenant.courses[course] = _post(client, "/courses", course_body)["uuid"]
         for course, code, start, end, enrolled_at, groups in PLAN:
             cohort = _post(
                 client,

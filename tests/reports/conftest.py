@@ -18,7 +18,7 @@ Some student names carry spreadsheet formulas and accents. ``as_of`` is 2025-06-
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,8 +111,8 @@ def _enroll(
 def _build(api: _Api, data: ReportData) -> None:
     institution = api.client.get("/institutions").json()["data"][0]["uuid"]
     for name in ("Algebra", "Biology", "Chemistry"):
-        course = api.post("/courses", {"name": name, "institution_uuid": institution})
-        data.courses[name] = course["uuid"]
+        created = api.post("/courses", {"name": name, "institution_uuid": institution})
+        data.courses[name] = created["uuid"]
     for code, course, start, end, modality in (
         ("ALG-2020", "Algebra", "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z", "presential"),
         ("BIO-2023", "Biology", "2023-01-01T00:00:00Z", "2025-01-01T00:00:00Z", "remote"),
@@ -133,7 +133,7 @@ def _build(api: _Api, data: ReportData) -> None:
     students = list(data.students.values())
 
     algebra, alg = data.courses["Algebra"], data.cohort_uuids["ALG-2020"]
-    plan = (
+    plan: Sequence[tuple[str, float | None, str | None]] = (
         [("completed", 6.0, "2020-12-01")] * 10
         + [("completed", 8.0, "2021-06-01")] * 10
         + [("dropped", 3.0, None)] * 10

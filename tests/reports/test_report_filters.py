@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import polars as pl
 import pytest
 
 from dashboard.data.schema import ENROLLMENT_SCHEMA
+from dashboard.publication.filters import Filters
 from dashboard.reports.filters import ReportFilterError, ReportFilters
 
 COURSE_A = str(uuid.UUID(int=1))
@@ -45,7 +47,7 @@ def frame() -> pl.DataFrame:
     )
 
 
-def uuids_of(filters: ReportFilters) -> list[str]:
+def uuids_of(filters: Filters) -> list[str]:
     return sorted(filters.apply(frame())["uuid"].to_list())
 
 
@@ -85,7 +87,7 @@ def test_values_are_canonicalised() -> None:
     ],
 )
 def test_malformed_values_are_errors_naming_the_filter(
-    options: dict[str, list[str]], message: str
+    options: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ReportFilterError, match=message):
         ReportFilters.parse(**options)

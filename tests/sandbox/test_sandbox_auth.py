@@ -216,7 +216,9 @@ def test_a_checked_token_is_remembered_until_it_is_revoked(tmp_path) -> None:
         authenticator = Authenticator(db, static_tokens={"STATIC": demo.DEMO_TENANT})
         token = authenticator.login(email=demo.DEMO_EMAIL, password=demo.DEMO_PASSWORD)
         header = f"Bearer {token['access_token']}"
-        assert authenticator.remembered("Bearer STATIC").tenant_domain == demo.DEMO_TENANT
+        static = authenticator.remembered("Bearer STATIC")
+        assert static is not None
+        assert static.tenant_domain == demo.DEMO_TENANT
         assert authenticator.remembered(header) is None  # never checked: needs the database
         principal = authenticator.principal(header)
         assert principal.tenant_domain == demo.DEMO_TENANT

@@ -297,7 +297,11 @@ def test_concurrent_page_requests_get_consistent_pages(api, sandbox) -> None:
 
     def fetch(page: int) -> list[str]:
         with httpx.Client(base_url=sandbox.url, headers=headers) as client:
-            params = {"per_page": 50, "page": page, "sort[column]": "enrolled_at"}
+            params: dict[str, str | int] = {
+                "per_page": 50,
+                "page": page,
+                "sort[column]": "enrolled_at",
+            }
             return [row["uuid"] for row in client.get("/enrollments", params=params).json()["data"]]
 
     with ThreadPoolExecutor(16) as pool:

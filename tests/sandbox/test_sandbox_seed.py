@@ -109,13 +109,14 @@ def test_outcomes_differ_by_course_and_some_are_in_progress(seeded) -> None:
     grades = [row["grade"] for row in rates]
     assert max(completion) - min(completion) > 0.15
     assert max(grades) - min(grades) > 0.8
-    statuses = dict(
-        _demo(
+    statuses: dict[str, int] = {
+        row[0]: row[1]
+        for row in _demo(
             seeded,
             "SELECT completion_status, count(*) FROM enrollments"
             " WHERE tenant_id = {tenant} GROUP BY 1",
         )
-    )
+    }
     assert set(statuses) == {"enrolled", "completed", "dropped"}
     assert all(count > SIZE * 0.1 for count in statuses.values())
 
