@@ -18,7 +18,6 @@ TESTED_IN = {
     "dashboard/reports/cohort_windows.py": "tests/reports/test_report_windows.py",
     "dashboard/publication/tables.py": "tests/app/test_published.py",
     "dashboard/publication/filters.py": "tests/reports/test_report_filters.py",
-    "dashboard/app/correction_forms.py": "tests/app/test_app_corrections.py",
     "dashboard/app/main.py": "tests/app/test_app_pages.py",
     "dashboard/app/runtime.py": "tests/app/test_app_pages.py",
     "dashboard/app/page_params.py": "tests/app/test_app_filters.py",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from dashboard.app.correction_forms import CREATE_FIELDS
+from dashboard.app.correction_create_form import CREATE_FIELDS
 from dashboard.app.correction_rules import EDITABLE_FIELDS
 from dashboard.app.record_quality import _PLACES, RULE_SUFFIX, QualityContext, quality_errors
 from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA

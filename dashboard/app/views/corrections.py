@@ -6,17 +6,10 @@ import polars as pl
 import streamlit as st
 
 from dashboard.app.actor import actor_name
-from dashboard.app.correction_forms import (
-    FLASH,
-    FLASH_WARNING,
-    OPEN,
-    EditTarget,
-    FormSetup,
-    render_create_form,
-    render_delete_confirmation,
-    render_edit_form,
-    request_delete,
-)
+from dashboard.app.correction_create_form import render_create_form
+from dashboard.app.correction_delete import render_delete_confirmation, request_delete
+from dashboard.app.correction_edit_form import EditTarget, render_edit_form
+from dashboard.app.correction_forms import FLASH, FLASH_WARNING, OPEN, FormSetup
 from dashboard.app.enrollment_search import search_enrollments
 from dashboard.app.panels import table_download
 from dashboard.app.plain_text import escape_markdown
