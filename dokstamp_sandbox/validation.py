@@ -23,6 +23,21 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _INTEGER_LIMIT = 2**63 - 1
 
 
+def live_row(
+    connection: sqlite3.Connection, table: str, *, tenant_id: int, uuid: str, columns: str = "*"
+) -> sqlite3.Row | None:
+    """The tenant's live row of ``table`` with this uuid (checked a uuid first); None if absent.
+
+    Lookups are tenant-scoped and skip soft-deleted rows: a foreign or deleted uuid is absent.
+    """
+    row: sqlite3.Row | None = connection.execute(
+        f"SELECT {columns} FROM {table} WHERE uuid = ? AND tenant_id = ?"  # noqa: S608
+        " AND deleted_at IS NULL",
+        (uuid.lower(), tenant_id),
+    ).fetchone()
+    return row
+
+
 @dataclass(frozen=True)
 class FieldRule:
     """The rules of one body field, in the terms of Laravel's validator."""
@@ -131,12 +146,8 @@ def _as_reference(
 ) -> int:
     if not isinstance(value, str) or not UUID_PATTERN.match(value):
         raise _Invalid(f"The {rule.words} must be a valid UUID.")
-    # Lookups are tenant-scoped and skip soft-deleted rows: a foreign or deleted uuid is invalid.
-    row = connection.execute(
-        f"SELECT id FROM {rule.reference} WHERE uuid = ? AND tenant_id = ?"  # noqa: S608
-        " AND deleted_at IS NULL",
-        (value.lower(), tenant_id),
-    ).fetchone()
+    assert rule.reference is not None  # a reference rule names its table
+    row = live_row(connection, rule.reference, tenant_id=tenant_id, uuid=value, columns="id")
     if row is None:
         raise _Invalid(f"The selected {rule.words} is invalid.")
     return int(row[0])

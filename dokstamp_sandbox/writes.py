@@ -11,7 +11,7 @@ from typing import Any
 from dokstamp_sandbox.database import Database
 from dokstamp_sandbox.errors import Conflict, NotFound, ValidationFailed
 from dokstamp_sandbox.resources import Resource, fetch_rows
-from dokstamp_sandbox.validation import UUID_PATTERN, WRITE_RULES, validate
+from dokstamp_sandbox.validation import UUID_PATTERN, WRITE_RULES, live_row, validate
 
 BATCH_LIMIT = 1000
 
@@ -27,15 +27,10 @@ def find_live(
     """The tenant's live row with this uuid; 404 if absent, foreign, deleted or not a uuid."""
     row = None
     if UUID_PATTERN.match(uuid):
-        row = connection.execute(
-            f"SELECT * FROM {resource.table} WHERE uuid = ? AND tenant_id = ?"  # noqa: S608
-            " AND deleted_at IS NULL",
-            (uuid.lower(), tenant_id),
-        ).fetchone()
+        row = live_row(connection, resource.table, tenant_id=tenant_id, uuid=uuid)
     if row is None:
         raise NotFound(model=resource.model, uuid=uuid)
-    found: sqlite3.Row = row
-    return found
+    return row
 
 
 def read_one(
@@ -157,11 +152,9 @@ def batch_destroy(
             if not isinstance(value, str) or not UUID_PATTERN.match(value):
                 errors[key] = [f"The {key} must be a valid UUID."]
                 continue
-            row = connection.execute(
-                f"SELECT id FROM {resource.table} WHERE uuid = ? AND tenant_id = ?"  # noqa: S608
-                " AND deleted_at IS NULL",
-                (value.lower(), tenant_id),
-            ).fetchone()
+            row = live_row(
+                connection, resource.table, tenant_id=tenant_id, uuid=value, columns="id"
+            )
             if row is None:
                 errors[key] = [f"The selected {key} is invalid."]
             else:
