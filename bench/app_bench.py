@@ -63,15 +63,6 @@ STATUS_SETS = [
     ["enrolled"],
     ["dropped"],
 ]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--headless",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _median(values: list[float]) -> float:
@@ -136,11 +127,13 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def _browser_run(code: Path, env: dict[str, str], log: Path) -> tuple[float, ...]:
-    from bench.loopback import free_port, wait_for_port  # main() put the repository on the path
-
     """(server listening s, first chart s, every page visited s, peak RSS MB) of one
     ``streamlit run`` of ``code``; the first two count from the process start."""
-    from playwright.sync_api import sync_playwright  # only the browser phase
+    # Imported here: main() put the repository on the path; playwright only for this phase.
+    from playwright.sync_api import sync_playwright
+
+    from bench.chromium import launch_chromium
+    from bench.loopback import free_port, wait_for_port
 
     port = free_port()
     command = [
@@ -157,9 +150,7 @@ def _browser_run(code: Path, env: dict[str, str], log: Path) -> tuple[float, ...
         wait_for_port(port, 300)
         listening = time.perf_counter() - started
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-            )
+            browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             chart = '[data-testid="stVegaLiteChart"] svg.marks'
             page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)

@@ -31,21 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
+from bench.chromium import launch_chromium  # noqa: E402
 from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
 from dashboard.cli.dashboard_command import streamlit_command  # noqa: E402
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_first_chart.md"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--headless",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BIN = Path(sys.executable).parent
 
 
@@ -73,9 +65,7 @@ def _first_chart(env: dict[str, str], log: Path) -> Timing:
     """Start the server as ``enrollment-outcomes app`` does; a viewer opens it when it listens."""
     port = free_port()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
+        browser = launch_chromium(playwright)
         started = time.perf_counter()
         with log.open("ab") as out:
             process = subprocess.Popen(

@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.first_chart_bench import BIN, CHROMIUM_ARGS  # noqa: E402
+from bench.chromium import launch_chromium  # noqa: E402
+from bench.first_chart_bench import BIN  # noqa: E402
 from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
 from dashboard.app.server import ENTRY  # noqa: E402
@@ -53,9 +54,7 @@ def _first_chart(env: dict[str, str], log: Path) -> tuple[float, float, float, b
     try:
         wait_for_port(port, 120)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-            )
+            browser = launch_chromium(playwright)
             page = browser.new_page()
             navigated = time.perf_counter()
             page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
