@@ -50,5 +50,17 @@ def test_the_checks_see_a_broken_link(tmp_path: Path) -> None:
     ]
 
 
+def test_readme_shows_the_screenshot_and_the_two_commands() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "![" in text
+    assert "docs/img/dashboard.png" in local_links(text)
+    commands = re.search(r"^```sh\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
+    assert commands is not None
+    assert [line.split("#")[0].strip() for line in commands.group(1).splitlines()] == [
+        "make run",
+        "make test",
+    ]
+
+
 def test_the_screenshot_is_a_png() -> None:
     assert (ROOT / "docs" / "img" / "dashboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -28,6 +28,21 @@ def test_every_marker_starts_a_python_block() -> None:
         assert len(markers) == len(runnable_blocks(text)), page.name
 
 
+def test_every_python_sample_is_marked_and_its_page_runs() -> None:
+    # An unmarked python block, or a page left out of PAGES_WITH_SAMPLES, would never run.
+    pages = [DOCS.parent / "README.md", *DOCS.glob("**/*.md")]
+    with_python = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        fences = re.findall(r"^```python$", text, flags=re.MULTILINE)
+        assert len(fences) == len(runnable_blocks(text)), f"{page.name}: a python block unmarked"
+        if fences:
+            with_python.append(
+                page.name if page.parent != DOCS else page.relative_to(DOCS).as_posix()
+            )
+    assert sorted(with_python) == sorted(PAGES_WITH_SAMPLES)
+
+
 def test_the_block_reader_finds_marked_blocks_only() -> None:
     text = f"```python\nskipped = 1\n```\n\n{MARKER}\n```python\nx = 1\n```\n"
     assert runnable_blocks(text) == ["x = 1\n"]
