@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from streamlit.testing.v1 import AppTest
@@ -14,6 +15,7 @@ from dashboard.data import load_cohorts, load_enrollments
 from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA
 from dashboard.settings import Settings
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from dokstamp_sandbox.runner import RunningSandbox
 
 TIMEOUT = 60.0
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens; a form that sends fails
@@ -69,3 +71,26 @@ def edit_form(setup, row, cohort_options) -> None:  # untyped: AppTest runs its 
 
     st.text(st.session_state.pop(FLASH, "-"))
     render_edit_form(EditTarget(row["uuid"], row), setup, cohort_options=cohort_options)
+
+
+def opened_completed(sandbox: RunningSandbox, cache_dir: Path) -> tuple[AppTest, str]:
+    """The edit form of one of the sandbox's completed enrollments, as opened: (app, its uuid)."""
+    setup = setup_for(sandbox.url, cache_dir)
+    completed = setup.enrollments.filter(pl.col("completion_status") == "completed")
+    row = completed.row(0, named=True)
+    return run(edit_form, setup, row, []), str(row["uuid"])
+
+
+def button(at: AppTest, label: str) -> Any:
+    """The button labelled ``label``."""
+    return next(found for found in at.button if found.label == label)
+
+
+def conflicted(sandbox: RunningSandbox, cache_dir: Path, api_request: Any) -> tuple[AppTest, str]:
+    """That form after someone else set the grade to 5.5 and the editor saved 9.25 over it."""
+    at, uuid = opened_completed(sandbox, cache_dir)
+    answer = api_request(sandbox, "PATCH", f"/enrollments/{uuid}", json={"grade": 5.5})
+    assert answer.status_code == 200
+    at.text_input(key=f"corr_{uuid}_grade").input("9.25")
+    button(at, "Save correction").click().run()
+    return at, uuid

@@ -10,7 +10,7 @@ from typing import Any
 from dashboard.app.correction_edit import edit_key
 from dokstamp_sandbox.runner import RunningSandbox
 
-from .correction_scripts import NOWHERE, ROW, edit_form, run, setup_for
+from .correction_scripts import NOWHERE, ROW, conflicted, edit_form, run, setup_for
 
 
 def test_the_fields_and_a_cohort_of_another_course_kept_as_a_choice(tmp_path: Path) -> None:
@@ -29,16 +29,7 @@ def test_after_a_concurrent_change_both_versions_and_a_choice_are_shown(
     sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path, tools: Any
 ) -> None:
     sandbox = sandbox_factory(seed="demo", enrollments=100)
-    setup = setup_for(sandbox.url, tmp_path / "cache")
-    row = setup.enrollments.filter(setup.enrollments["completion_status"] == "completed").row(
-        0, named=True
-    )
-    uuid = row["uuid"]
-    at = run(edit_form, setup, row, [])
-    response = tools.api_request(sandbox, "PATCH", f"/enrollments/{uuid}", json={"grade": 5.5})
-    assert response.status_code == 200
-    at.text_input(key=edit_key(uuid, "grade")).input("9.25")
-    at.button[0].click().run()
+    at, uuid = conflicted(sandbox, tmp_path / "cache", tools.api_request)
     assert at.warning[0].value.startswith("Someone changed this enrollment after you opened it.")
     assert len(at.dataframe) == 1  # the versions side by side
     choice = at.radio(key=edit_key(uuid, "choose_grade"))
