@@ -9,10 +9,12 @@ measurement runs in a fresh child process so its peak memory (``ru_maxrss``) is 
   8 pages at a time), once with the sandbox's default per_page cap of 100 and once with a larger
   cap (``--caps``);
 - ours, warm: ``load_enrollments(settings)`` answered from the cache folder;
-- ours, CLI (``--kinds ...,cli``): the whole ``enrollment-outcomes sync --refresh
-  --no-references`` process (start-up, imports, token, pages, frame, cache), wall time, with
-  ``DOKSTAMP_CONCURRENCY`` from ``--concurrency`` (the cap of the adaptive in-flight limit). Its
-  floor is pages x latency / concurrency: what the pages cost with that many always in flight.
+- ours, CLI (``--kinds ...,cli``): the whole ``enrollment-outcomes sync --refresh`` process
+  (start-up, imports, token, the pages of all five resources it reads, frames, snapshot), wall
+  time, with ``DOKSTAMP_CONCURRENCY`` from ``--concurrency`` (the cap of the adaptive in-flight
+  limit). Its baseline reads the same five resources the same plain way as the baseline above
+  (sequential pages of 100, httpx, ``json.loads``, ``pl.from_dicts`` per resource); its floor is
+  total pages x latency / concurrency: what the pages cost with that many always in flight.
 
 Usage: ``python bench/sync_bench.py [--sizes 10000,100000] [--caps 100,1000]
 [--kinds baseline,cold,warm,cli] [--concurrency 32]``; results go to
@@ -132,36 +134,70 @@ def _token(url: str) -> str:
     return token
 
 
-def _baseline(url: str, _cache: str) -> Measurement:
-    """The naive client: one page of 100 after the other, json, pl.from_dicts."""
+# What `enrollment-outcomes sync` reads (dashboard.data.sync.RESOURCES), in its order.
+SYNC_RESOURCES = ("enrollments", "courses", "cohorts", "certificates", "students")
+
+
+def _read_sequentially(client: Any, resource: str) -> tuple[list[dict[str, Any]], int]:
+    """Every record of one resource, one page of 100 after the other; (records, pages)."""
+    records: list[dict[str, Any]] = []
+    pages = 0
+    page = 1
+    while True:
+        response = client.get(f"/{resource}", params={"page": page, "per_page": 100})
+        response.raise_for_status()
+        body = json.loads(response.content)
+        records.extend(body["data"])
+        pages += 1
+        meta = body["meta"]
+        if page >= math.ceil(meta["total"] / meta["per_page"]):
+            return records, pages
+        page += 1
+
+
+def _plain_client(url: str) -> Any:
     import httpx
-    import polars as pl
 
     from dokstamp_sandbox.demo import DEMO_TENANT
 
-    started = time.perf_counter()
     headers = {
         "Authorization": f"Bearer {_token(url)}",
         "X-Tenant": DEMO_TENANT,
         "Accept": "application/json",
     }
-    records: list[dict[str, Any]] = []
-    pages = 0
-    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
-        page = 1
-        while True:
-            response = client.get("/enrollments", params={"page": page, "per_page": 100})
-            response.raise_for_status()
-            body = json.loads(response.content)
-            records.extend(body["data"])
-            pages += 1
-            meta = body["meta"]
-            if page >= math.ceil(meta["total"] / meta["per_page"]):
-                break
-            page += 1
+    return httpx.Client(base_url=url, headers=headers, timeout=60)
+
+
+def _baseline(url: str, _cache: str) -> Measurement:
+    """The naive client: one page of 100 after the other, json, pl.from_dicts (enrollments)."""
+    import polars as pl
+
+    started = time.perf_counter()
+    with _plain_client(url) as client:
+        records, pages = _read_sequentially(client, "enrollments")
     frame = pl.from_dicts(records)
     seconds = time.perf_counter() - started
     return Measurement(seconds, frame.height, pages, _peak_rss_mb(), {})
+
+
+def _baseline_all(url: str, _cache: str) -> Measurement:
+    """The naive client over everything the sync reads: each resource as ``_baseline`` reads
+    enrollments, one frame per resource (the process's wall time from start, as for ``cli``)."""
+    import polars as pl
+
+    started = time.perf_counter()
+    rows: dict[str, int] = {}
+    pages = 0
+    with _plain_client(url) as client:
+        for resource in SYNC_RESOURCES:
+            records, read = _read_sequentially(client, resource)
+            # infer_schema_length=None: some columns are null in their first rows.
+            frame = pl.from_dicts(records, infer_schema_length=None) if records else None
+            rows[resource] = 0 if frame is None else frame.height
+            pages += read
+            del records
+    seconds = time.perf_counter() - started
+    return Measurement(seconds, rows["enrollments"], pages, _peak_rss_mb(), {"rows": rows})
 
 
 def _settings(url: str, cache: str) -> Any:
@@ -215,7 +251,7 @@ def _ours_warm(url: str, cache: str) -> Measurement:
 
 
 def _ours_cli(url: str, cache: str) -> Measurement:
-    """The whole `enrollment-outcomes sync --refresh --no-references` process, timed outside."""
+    """The whole `enrollment-outcomes sync --refresh` process, timed outside."""
     from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
     env = {
@@ -229,21 +265,37 @@ def _ours_cli(url: str, cache: str) -> Measurement:
     }
     command = [str(Path(sys.executable).with_name("enrollment-outcomes")), "sync", "--refresh"]
     started = time.perf_counter()
-    done = subprocess.run(
-        [*command, "--no-references"], env=env, cwd=cache, capture_output=True, text=True
-    )
+    done = subprocess.run(command, env=env, cwd=cache, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"sync exited {done.returncode}: {done.stderr[-2000:]}")
-    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("enrollments"))
-    numbers = re.findall(r"[\d,]+", line.split("rows")[0])
-    rows = int(numbers[-1].replace(",", ""))
-    pages = int(re.findall(r"([\d,]+) pages?", line)[0].replace(",", ""))
+    # "snapshot <id>: 100,000 enrollments, 40 courses, ...; 1,871 requests in 4.1 s (...)"
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("snapshot "))
+    counts, _, rest = line.partition(": ")[2].partition(";")
+    rows = {
+        name: int(number.replace(",", ""))
+        for number, name in re.findall(r"(\d[\d,]*) ([a-z]+)", counts)
+    }
+    requests = int(re.findall(r"(\d[\d,]*) requests", rest)[0].replace(",", ""))
+    cap = int(os.environ.get("SYNC_BENCH_PER_PAGE_CAP", "100"))
+    pages = sum(max(1, math.ceil(count / cap)) for count in rows.values())
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return Measurement(seconds, rows, pages, peak, {"line": line.strip()})
+    return Measurement(
+        seconds,
+        rows.get("enrollments", 0),
+        pages,
+        peak,
+        {"line": line.strip(), "rows": rows, "requests": requests},
+    )
 
 
-_KINDS = {"baseline": _baseline, "cold": _ours_cold, "warm": _ours_warm, "cli": _ours_cli}
+_KINDS = {
+    "baseline": _baseline,
+    "baseline_all": _baseline_all,
+    "cold": _ours_cold,
+    "warm": _ours_warm,
+    "cli": _ours_cli,
+}
 
 
 def _measure_child(kind: str, url: str, cache: str, pipe: Connection) -> None:
@@ -307,8 +359,17 @@ def run_size(
                 print(f"  ours warm (cap {cap}): {warm.seconds:.3f} s", flush=True)
                 row[f"warm_{cap}"] = asdict(warm)
             if "cli" in kinds:
+                if baseline and index == 0:
+                    base_all = measure("baseline_all", server.url, workdir / "unused")
+                    row["baseline_all"] = asdict(base_all)
+                    print(
+                        f"  baseline, all five resources: {base_all.seconds:.2f} s, "
+                        f"{base_all.pages:,} pages",
+                        flush=True,
+                    )
                 cache.mkdir(parents=True, exist_ok=True)
                 os.environ["SYNC_BENCH_CONCURRENCY"] = str(concurrency)
+                os.environ["SYNC_BENCH_PER_PAGE_CAP"] = str(cap)
                 cli = measure("cli", server.url, cache)
                 floor = cli.pages * latency_ms / 1000 / concurrency
                 cli.extra.update({"concurrency": concurrency, "floor_seconds": floor})
@@ -390,17 +451,18 @@ def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) ->
     if cli_rows:
         lines += [
             "",
-            "The whole `enrollment-outcomes sync --refresh --no-references` process (start-up, "
-            "imports, token, pages, frame, cache write), timed from outside, against the baseline "
-            "of the same run. Floor = pages x latency / concurrency (`DOKSTAMP_CONCURRENCY`, the "
-            "cap of the adaptive in-flight limit): the pages alone, that many always in flight.",
+            "The whole `enrollment-outcomes sync --refresh` process (start-up, imports, token, "
+            "the pages of all five resources, frames, snapshot), timed from outside, against the "
+            "sequential baseline over the same five resources in the same run. Floor = total "
+            "pages x latency / concurrency (`DOKSTAMP_CONCURRENCY`, the cap of the adaptive "
+            "in-flight limit): the pages alone, that many always in flight.",
             "",
             "| enrollments | per_page cap | concurrency cap | baseline s | sync CLI s | speed-up "
             "| floor s | CLI / floor | pages | CLI peak MB | date | load avg |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
         ]
         for row, cap in cli_rows:
-            cli, base = row[f"cli_{cap}"], row.get("baseline")
+            cli, base = row[f"cli_{cap}"], row.get("baseline_all")
             floor = cli["extra"]["floor_seconds"]
             base_seconds = "n/a" if base is None else f"{base['seconds']:.2f}"
             lines.append(
