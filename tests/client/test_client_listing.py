@@ -1,4 +1,4 @@
-"""list_pages: each page handed to a builder as it arrives, in page order, nothing else kept."""
+"""_listing: each page handed to a builder as it arrives, in page order, nothing else kept."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from dashboard.client import DokStampError
-from dashboard.client import _client as client_module
+from dashboard.client import _listing as listing_module
 from dashboard.client._pagination import UuidHashes
 
 
@@ -112,7 +112,7 @@ def test_a_repeated_uuid_on_two_pages_restarts_the_listing(make_client, fakes) -
 
 def test_equal_hashes_of_different_uuids_are_not_a_repeat(make_client, fakes, monkeypatch) -> None:
     # Every uuid hashes alike: each is a suspect, and reading the pages again shows none repeats.
-    monkeypatch.setattr(client_module, "UuidHashes", lambda: UuidHashes(hash_function=len))
+    monkeypatch.setattr(listing_module, "UuidHashes", lambda: UuidHashes(hash_function=len))
     records = _records(fakes, 30)
     api = fakes.FakeListApi(records, max_per_page=10)
     client = make_client(api, page_size=10, concurrency=2)
