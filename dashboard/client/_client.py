@@ -99,6 +99,7 @@ class DokStampClient:
         self._listings = ListingReader(
             self._page,
             pacer=self._pacer,
+            tally=self._tally,
             page_size=settings.page_size,
             concurrency=settings.concurrency,
             base_delay=self._retry.base_delay,
@@ -192,6 +193,8 @@ class DokStampClient:
         listing = self._listings.collect(
             resource, filters=filters, progress=progress, on_wait=on_wait, build=build
         )
+        if listing.sent_ahead_at is not None:  # its first page (start_listing) is its cost too
+            before = listing.sent_ahead_at
         requests, retries, paced = (
             now - then for now, then in zip(self._tally.snapshot(), before, strict=True)
         )
@@ -207,6 +210,17 @@ class DokStampClient:
             peak_concurrency=listing.peak_concurrency,
         )
         return listing.built
+
+    def start_listing(self, resource: str, *, filters: Mapping[str, str] | None = None) -> None:
+        """Send the first page request of a listing now, in the background, and return.
+
+        A ``list_pages``/``list_all`` of the same resource and filters within a minute starts
+        from that page instead of asking again (the rest of the listing, and its checks, are
+        unchanged). For a caller with other work before the read: ``enrollment-outcomes sync``
+        imports polars and opens its store while this first request (and the token request
+        before it) is in flight. A failure is raised by the listing that takes the page.
+        """
+        self._listings.send_first_page(resource, filters=filters)
 
     def list_courses(self) -> list[dict[str, Any]]:
         """Every course of the tenant."""

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import math
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -30,7 +31,7 @@ from dashboard.client._pagination import (
     identities,
     page_count,
 )
-from dashboard.client._sending import API
+from dashboard.client._sending import API, Tally
 
 __all__ = [
     "INITIAL_CONCURRENCY",
@@ -58,6 +59,9 @@ _LOOK_AGAIN = 0.25
 # concurrently neither overlap nor leave gaps while nothing changes.
 _STABLE_SORT = {"sort[column]": "uuid", "sort[order]": "asc"}
 _RESOURCE = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
+# A first page sent ahead (``send_first_page``) starts the listing read within this many seconds;
+# a later read asks for page 1 afresh.
+EARLY_PAGE_SECONDS = 60.0
 
 
 class PageFetcher(Protocol):
@@ -80,6 +84,13 @@ def records_as_list(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
 
 
+def _request_of(resource: str, filters: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+    """A listing's path and query (without page and per_page)."""
+    if not _RESOURCE.fullmatch(resource):
+        raise ValueError(f"not a DokStamp resource path: {resource!r}")
+    return f"/{resource}", {**_STABLE_SORT, **_where(filters)}
+
+
 def _where(filters: Mapping[str, str] | None) -> dict[str, str]:
     params: dict[str, str] = {}
     for field, value in (filters or {}).items():
@@ -97,6 +108,9 @@ class Listing(Generic[T]):
     records: int
     attempts: int = 1
     peak_concurrency: int = 1
+    # The client's (requests, retries, paced seconds) when a first page sent ahead of the
+    # listing was sent: its cost is the listing's too.
+    sent_ahead_at: tuple[int, int, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +118,15 @@ class _PageRead(Generic[T]):
     number: int
     found: list[object] = dataclass_field(repr=False)  # the records' uuids, in order
     built: T | None
+
+
+_Query = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Early:
+    page: Page
+    tally: tuple[int, int, float]  # the client's requests, retries, paced seconds before it
 
 
 class _WaitReport:
@@ -129,6 +152,7 @@ class ListingReader:
         fetch: PageFetcher,
         *,
         pacer: RateLimitPacer,
+        tally: Tally,
         page_size: int,
         concurrency: int,
         base_delay: float,
@@ -138,12 +162,53 @@ class ListingReader:
     ) -> None:
         self._fetch = fetch
         self._pacer = pacer
+        self._tally = tally
         self._page_size = page_size
         self._concurrency = concurrency
         self._base_delay = base_delay
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
+        # (path, query) -> (when sent, the page): first pages sent ahead, not yet taken.
+        self._early: dict[tuple[str, _Query], tuple[float, Future[_Early]]] = {}
+        self._early_lock = threading.Lock()
+
+    def send_first_page(self, resource: str, *, filters: Mapping[str, str] | None = None) -> None:
+        """Send page 1 of a listing now, in a background thread, for ``collect`` to start from.
+
+        For a caller with other work before it reads (the sync command imports polars and opens
+        its store meanwhile). The page is only used for the first read of that same listing
+        within ``EARLY_PAGE_SECONDS``; nothing else changes: page 1 is still read again after the
+        last page, so a listing started from an early page is checked exactly as any other.
+        """
+        path, params = _request_of(resource, filters)
+        key = (path, tuple(sorted(params.items())))
+        future: Future[_Early] = Future()
+        with self._early_lock:
+            if key in self._early:
+                return
+            self._early[key] = (self._clock(), future)
+
+        def send() -> None:
+            future.set_running_or_notify_cancel()
+            before = self._tally.snapshot()
+            try:
+                page = self._fetch(path, params, number=1, per_page=self._page_size)
+                future.set_result(_Early(page, before))
+            except BaseException as error:  # handed to the listing that takes this page
+                future.set_exception(error)
+
+        threading.Thread(target=send, name="dokstamp-first-page", daemon=True).start()
+
+    def _early_page(self, path: str, params: Mapping[str, str]) -> Future[_Early] | None:
+        with self._early_lock:
+            early = self._early.pop((path, tuple(sorted(params.items()))), None)
+        if early is None:
+            return None
+        sent, future = early
+        if self._clock() - sent > EARLY_PAGE_SECONDS:
+            return None
+        return future
 
     def collect(
         self,
@@ -154,10 +219,7 @@ class ListingReader:
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
     ) -> Listing[T]:
-        if not _RESOURCE.fullmatch(resource):
-            raise ValueError(f"not a DokStamp resource path: {resource!r}")
-        path = f"/{resource}"
-        params = {**_STABLE_SORT, **_where(filters)}
+        path, params = _request_of(resource, filters)
         change: ListingChanged | None = None
         for attempt in range(1, SYNC_ATTEMPTS + 1):
             try:
@@ -202,8 +264,25 @@ class ListingReader:
         page, so every page used was read within that window.
         """
         report = _WaitReport(on_wait, self._clock) if on_wait is not None else None
+        early = self._early_page(path, params)
+        if early is not None:
+            sent = early.result()
+            listing = self._from_first(sent.page, path, params, progress, report, build)
+            return dataclasses.replace(listing, sent_ahead_at=sent.tally)
         permit = self._pacer.acquire(API, on_wait=report)
         first = self._fetch(path, params, number=1, per_page=self._page_size, permit=permit)
+        return self._from_first(first, path, params, progress, report, build)
+
+    def _from_first(
+        self,
+        first: Page,
+        path: str,
+        params: Mapping[str, str],
+        progress: ListingProgress | None,
+        report: WaitListener | None,
+        build: Callable[[list[dict[str, Any]]], T],
+    ) -> Listing[T]:
+        """The rest of a listing, from its first page."""
         if first.total is None or first.per_page is None:
             found = identities(first.records)
             present = [identity for identity in found if identity is not None]

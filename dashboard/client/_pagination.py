@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from dashboard.client._exceptions import DokStampError, IncompleteSyncError
 
 __all__ = [
@@ -199,6 +197,7 @@ class UuidHashes:
         return {value: pages for value, pages in found.items() if len(pages) > 1}
 
     def _repeated_sorted(self) -> set[int]:
+        import numpy as np  # only for listings this large: the client's start stays light
 
         ordered = np.sort(np.frombuffer(self._hashes, dtype=np.int64))
         return {int(v) for v in ordered[1:][ordered[1:] == ordered[:-1]].tolist()}
