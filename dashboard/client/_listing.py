@@ -51,7 +51,8 @@ T = TypeVar("T")
 
 # Whole-listing attempts when the pages do not add up (rows added or deleted meanwhile).
 SYNC_ATTEMPTS = 3
-# Page requests in flight when a listing starts; it adapts from there up to the cap.
+# Page requests in flight when a client's first listing starts; it adapts from there up to the
+# cap, and the next listing of the client starts where the last one left off (same server).
 INITIAL_CONCURRENCY = 8
 # How often (seconds) a listing's calling thread looks up from waiting for its pages.
 _LOOK_AGAIN = 0.25
@@ -169,6 +170,9 @@ class ListingReader:
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
+        # One in-flight limit for every listing of the client: what one listing learned about
+        # the server (room to grow, or trouble) holds for the next.
+        self._limit = AdaptiveLimit(cap=concurrency, initial=min(concurrency, INITIAL_CONCURRENCY))
         # (path, query) -> (when sent, the page): first pages sent ahead, not yet taken.
         self._early: dict[tuple[str, _Query], tuple[float, Future[_Early]]] = {}
         self._early_lock = threading.Lock()
@@ -317,7 +321,7 @@ class ListingReader:
         assert first.per_page is not None
         assert first.total is not None
         cap = self._concurrency
-        limit = AdaptiveLimit(cap=cap, initial=min(cap, INITIAL_CONCURRENCY))
+        limit = self._limit
         queue: deque[int] = deque([total_pages, *range(2, total_pages)])
         built: dict[int, T] = {}
         hashes = UuidHashes()
