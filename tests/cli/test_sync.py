@@ -499,7 +499,7 @@ def test_a_store_that_cannot_be_written_is_a_failure_not_a_success(
     assert not RUN_LINE.search(result.output)
 
 
-# -- the first request goes out before polars is loaded ---------------------------------------------
+# -- the first request goes out before polars is loaded -------------------------------------------
 
 _SPY_FIRST_REQUEST = """
 import sys
