@@ -409,7 +409,25 @@ NOTES = (
 )
 
 
-def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) -> str:
+# Text between these markers in the results file is written by hand (analysis, history) and kept
+# as it is when the benchmark writes the file again.
+KEPT_START = "<!-- notes written by hand: kept when the benchmark rewrites this file -->"
+KEPT_END = "<!-- end of the notes written by hand -->"
+
+
+def _kept_notes(path: Path) -> str:
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(KEPT_START), text.find(KEPT_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start : end + len(KEPT_END)]
+
+
+def render(
+    rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str, kept: str = ""
+) -> str:
     lines = [
         "# Sync benchmark (`bench/sync_bench.py`)",
         "",
@@ -472,6 +490,8 @@ def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) ->
                 f"{row.get('date', '?')} | {row.get('load_average_at_start', float('nan')):.1f} |"
             )
     lines += ["", *NOTES]
+    if kept:
+        lines += ["", kept]
     lines += ["", "Raw numbers (JSON, one object per size):", "", "```json"]
     lines += [json.dumps(row, sort_keys=True) for row in sorted(rows, key=lambda r: r["size"])]
     lines += ["```", ""]
@@ -516,6 +536,7 @@ def main(argv: list[str] | None = None) -> None:
         "(sizes run on other dates keep their own numbers below; see the JSON)."
     )
     rows = {row["size"]: row for row in _previous_rows(args.output)}
+    kept = _kept_notes(args.output)
     for size in sizes:
         print(f"{size:,} enrollments", flush=True)
         row = run_size(
@@ -531,7 +552,8 @@ def main(argv: list[str] | None = None) -> None:
         row["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
         row["machine"] = machine()
         rows[size] = {**rows.get(size, {}), **row}  # kinds not run keep their earlier numbers
-        args.output.write_text(render(list(rows.values()), caps=caps, header=header), "utf-8")
+        text = render(list(rows.values()), caps=caps, header=header, kept=kept)
+        args.output.write_text(text, "utf-8")
     print(f"wrote {args.output}")
 
 
