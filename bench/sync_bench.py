@@ -345,7 +345,8 @@ def run_size(
         try:
             if index == 0:
                 row["sandbox_start_seconds"] = server.start_seconds
-                if baseline and "baseline" in kinds:
+                # The enrollments-only baseline is what cold and warm are compared with.
+                if baseline and "baseline" in kinds and {"cold", "warm"} & set(kinds):
                     base = measure("baseline", server.url, workdir / "unused")
                     row["baseline"] = asdict(base)
                     print(f"  baseline: {base.seconds:.2f} s", flush=True)
@@ -359,8 +360,9 @@ def run_size(
                 print(f"  ours warm (cap {cap}): {warm.seconds:.3f} s", flush=True)
                 row[f"warm_{cap}"] = asdict(warm)
             if "cli" in kinds:
-                if baseline and index == 0:
+                if baseline and "baseline" in kinds and index == 0:
                     base_all = measure("baseline_all", server.url, workdir / "unused")
+                    base_all.extra.update(_when())
                     row["baseline_all"] = asdict(base_all)
                     print(
                         f"  baseline, all five resources: {base_all.seconds:.2f} s, "
@@ -372,7 +374,7 @@ def run_size(
                 os.environ["SYNC_BENCH_PER_PAGE_CAP"] = str(cap)
                 cli = measure("cli", server.url, cache)
                 floor = cli.pages * latency_ms / 1000 / concurrency
-                cli.extra.update({"concurrency": concurrency, "floor_seconds": floor})
+                cli.extra.update({"concurrency": concurrency, "floor_seconds": floor, **_when()})
                 print(
                     f"  sync CLI (cap {cap}, concurrency {concurrency}): {cli.seconds:.2f} s, "
                     f"floor {floor:.2f} s, {cli.pages} pages",
@@ -382,6 +384,19 @@ def run_size(
         finally:
             server.stop()
     return row
+
+
+def _when() -> dict[str, Any]:
+    """When a measurement was taken, kept with it: rows merge measurements of several runs."""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
+def _caps_in(rows: list[dict[str, Any]], prefix: str) -> list[int]:
+    found = {int(key[len(prefix) :]) for row in rows for key in row if key.startswith(prefix)}
+    return sorted(found)
 
 
 def _ratio(baseline: dict[str, Any] | None, ours: dict[str, Any]) -> str:
@@ -448,7 +463,7 @@ def render(
     ]
     for row in sorted(rows, key=lambda r: r["size"]):
         base = row.get("baseline")
-        for cap in caps:
+        for cap in _caps_in(rows, "cold_"):
             cold, warm = row.get(f"cold_{cap}"), row.get(f"warm_{cap}")
             if cold is None or warm is None:
                 continue
@@ -463,7 +478,7 @@ def render(
     cli_rows = [
         (row, cap)
         for row in sorted(rows, key=lambda r: r["size"])
-        for cap in caps
+        for cap in _caps_in(rows, "cli_")
         if row.get(f"cli_{cap}") is not None
     ]
     if cli_rows:
@@ -487,7 +502,8 @@ def render(
                 f"| {row['size']:,} | {cap} | {cli['extra']['concurrency']} | {base_seconds} | "
                 f"{cli['seconds']:.2f} | {_ratio(base, cli)} | {floor:.2f} | "
                 f"{cli['seconds'] / floor:.1f}x | {cli['pages']:,} | {cli['peak_rss_mb']:.0f} | "
-                f"{row.get('date', '?')} | {row.get('load_average_at_start', float('nan')):.1f} |"
+                f"{cli['extra'].get('date', row.get('date', '?'))} | "
+                f"{cli['extra'].get('load_average', row.get('load_average_at_start', 0.0)):.1f} |"
             )
     lines += ["", *NOTES]
     if kept:
@@ -551,7 +567,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         row["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
         row["machine"] = machine()
-        rows[size] = {**rows.get(size, {}), **row}  # kinds not run keep their earlier numbers
+        if {"cold", "warm"} & set(kinds) or size not in rows:
+            rows[size] = {**rows.get(size, {}), **row}  # kinds not run keep their earlier numbers
+        else:  # only the whole-process kinds: the row's cold/warm figures and their date stay
+            rows[size].update({k: v for k, v in row.items() if k.startswith(("cli_", "baseline_"))})
         text = render(list(rows.values()), caps=caps, header=header, kept=kept)
         args.output.write_text(text, "utf-8")
     print(f"wrote {args.output}")
