@@ -9,10 +9,12 @@ measurement runs in a fresh child process so its peak memory (``ru_maxrss``) is 
   8 pages at a time), once with the sandbox's default per_page cap of 100 and once with a larger
   cap (``--caps``);
 - ours, warm: ``load_enrollments(settings)`` answered from the cache folder;
-- ours, CLI (``--kinds ...,cli``): the whole ``enrollment-outcomes sync --refresh
-  --no-references`` process (start-up, imports, token, pages, frame, cache), wall time, with
-  ``DOKSTAMP_CONCURRENCY`` from ``--concurrency`` (the cap of the adaptive in-flight limit). Its
-  floor is pages x latency / concurrency: what the pages cost with that many always in flight.
+- ours, CLI (``--kinds ...,cli``): the whole ``enrollment-outcomes sync --refresh`` process
+  (start-up, imports, token, the pages of all five resources it reads, frames, snapshot), wall
+  time, with ``DOKSTAMP_CONCURRENCY`` from ``--concurrency`` (the cap of the adaptive in-flight
+  limit). Its baseline reads the same five resources the same plain way as the baseline above
+  (sequential pages of 100, httpx, ``json.loads``, ``pl.from_dicts`` per resource); its floor is
+  total pages x latency / concurrency: what the pages cost with that many always in flight.
 
 Usage: ``python bench/sync_bench.py [--sizes 10000,100000] [--caps 100,1000]
 [--kinds baseline,cold,warm,cli] [--concurrency 32]``; results go to
@@ -132,36 +134,70 @@ def _token(url: str) -> str:
     return token
 
 
-def _baseline(url: str, _cache: str) -> Measurement:
-    """The naive client: one page of 100 after the other, json, pl.from_dicts."""
+# What `enrollment-outcomes sync` reads (dashboard.data.sync.RESOURCES), in its order.
+SYNC_RESOURCES = ("enrollments", "courses", "cohorts", "certificates", "students")
+
+
+def _read_sequentially(client: Any, resource: str) -> tuple[list[dict[str, Any]], int]:
+    """Every record of one resource, one page of 100 after the other; (records, pages)."""
+    records: list[dict[str, Any]] = []
+    pages = 0
+    page = 1
+    while True:
+        response = client.get(f"/{resource}", params={"page": page, "per_page": 100})
+        response.raise_for_status()
+        body = json.loads(response.content)
+        records.extend(body["data"])
+        pages += 1
+        meta = body["meta"]
+        if page >= math.ceil(meta["total"] / meta["per_page"]):
+            return records, pages
+        page += 1
+
+
+def _plain_client(url: str) -> Any:
     import httpx
-    import polars as pl
 
     from dokstamp_sandbox.demo import DEMO_TENANT
 
-    started = time.perf_counter()
     headers = {
         "Authorization": f"Bearer {_token(url)}",
         "X-Tenant": DEMO_TENANT,
         "Accept": "application/json",
     }
-    records: list[dict[str, Any]] = []
-    pages = 0
-    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
-        page = 1
-        while True:
-            response = client.get("/enrollments", params={"page": page, "per_page": 100})
-            response.raise_for_status()
-            body = json.loads(response.content)
-            records.extend(body["data"])
-            pages += 1
-            meta = body["meta"]
-            if page >= math.ceil(meta["total"] / meta["per_page"]):
-                break
-            page += 1
+    return httpx.Client(base_url=url, headers=headers, timeout=60)
+
+
+def _baseline(url: str, _cache: str) -> Measurement:
+    """The naive client: one page of 100 after the other, json, pl.from_dicts (enrollments)."""
+    import polars as pl
+
+    started = time.perf_counter()
+    with _plain_client(url) as client:
+        records, pages = _read_sequentially(client, "enrollments")
     frame = pl.from_dicts(records)
     seconds = time.perf_counter() - started
     return Measurement(seconds, frame.height, pages, _peak_rss_mb(), {})
+
+
+def _baseline_all(url: str, _cache: str) -> Measurement:
+    """The naive client over everything the sync reads: each resource as ``_baseline`` reads
+    enrollments, one frame per resource (the process's wall time from start, as for ``cli``)."""
+    import polars as pl
+
+    started = time.perf_counter()
+    rows: dict[str, int] = {}
+    pages = 0
+    with _plain_client(url) as client:
+        for resource in SYNC_RESOURCES:
+            records, read = _read_sequentially(client, resource)
+            # infer_schema_length=None: some columns are null in their first rows.
+            frame = pl.from_dicts(records, infer_schema_length=None) if records else None
+            rows[resource] = 0 if frame is None else frame.height
+            pages += read
+            del records
+    seconds = time.perf_counter() - started
+    return Measurement(seconds, rows["enrollments"], pages, _peak_rss_mb(), {"rows": rows})
 
 
 def _settings(url: str, cache: str) -> Any:
@@ -215,7 +251,7 @@ def _ours_warm(url: str, cache: str) -> Measurement:
 
 
 def _ours_cli(url: str, cache: str) -> Measurement:
-    """The whole `enrollment-outcomes sync --refresh --no-references` process, timed outside."""
+    """The whole `enrollment-outcomes sync --refresh` process, timed outside."""
     from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 
     env = {
@@ -229,21 +265,37 @@ def _ours_cli(url: str, cache: str) -> Measurement:
     }
     command = [str(Path(sys.executable).with_name("enrollment-outcomes")), "sync", "--refresh"]
     started = time.perf_counter()
-    done = subprocess.run(
-        [*command, "--no-references"], env=env, cwd=cache, capture_output=True, text=True
-    )
+    done = subprocess.run(command, env=env, cwd=cache, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"sync exited {done.returncode}: {done.stderr[-2000:]}")
-    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("enrollments"))
-    numbers = re.findall(r"[\d,]+", line.split("rows")[0])
-    rows = int(numbers[-1].replace(",", ""))
-    pages = int(re.findall(r"([\d,]+) pages?", line)[0].replace(",", ""))
+    # "snapshot <id>: 100,000 enrollments, 40 courses, ...; 1,871 requests in 4.1 s (...)"
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("snapshot "))
+    counts, _, rest = line.partition(": ")[2].partition(";")
+    rows = {
+        name: int(number.replace(",", ""))
+        for number, name in re.findall(r"(\d[\d,]*) ([a-z]+)", counts)
+    }
+    requests = int(re.findall(r"(\d[\d,]*) requests", rest)[0].replace(",", ""))
+    cap = int(os.environ.get("SYNC_BENCH_PER_PAGE_CAP", "100"))
+    pages = sum(max(1, math.ceil(count / cap)) for count in rows.values())
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return Measurement(seconds, rows, pages, peak, {"line": line.strip()})
+    return Measurement(
+        seconds,
+        rows.get("enrollments", 0),
+        pages,
+        peak,
+        {"line": line.strip(), "rows": rows, "requests": requests},
+    )
 
 
-_KINDS = {"baseline": _baseline, "cold": _ours_cold, "warm": _ours_warm, "cli": _ours_cli}
+_KINDS = {
+    "baseline": _baseline,
+    "baseline_all": _baseline_all,
+    "cold": _ours_cold,
+    "warm": _ours_warm,
+    "cli": _ours_cli,
+}
 
 
 def _measure_child(kind: str, url: str, cache: str, pipe: Connection) -> None:
@@ -293,7 +345,8 @@ def run_size(
         try:
             if index == 0:
                 row["sandbox_start_seconds"] = server.start_seconds
-                if baseline and "baseline" in kinds:
+                # The enrollments-only baseline is what cold and warm are compared with.
+                if baseline and "baseline" in kinds and {"cold", "warm"} & set(kinds):
                     base = measure("baseline", server.url, workdir / "unused")
                     row["baseline"] = asdict(base)
                     print(f"  baseline: {base.seconds:.2f} s", flush=True)
@@ -307,11 +360,21 @@ def run_size(
                 print(f"  ours warm (cap {cap}): {warm.seconds:.3f} s", flush=True)
                 row[f"warm_{cap}"] = asdict(warm)
             if "cli" in kinds:
+                if baseline and "baseline" in kinds and index == 0:
+                    base_all = measure("baseline_all", server.url, workdir / "unused")
+                    base_all.extra.update(_when())
+                    row["baseline_all"] = asdict(base_all)
+                    print(
+                        f"  baseline, all five resources: {base_all.seconds:.2f} s, "
+                        f"{base_all.pages:,} pages",
+                        flush=True,
+                    )
                 cache.mkdir(parents=True, exist_ok=True)
                 os.environ["SYNC_BENCH_CONCURRENCY"] = str(concurrency)
+                os.environ["SYNC_BENCH_PER_PAGE_CAP"] = str(cap)
                 cli = measure("cli", server.url, cache)
                 floor = cli.pages * latency_ms / 1000 / concurrency
-                cli.extra.update({"concurrency": concurrency, "floor_seconds": floor})
+                cli.extra.update({"concurrency": concurrency, "floor_seconds": floor, **_when()})
                 print(
                     f"  sync CLI (cap {cap}, concurrency {concurrency}): {cli.seconds:.2f} s, "
                     f"floor {floor:.2f} s, {cli.pages} pages",
@@ -321,6 +384,19 @@ def run_size(
         finally:
             server.stop()
     return row
+
+
+def _when() -> dict[str, Any]:
+    """When a measurement was taken, kept with it: rows merge measurements of several runs."""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
+def _caps_in(rows: list[dict[str, Any]], prefix: str) -> list[int]:
+    found = {int(key[len(prefix) :]) for row in rows for key in row if key.startswith(prefix)}
+    return sorted(found)
 
 
 def _ratio(baseline: dict[str, Any] | None, ours: dict[str, Any]) -> str:
@@ -348,7 +424,25 @@ NOTES = (
 )
 
 
-def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) -> str:
+# Text between these markers in the results file is written by hand (analysis, history) and kept
+# as it is when the benchmark writes the file again.
+KEPT_START = "<!-- notes written by hand: kept when the benchmark rewrites this file -->"
+KEPT_END = "<!-- end of the notes written by hand -->"
+
+
+def _kept_notes(path: Path) -> str:
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(KEPT_START), text.find(KEPT_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start : end + len(KEPT_END)]
+
+
+def render(
+    rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str, kept: str = ""
+) -> str:
     lines = [
         "# Sync benchmark (`bench/sync_bench.py`)",
         "",
@@ -369,7 +463,7 @@ def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) ->
     ]
     for row in sorted(rows, key=lambda r: r["size"]):
         base = row.get("baseline")
-        for cap in caps:
+        for cap in _caps_in(rows, "cold_"):
             cold, warm = row.get(f"cold_{cap}"), row.get(f"warm_{cap}")
             if cold is None or warm is None:
                 continue
@@ -384,32 +478,36 @@ def render(rows: list[dict[str, Any]], *, caps: tuple[int, ...], header: str) ->
     cli_rows = [
         (row, cap)
         for row in sorted(rows, key=lambda r: r["size"])
-        for cap in caps
+        for cap in _caps_in(rows, "cli_")
         if row.get(f"cli_{cap}") is not None
     ]
     if cli_rows:
         lines += [
             "",
-            "The whole `enrollment-outcomes sync --refresh --no-references` process (start-up, "
-            "imports, token, pages, frame, cache write), timed from outside, against the baseline "
-            "of the same run. Floor = pages x latency / concurrency (`DOKSTAMP_CONCURRENCY`, the "
-            "cap of the adaptive in-flight limit): the pages alone, that many always in flight.",
+            "The whole `enrollment-outcomes sync --refresh` process (start-up, imports, token, "
+            "the pages of all five resources, frames, snapshot), timed from outside, against the "
+            "sequential baseline over the same five resources in the same run. Floor = total "
+            "pages x latency / concurrency (`DOKSTAMP_CONCURRENCY`, the cap of the adaptive "
+            "in-flight limit): the pages alone, that many always in flight.",
             "",
             "| enrollments | per_page cap | concurrency cap | baseline s | sync CLI s | speed-up "
             "| floor s | CLI / floor | pages | CLI peak MB | date | load avg |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
         ]
         for row, cap in cli_rows:
-            cli, base = row[f"cli_{cap}"], row.get("baseline")
+            cli, base = row[f"cli_{cap}"], row.get("baseline_all")
             floor = cli["extra"]["floor_seconds"]
             base_seconds = "n/a" if base is None else f"{base['seconds']:.2f}"
             lines.append(
                 f"| {row['size']:,} | {cap} | {cli['extra']['concurrency']} | {base_seconds} | "
                 f"{cli['seconds']:.2f} | {_ratio(base, cli)} | {floor:.2f} | "
                 f"{cli['seconds'] / floor:.1f}x | {cli['pages']:,} | {cli['peak_rss_mb']:.0f} | "
-                f"{row.get('date', '?')} | {row.get('load_average_at_start', float('nan')):.1f} |"
+                f"{cli['extra'].get('date', row.get('date', '?'))} | "
+                f"{cli['extra'].get('load_average', row.get('load_average_at_start', 0.0)):.1f} |"
             )
     lines += ["", *NOTES]
+    if kept:
+        lines += ["", kept]
     lines += ["", "Raw numbers (JSON, one object per size):", "", "```json"]
     lines += [json.dumps(row, sort_keys=True) for row in sorted(rows, key=lambda r: r["size"])]
     lines += ["```", ""]
@@ -454,6 +552,7 @@ def main(argv: list[str] | None = None) -> None:
         "(sizes run on other dates keep their own numbers below; see the JSON)."
     )
     rows = {row["size"]: row for row in _previous_rows(args.output)}
+    kept = _kept_notes(args.output)
     for size in sizes:
         print(f"{size:,} enrollments", flush=True)
         row = run_size(
@@ -468,8 +567,12 @@ def main(argv: list[str] | None = None) -> None:
         )
         row["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
         row["machine"] = machine()
-        rows[size] = {**rows.get(size, {}), **row}  # kinds not run keep their earlier numbers
-        args.output.write_text(render(list(rows.values()), caps=caps, header=header), "utf-8")
+        if {"cold", "warm"} & set(kinds) or size not in rows:
+            rows[size] = {**rows.get(size, {}), **row}  # kinds not run keep their earlier numbers
+        else:  # only the whole-process kinds: the row's cold/warm figures and their date stay
+            rows[size].update({k: v for k, v in row.items() if k.startswith(("cli_", "baseline_"))})
+        text = render(list(rows.values()), caps=caps, header=header, kept=kept)
+        args.output.write_text(text, "utf-8")
     print(f"wrote {args.output}")
 
 

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from dashboard.data.schema import COMPLETION_STATUSES
+from dashboard.data.vocabulary import COMPLETION_STATUSES
 
 if TYPE_CHECKING:
     from dashboard.data.snapshots import SnapshotInfo
@@ -271,9 +271,13 @@ def sync(
     status = 0
     try:
         try:
-            source.line(filters)  # the filters are checked before any request
+            line = source.line(filters)  # the filters are checked before any request
         except ValueError as error:
             raise click.BadParameter(str(error)) from error
+        if refresh or period is not None:
+            # This run reads the API whatever the store holds: its first request (and the token
+            # request before it) goes out now, while polars and the data layer are imported.
+            source.client.start_listing("enrollments", filters=line.filter_map or None)
         shown = ", ".join(f"{name}={value}" for name, value in filters.items())
         click.echo(
             f"Syncing {source.label}"

@@ -1,158 +1,38 @@
-"""DokStampClient: authenticated, retrying, rate-paced access to the DokStamp REST API (sync)."""
+"""DokStampClient: authenticated, retrying, rate-paced access to the DokStamp REST API (sync).
+
+The client owns the long-lived parts (connection pool, token, pacer, retry policy) and answers
+the public calls; reading listings lives in ``_listing``, enrollment writes in ``_writes``, and
+sending one request in ``_sending``.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-import math
 import random
-import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
-from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
-from urllib.parse import quote
+from typing import Any, Self, TypeVar
 
 import httpx
 import orjson
 
 from dashboard.client._auth import token_source_for
-from dashboard.client._concurrency import AdaptiveLimit
 from dashboard.client._config import ClientSettings
-from dashboard.client._exceptions import (
-    ConfigurationError,
-    DokStampError,
-    IncompleteSyncError,
-)
-from dashboard.client._models import SyncStats, parse_timestamp
-from dashboard.client._pacing import REPORT_WAITS_OVER, Permit, RateLimitPacer, WaitListener
-from dashboard.client._pagination import (
-    ListingChanged,
-    Page,
-    UuidHashes,
-    check_page,
-    check_page_size,
-    identities,
-    page_count,
-    read_page,
-)
+from dashboard.client._exceptions import ConfigurationError, DokStampError
+from dashboard.client._listing import ListingProgress, ListingReader, records_as_list
+from dashboard.client._models import SyncStats
+from dashboard.client._pacing import Permit, RateLimitPacer, WaitListener
+from dashboard.client._pagination import Page, read_page
 from dashboard.client._retry import RetryBudget, RetryPolicy
-from dashboard.client._sending import API, HEADER_SAFE, Sender, Tally, UncertainWrite
+from dashboard.client._sending import HEADER_SAFE, Sender, Tally
+from dashboard.client._writes import EnrollmentWrites, segment
 
 __all__ = ["DokStampClient", "ListingProgress"]
 
-logger = logging.getLogger("dashboard.client")
-
-# progress(pages_done, pages_total) of one listing, called as its pages arrive.
-ListingProgress = Callable[[int, int], None]
 T = TypeVar("T")
 
-# Uuids per batch-destroy request (the sandbox accepts up to 1000; the real limit is unknown).
-BATCH_CHUNK = 500
-# Whole-listing attempts when the pages do not add up (rows added or deleted meanwhile).
-SYNC_ATTEMPTS = 3
-# Page requests in flight when a listing starts; it adapts from there up to settings.concurrency.
-INITIAL_CONCURRENCY = 8
-# How often (seconds) a listing's calling thread looks up from waiting for its pages.
-_LOOK_AGAIN = 0.25
-# The real API's default order is undocumented: ask for a stable one so that pages fetched
-# concurrently neither overlap nor leave gaps while nothing changes.
-_STABLE_SORT = {"sort[column]": "uuid", "sort[order]": "asc"}
-_RESOURCE = re.compile(r"[a-z][a-z0-9_-]*(/[a-z0-9_-]+)*")
 _USER_AGENT = f"enrollment-outcomes (httpx/{httpx.__version__})"
-
-
-def _segment(value: str) -> str:
-    text = str(value)
-    if not text:
-        raise ValueError("an empty uuid")
-    return quote(text, safe="")
-
-
-def _where(filters: Mapping[str, str] | None) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for field, value in (filters or {}).items():
-        key = field if field.startswith("where[") else f"where[{field}]"
-        params[key] = "null" if value is None else str(value)
-    return params
-
-
-def _was_deleted(error: DokStampError) -> bool:
-    return error.status == 404
-
-
-def _were_deleted(count: int) -> Callable[[DokStampError], bool]:
-    """A batch resend refused because every uuid is gone (404, or 422 naming each of them)."""
-
-    def check(error: DokStampError) -> bool:
-        if error.status == 404:
-            return True
-        return error.status == 422 and all(f"uuids.{i}" in error.errors for i in range(count))
-
-    return check
-
-
-def _day(value: object) -> date | None:
-    """The calendar day of an enrolled_at value, as sent (date or text) or as received."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            moment = parse_timestamp(value)
-        except ValueError:
-            return None
-        return moment.date() if moment is not None else None
-    return None
-
-
-def _related_uuid(record: Mapping[str, Any], name: str) -> object:
-    nested = record.get(name)
-    if isinstance(nested, Mapping):
-        return nested.get("uuid")
-    return record.get(f"{name}_uuid")
-
-
-@dataclass(frozen=True, slots=True)
-class _Listing(Generic[T]):
-    built: list[T]
-    pages: int
-    records: int
-    attempts: int = 1
-    peak_concurrency: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class _PageRead(Generic[T]):
-    number: int
-    found: list[object] = dataclass_field(repr=False)  # the records' uuids, in order
-    built: T | None
-
-
-class _WaitReport:
-    """Hands a listing's caller each distinct wait for the rate limit once (over a second)."""
-
-    def __init__(self, listener: WaitListener, clock: Callable[[], float]) -> None:
-        self._listener = listener
-        self._clock = clock
-        self._until = -math.inf
-
-    def __call__(self, seconds: float) -> None:
-        until = self._clock() + seconds
-        if seconds > REPORT_WAITS_OVER and until > self._until + 0.5:
-            self._until = until
-            self._listener(seconds)
-
-
-def _records_as_list(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return records
 
 
 class DokStampClient:
@@ -216,6 +96,25 @@ class DokStampClient:
         )
         self._auth = token_source_for(settings.credentials, exchange=self._exchange, clock=clock)
         self.last_sync_stats: SyncStats | None = None
+        self._listings = ListingReader(
+            self._page,
+            pacer=self._pacer,
+            tally=self._tally,
+            page_size=settings.page_size,
+            concurrency=settings.concurrency,
+            base_delay=self._retry.base_delay,
+            clock=clock,
+            sleep=sleep,
+            jitter=self._jitter,
+        )
+        self._writes = EnrollmentWrites(
+            self._request,
+            data=self._data,
+            budget=self._budget,
+            listings=self._listings,
+            tally=self._tally,
+            sleep=sleep,
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -262,7 +161,7 @@ class DokStampClient:
         calling thread. Sets ``last_sync_stats``.
         """
         pages = self.list_pages(
-            resource, filters=filters, progress=progress, on_wait=on_wait, build=_records_as_list
+            resource, filters=filters, progress=progress, on_wait=on_wait, build=records_as_list
         )
         if len(pages) == 1:
             return pages[0]
@@ -291,9 +190,11 @@ class DokStampClient:
         before = self._tally.snapshot()
         throttled_before = self._pacer.throttled()
         self.last_sync_stats = None
-        listing = self._collect(
+        listing = self._listings.collect(
             resource, filters=filters, progress=progress, on_wait=on_wait, build=build
         )
+        if listing.sent_ahead_at is not None:  # its first page (start_listing) is its cost too
+            before = listing.sent_ahead_at
         requests, retries, paced = (
             now - then for now, then in zip(self._tally.snapshot(), before, strict=True)
         )
@@ -309,6 +210,17 @@ class DokStampClient:
             peak_concurrency=listing.peak_concurrency,
         )
         return listing.built
+
+    def start_listing(self, resource: str, *, filters: Mapping[str, str] | None = None) -> None:
+        """Send the first page request of a listing now, in the background, and return.
+
+        A ``list_pages``/``list_all`` of the same resource and filters within a minute starts
+        from that page instead of asking again (the rest of the listing, and its checks, are
+        unchanged). For a caller with other work before the read: ``enrollment-outcomes sync``
+        imports polars and opens its store while this first request (and the token request
+        before it) is in flight. A failure is raised by the listing that takes the page.
+        """
+        self._listings.send_first_page(resource, filters=filters)
 
     def list_courses(self) -> list[dict[str, Any]]:
         """Every course of the tenant."""
@@ -353,44 +265,15 @@ class DokStampClient:
         failure (timeout or dropped connection after sending, or a 5xx) the enrollment is looked
         up by student, course, cohort and enrollment day, and only created again if absent.
         """
-        body = dict(payload)
-        budget = self._budget()
-        while True:
-            try:
-                response = self._request(
-                    "POST", "/enrollments", json=body, replay_safe=False, budget=budget
-                )
-                return self._data(response)
-            except UncertainWrite as uncertain:
-                error = uncertain.error
-                try:
-                    existing = self._find_enrollment(body)
-                except DokStampError as lookup_error:
-                    error.add_note(
-                        "The enrollment may have been created: looking it up failed "
-                        f"({lookup_error})."
-                    )
-                    raise error from lookup_error
-                if existing is not None:
-                    logger.info("create was uncertain; found it created as %s", existing["uuid"])
-                    return existing
-                delay = budget.next_delay()
-                if delay is None:
-                    raise error from None
-                logger.warning("create failed (%s) and was not stored; retrying", error)
-                self._tally.add(retries=1)
-                self._sleep(delay)
+        return self._writes.create(payload)
 
     def update_enrollment(self, uuid: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH only the given fields; returns the updated enrollment."""
-        if not changes:
-            return self.get_enrollment(uuid)
-        response = self._request("PATCH", f"/enrollments/{_segment(uuid)}", json=dict(changes))
-        return self._data(response)
+        return self._writes.update(uuid, changes)
 
     def delete_enrollment(self, uuid: str) -> None:
         """Delete (soft-delete) one enrollment."""
-        self._request("DELETE", f"/enrollments/{_segment(uuid)}", already_done=_was_deleted)
+        self._writes.delete(uuid)
 
     def batch_delete_enrollments(self, uuids: Sequence[str]) -> None:
         """Delete several enrollments (``DELETE /enrollments/batch/destroy``).
@@ -398,236 +281,9 @@ class DokStampClient:
         Sent in chunks of at most 500 uuids; each chunk is all-or-nothing on the server, the
         whole call is not when it needs several chunks.
         """
-        if isinstance(uuids, str):
-            raise TypeError("uuids must be a sequence of uuid strings, not one string")
-        listed = list(uuids)
-        for start in range(0, len(listed), BATCH_CHUNK):
-            chunk = listed[start : start + BATCH_CHUNK]
-            self._request(
-                "DELETE",
-                "/enrollments/batch/destroy",
-                json={"uuids": chunk},
-                already_done=_were_deleted(len(chunk)),
-            )
+        self._writes.batch_delete(uuids)
 
     # -- internals: listings -------------------------------------------------------------------
-
-    def _collect(
-        self,
-        resource: str,
-        *,
-        filters: Mapping[str, str] | None,
-        progress: ListingProgress | None,
-        on_wait: WaitListener | None,
-        build: Callable[[list[dict[str, Any]]], T],
-    ) -> _Listing[T]:
-        if not _RESOURCE.fullmatch(resource):
-            raise ValueError(f"not a DokStamp resource path: {resource!r}")
-        path = f"/{resource}"
-        params = {**_STABLE_SORT, **_where(filters)}
-        change: ListingChanged | None = None
-        for attempt in range(1, SYNC_ATTEMPTS + 1):
-            try:
-                listing = self._read_listing(path, params, progress, on_wait, build)
-            except ListingChanged as changed:
-                change = changed
-                logger.warning(
-                    "%s changed during the sync (%s); attempt %d of %d",
-                    path,
-                    changed.reason,
-                    attempt,
-                    SYNC_ATTEMPTS,
-                )
-                if attempt < SYNC_ATTEMPTS:
-                    self._sleep(self._jitter(self._retry.base_delay * 2 ** (attempt - 1)))
-                continue
-            return dataclasses.replace(listing, attempts=attempt)
-        assert change is not None
-        raise IncompleteSyncError(
-            f"{path}: the listing kept changing while it was read ({change.reason}) on "
-            f"{SYNC_ATTEMPTS} attempts; nothing partial was returned",
-            expected=change.expected,
-            received=change.received,
-        )
-
-    def _read_listing(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        progress: ListingProgress | None,
-        on_wait: WaitListener | None,
-        build: Callable[[list[dict[str, Any]]], T],
-    ) -> _Listing[T]:
-        """Every page of a listing, read so that rows moving between pages cannot go unseen.
-
-        Offset pages shift when a row before them is deleted or inserted while they are read,
-        and a delete in a page already read plus an insert in one not yet read keep the total,
-        lose one row and keep the deleted one. So the last page is read first, right after page
-        1 gave the page count, and read again at the very end: a row deleted or added anywhere
-        in between (the sandbox and id-ordered servers add at the end) changes the last page, and
-        the whole listing is read again. Page 1 is read again after the first read of the last
-        page, so every page used was read within that window.
-        """
-        report = _WaitReport(on_wait, self._clock) if on_wait is not None else None
-        permit = self._pacer.acquire(API, on_wait=report)
-        first = self._page(path, params, number=1, per_page=self._settings.page_size, permit=permit)
-        if first.total is None or first.per_page is None:
-            found = identities(first.records)
-            present = [identity for identity in found if identity is not None]
-            if len(set(present)) != len(present):
-                raise ListingChanged("a record appeared twice", expected=len(first.records))
-            if progress is not None:
-                progress(1, 1)
-            return _Listing([build(first.records)], pages=1, records=len(first.records))
-        total_pages = page_count(first.total, first.per_page)
-        if progress is not None:
-            progress(1, total_pages)
-        if total_pages == 1:  # one response: nothing could move between pages
-            check_page_size(first, first=first)
-            return _Listing([build(first.records)], pages=1, records=first.total)
-        return self._read_pages(path, params, first, total_pages, progress, report, build)
-
-    def _read_pages(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        first: Page,
-        total_pages: int,
-        progress: ListingProgress | None,
-        on_wait: WaitListener | None,
-        build: Callable[[list[dict[str, Any]]], T],
-    ) -> _Listing[T]:
-        """Pages 2..n, page 1 again and the last page again, at most ``limit.current`` at a time.
-
-        The calling thread takes each request's pacing permit (so ``on_wait`` and ``progress``
-        are called from it) and hands the request to a worker; workers decode, check and build.
-        """
-        assert first.per_page is not None
-        assert first.total is not None
-        cap = self._settings.concurrency
-        limit = AdaptiveLimit(cap=cap, initial=min(cap, INITIAL_CONCURRENCY))
-        queue: deque[int] = deque([total_pages, *range(2, total_pages)])
-        built: dict[int, T] = {}
-        hashes = UuidHashes()
-        last_read: list[object] | None = None  # the last page's identities, as first read
-        stage = "pages"  # then "page 1 again", then "last page again"
-        done = 1
-        running: dict[Future[_PageRead[T]], Permit] = {}
-        pool = ThreadPoolExecutor(max_workers=cap, thread_name_prefix="dokstamp-page")
-        peak = 0
-        try:
-            while True:
-                while queue and len(running) < limit.current:
-                    number = queue.popleft()
-                    verify = stage == "last page again"
-                    permit = self._pacer.acquire(API, on_wait=on_wait)
-                    future = pool.submit(
-                        self._page_read,
-                        path,
-                        params,
-                        number=number,
-                        first=first,
-                        permit=permit,
-                        build=None if verify else build,
-                        observe=limit.observe,
-                    )
-                    running[future] = permit
-                    peak = max(peak, len(running))
-                if not queue:
-                    if stage == "pages" and last_read is not None:
-                        stage = "page 1 again"  # may go now: the last page has been read
-                        queue.append(1)
-                        continue
-                    if stage == "page 1 again" and not running:
-                        stage = "last page again"  # goes after every other read
-                        queue.append(total_pages)
-                        continue
-                    if stage == "last page again" and not running:
-                        break
-                finished, _ = wait(running, timeout=_LOOK_AGAIN, return_when=FIRST_COMPLETED)
-                if on_wait is not None:
-                    # A worker's resend may be held by a Retry-After: tell the caller too.
-                    held = self._pacer.held_until(API)
-                    if held is not None:
-                        on_wait(held - self._clock())
-                for future in finished:
-                    running.pop(future)
-                    read = future.result()
-                    if stage == "last page again":
-                        if read.found != last_read:
-                            raise ListingChanged(
-                                f"page {total_pages} changed while the listing was read (rows "
-                                "were added or deleted before it)",
-                                expected=first.total,
-                            )
-                        continue
-                    assert read.built is not None
-                    built[read.number] = read.built
-                    hashes.add(read.number, read.found)
-                    if read.number == total_pages:
-                        last_read = read.found
-                    if read.number != 1:
-                        done += 1
-                        if progress is not None:
-                            progress(done, total_pages)
-        finally:
-            # On any failure, pages not yet started are dropped rather than fetched for nothing
-            # (and their permits handed back: they were never sent).
-            pool.shutdown(wait=True, cancel_futures=True)
-            for future, unused in running.items():
-                if future.cancelled():
-                    self._pacer.release(unused, None, None)
-        suspects = hashes.suspects()
-        if suspects:
-            self._confirm_repeats(path, params, first, suspects, hashes)
-        return _Listing(
-            [built[n] for n in range(1, total_pages + 1)],
-            pages=total_pages,
-            records=first.total,
-            peak_concurrency=peak,
-        )
-
-    def _page_read(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        number: int,
-        first: Page,
-        permit: Permit,
-        build: Callable[[list[dict[str, Any]]], T] | None,
-        observe: Callable[[float, int | None], None],
-    ) -> _PageRead[T]:
-        assert first.per_page is not None
-        page = self._page(
-            path, params, number=number, per_page=first.per_page, permit=permit, observe=observe
-        )
-        check_page(page, first=first)
-        found = check_page_size(page, first=first)
-        return _PageRead(number, found, build(page.records) if build is not None else None)
-
-    def _confirm_repeats(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        first: Page,
-        suspects: dict[int, set[int]],
-        hashes: UuidHashes,
-    ) -> None:
-        """Read the pages of records whose hashes repeat again: a real repeat, or a collision."""
-        assert first.per_page is not None
-        seen: dict[object, int] = {}
-        for number in sorted(set().union(*suspects.values())):
-            page = self._page(path, params, number=number, per_page=first.per_page)
-            for identity in identities(page.records):
-                if identity is not None and hashes.hash_of(identity) in suspects:
-                    if identity in seen and seen[identity] != number:
-                        raise ListingChanged(
-                            f"record {identity} appeared twice (pages {seen[identity]} and "
-                            f"{number})",
-                            expected=first.total if first.total is not None else 0,
-                        )
-                    seen[identity] = number
 
     def _page(
         self,
@@ -650,34 +306,10 @@ class DokStampClient:
             self._decode(response), number=number, where=f"GET {path}", requested=per_page
         )
 
-    def _find_enrollment(self, body: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The enrollment matching a create payload, if the server has one."""
-        student, course = body.get("student_uuid"), body.get("course_uuid")
-        if not student or not course:
-            return None
-        listing = self._collect(
-            "enrollments",
-            filters={"student_uuid": str(student), "course_uuid": str(course)},
-            progress=None,
-            on_wait=None,
-            build=_records_as_list,
-        )
-        day = _day(body.get("enrolled_at"))
-        cohort = body.get("cohort_uuid") or None
-        for record in (r for page in listing.built for r in page):
-            if (
-                _related_uuid(record, "student") == str(student)
-                and _related_uuid(record, "course") == str(course)
-                and (_related_uuid(record, "cohort") or None) == cohort
-                and _day(record.get("enrolled_at")) == day
-            ):
-                return record
-        return None
-
     # -- internals: one request ----------------------------------------------------------------
 
     def _get_one(self, resource: str, uuid: str) -> dict[str, Any]:
-        return self._data(self._request("GET", f"/{resource}/{_segment(uuid)}"))
+        return self._data(self._request("GET", f"/{resource}/{segment(uuid)}"))
 
     def _budget(self) -> RetryBudget:
         return RetryBudget(self._retry, clock=self._clock, rng=self._rng_threadsafe())

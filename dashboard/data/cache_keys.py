@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
-from dashboard.data.schema import SCHEMA_VERSION
+from dashboard.data.vocabulary import SCHEMA_VERSION
 
 __all__ = ["FILTERABLE", "CacheKey", "canonical_api_url", "canonical_filters"]
 

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 import polars as pl
 
-SCHEMA_VERSION = 1
+from dashboard.data.vocabulary import COMPLETION_STATUSES, SCHEMA_VERSION
 
-COMPLETION_STATUSES = ("enrolled", "completed", "dropped")
+__all__ = [
+    "CERTIFICATE_SCHEMA",
+    "COHORT_SCHEMA",
+    "COMPLETION_STATUSES",
+    "COURSE_SCHEMA",
+    "ENROLLMENT_SCHEMA",
+    "RESOURCE_SCHEMAS",
+    "SCHEMA_VERSION",
+    "STUDENT_SCHEMA",
+    "CompletionStatus",
+    "UtcDatetime",
+]
 CompletionStatus = pl.Enum(list(COMPLETION_STATUSES))
 UtcDatetime = pl.Datetime("us", "UTC")
 

@@ -12,14 +12,16 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from dashboard.client import DokStampClient
 from dashboard.data.cache_keys import CacheKey
-from dashboard.data.snapshots import DiskSnapshotStore, SnapshotLine, SnapshotStore
 from dashboard.settings import Settings
+
+if TYPE_CHECKING:
+    from dashboard.data.snapshots import SnapshotLine, SnapshotStore
 
 __all__ = ["SNAPSHOTS_FOLDER", "DataSource", "open_store"]
 
@@ -28,6 +30,10 @@ SNAPSHOTS_FOLDER = "snapshots"
 
 def open_store(settings: Settings) -> SnapshotStore:
     """The snapshot store the settings name: the cache folder, or a shared Redis."""
+    # Imported here, not at the top: the stores need polars, and a source is opened (and its
+    # client sends its first request) before polars is loaded (`enrollment-outcomes sync`).
+    from dashboard.data.snapshots import DiskSnapshotStore
+
     if settings.store_url:
         from dashboard.data.shared_store import RedisSnapshotStore  # only with a shared store
 

@@ -117,7 +117,7 @@ def sync_snapshot(
     parts: dict[str, _Part] = {}
     errors: dict[str, str] = {}
     totals = {"requests": 0, "paced_seconds": 0.0}
-    for resource in resources:
+    for index, resource in enumerate(resources):
         _check(cancel)
         resumed = _resumed(store, line, resource, resume_seconds)
         if resumed is not None:
@@ -133,6 +133,10 @@ def sync_snapshot(
             continue
         totals["requests"] += stats.requests
         totals["paced_seconds"] += stats.paced_seconds
+        if index + 1 < len(resources):
+            # The next resource's first page goes out while this one is stored (no gap with
+            # nothing in flight); one request spent for nothing if that one is then resumed.
+            client.start_listing(resources[index + 1])
         if len(resources) > 1:
             # Kept in the store, not in memory: the next resource is read with only this one's
             # figures held, and the publish reads each frame back in turn.

@@ -497,3 +497,61 @@ def test_a_store_that_cannot_be_written_is_a_failure_not_a_success(
     assert result.exit_code == EXIT_API_ERROR, result.output
     assert "could not be stored" in result.output
     assert not RUN_LINE.search(result.output)
+
+
+# -- the first request goes out before polars is loaded -------------------------------------------
+
+_SPY_FIRST_REQUEST = """
+import sys
+from dashboard.client import _listing
+
+sent = _listing.ListingReader.send_first_page
+
+
+def spy(self, resource, **options):
+    print(f"first page of {resource} sent; polars loaded: {'polars' in sys.modules}", flush=True)
+    return sent(self, resource, **options)
+
+
+_listing.ListingReader.send_first_page = spy
+from dashboard.cli import main
+
+main(["sync", "--refresh"], prog_name="enrollment-outcomes")
+"""
+
+
+def test_a_refresh_sends_its_first_request_before_polars_is_imported(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLLMENT_"))},
+        **config(sandbox.url, tmp_path / "cache"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _SPY_FIRST_REQUEST],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "first page of enrollments sent; polars loaded: False" in done.stdout
+    assert rows_of(run_line_of(done.stdout)["rows"])["enrollments"] == ENROLLMENTS
+
+
+def run_line_of(text: str) -> re.Match[str]:
+    match = RUN_LINE.search(text)
+    assert match is not None, text
+    return match
+
+
+def test_the_early_first_page_is_used_not_asked_for_again(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    plain = run_sync(sandbox.url, tmp_path / "plain")  # empty store: reads without an early page
+    early = run_sync(sandbox.url, tmp_path / "early", "--refresh")  # sends page 1 ahead
+    assert plain.exit_code == 0, plain.output
+    assert early.exit_code == 0, early.output
+    assert run_line(early)["requests"] == run_line(plain)["requests"]
+    assert run_line(early)["rows"] == run_line(plain)["rows"]

@@ -90,3 +90,14 @@ def test_a_listing_stays_under_a_cap_below_the_start(make_client, fakes) -> None
     stats = client.last_sync_stats
     assert stats is not None
     assert stats.peak_concurrency <= 3
+
+
+def test_the_next_listing_starts_where_the_last_one_left_off(make_client, fakes) -> None:
+    api = fakes.FakeListApi([fakes.enrollment(n) for n in range(4000)], max_per_page=10)
+    client = make_client(api, page_size=10, concurrency=24)
+    client.list_all("enrollments")  # 400 pages of flat (zero) latency: grown to the cap
+    api.records = api.records[:300]
+    assert len(client.list_all("enrollments")) == 300
+    stats = client.last_sync_stats
+    assert stats is not None
+    assert stats.peak_concurrency == 24  # its first burst: the cap at once, not 8

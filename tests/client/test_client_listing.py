@@ -1,4 +1,4 @@
-"""list_pages: each page handed to a builder as it arrives, in page order, nothing else kept."""
+"""_listing: each page handed to a builder as it arrives, in page order, nothing else kept."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from dashboard.client import DokStampError
-from dashboard.client import _client as client_module
+from dashboard.client import _listing as listing_module
 from dashboard.client._pagination import UuidHashes
 
 
@@ -114,7 +114,7 @@ def test_a_repeated_uuid_on_two_pages_restarts_the_listing(make_client, fakes) -
 def test_equal_hashes_of_different_uuids_are_not_a_repeat(make_client, fakes, monkeypatch) -> None:
     # Every uuid hashes alike: each is a suspect, and reading the pages again shows none repeats.
     monkeypatch.setattr(
-        client_module, "UuidHashes", lambda: UuidHashes(hash_function=lambda uuid: len(str(uuid)))
+        listing_module, "UuidHashes", lambda: UuidHashes(hash_function=lambda uuid: len(str(uuid)))
     )
     records = _records(fakes, 30)
     api = fakes.FakeListApi(records, max_per_page=10)
@@ -150,3 +150,45 @@ def test_uuid_hashes_find_repeats_across_pages_only() -> None:
     hashes.add(3, ["d"])
     assert len(hashes) == 5
     assert hashes.suspects() == {hash("a"): {1, 2}}
+
+
+def _page_ones(api) -> list[str]:
+    return [str(r.url) for r in api.page_requests() if r.url.params.get("page") == "1"]
+
+
+def test_a_first_page_sent_ahead_starts_the_listing(make_client, fakes) -> None:
+    records = _records(fakes, 250)
+    api = fakes.FakeListApi(records, max_per_page=100)
+    client = make_client(api, page_size=100)
+
+    client.start_listing("enrollments")
+    client.start_listing("enrollments")  # already on its way: not sent twice
+    assert client.list_all("enrollments") == records
+    # Page 1 ahead, then again after the last page: as many requests as without sending ahead.
+    assert len(_page_ones(api)) == 2
+    assert client.last_sync_stats is not None
+    assert client.last_sync_stats.requests == len(api.requests)  # the early one counted
+
+    client.list_all("enrollments")  # taken once: the next listing asks for page 1 itself
+    assert len(_page_ones(api)) == 4
+
+
+def test_a_first_page_sent_ahead_is_only_for_its_own_listing(make_client, fakes) -> None:
+    records = _records(fakes, 30)
+    api = fakes.FakeListApi(records, max_per_page=100)
+    client = make_client(api, page_size=100)
+    wanted = records[0]["course"]["uuid"]
+
+    client.start_listing("enrollments", filters={"course_uuid": wanted})
+    everything = client.list_all("enrollments")
+    assert everything == records
+    filtered = client.list_all("enrollments", filters={"course_uuid": wanted})
+    assert filtered == [r for r in records if r["course"]["uuid"] == wanted]
+    assert len(_page_ones(api)) == 2  # one unfiltered, one filtered (sent ahead, then taken)
+
+
+def test_a_first_page_sent_ahead_that_failed_fails_the_listing(make_client, fakes) -> None:
+    client = make_client(lambda request: fakes.json_response(403, {"message": "no"}))
+    client.start_listing("enrollments")
+    with pytest.raises(DokStampError, match="no"):
+        client.list_all("enrollments")
