@@ -21,10 +21,12 @@ from dashboard.access import (
     access_rules_from_config,
     read_access_table,
 )
+from dashboard.app import media_guard
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.runtime import read_config
 
 __all__ = [
+    "access_rules",
     "auth_configured",
     "current_access",
     "render_account",
@@ -56,7 +58,9 @@ def sign_in_providers(auth: Mapping[str, Any]) -> list[str]:
     return sorted(name for name, value in auth.items() if isinstance(value, Mapping))
 
 
-def _rules(secrets: Mapping[str, Any]) -> AccessRules:
+def access_rules(secrets: Mapping[str, Any]) -> AccessRules:
+    """The ``[access]`` rules in force (the file ``ENROLLMENT_OUTCOMES_ACCESS`` names, else the
+    secrets' table); raises ``AccessConfigError`` when they cannot be used."""
     return access_rules_from_config(read_access_table(read_config(), secrets))
 
 
@@ -91,16 +95,26 @@ def current_access() -> Access:
     """The signed-in user's access; stops the run with the sign-in or "no access" page.
 
     Without ``[auth]`` this is ``ANONYMOUS`` (the dashboard as for local use). A broken
-    ``[access]`` table stops every run with the reason (no one gets in by a typo).
+    ``[access]`` table stops every run with the reason (no one gets in by a typo), and so does
+    a server without the download check (``dashboard.app.media_guard``).
     """
     secrets = _secrets()
     if not auth_configured(secrets):
         return ANONYMOUS
+    if not media_guard.installed():
+        # Streamlit alone serves download links to anyone who has them: signed-in use needs the
+        # check ``dashboard.app.server`` installs before the server starts.
+        st.error(
+            "Sign-in is configured, but this server does not check download links against the "
+            "signed-in user. Start the dashboard with `enrollment-outcomes app` (or "
+            "`python -m dashboard.app.server`), not `streamlit run`."
+        )
+        st.stop()
     if not st.user.is_logged_in:
         _sign_in_page(secrets)
         st.stop()
     try:
-        rules = _rules(secrets)
+        rules = access_rules(secrets)
     except AccessConfigError as error:
         st.error(f"The access rules are not configured correctly: {escape_markdown(str(error))}")
         st.stop()
