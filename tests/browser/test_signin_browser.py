@@ -246,11 +246,13 @@ def test_an_unknown_user_gets_no_access_and_can_sign_out(
 def test_a_download_link_serves_only_the_user_who_made_it(
     browser: Browser, browser_context_args: dict[str, Any], signed_in_app: SignedInApp
 ) -> None:
-    """The row-level CSV an editor downloads is refused to a signed-out browser (403) and to a
-    signed-in viewer who is handed its URL (404); the editor fetches it again."""
+    """The row-level CSV an editor downloads is refused to a signed-out browser (403), to a
+    signed-in viewer who is handed its URL (404) and to a user no access rule names (403); the
+    editor fetches it again."""
     editor = browser.new_context(**browser_context_args)
     viewer = browser.new_context(**browser_context_args)
     stranger = browser.new_context(**browser_context_args)
+    unknown = browser.new_context(**browser_context_args)
     try:
         page = editor.new_page()
         _sign_in(page, signed_in_app, "registrar@example.edu")
@@ -282,6 +284,15 @@ def test_a_download_link_serves_only_the_user_who_made_it(
             viewer_page.locator('[data-testid="stDownloadButton"] button').first.click()
         assert viewer_page.request.get(own.value.url).status == 200
         assert stranger.request.get(own.value.url).status == 403
+
+        # Signed in, but named by no access rule: refused like a signed-out browser.
+        unknown_page = unknown.new_page()
+        _sign_in(unknown_page, signed_in_app, "stranger@elsewhere.org")
+        expect(unknown_page.get_by_role("heading", name="No access")).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        assert unknown_page.request.get(own.value.url).status == 403
+        assert unknown_page.request.get(url).status == 403
     finally:
-        for context in (editor, viewer, stranger):
+        for context in (editor, viewer, stranger, unknown):
             context.close()
