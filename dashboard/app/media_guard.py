@@ -33,6 +33,19 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Final
 
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection
+from streamlit import config
+from streamlit.auth_util import get_cookie_with_chunks
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.web.server.server_util import get_cookie_secret
+from streamlit.web.server.starlette import starlette_app
+from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
+
+from dashboard.access import AccessConfigError
+from dashboard.app.signin_config import access_rules, auth_configured, secrets_tables
+
 __all__ = [
     "DEFERRED_KEPT",
     "OWNERS",
@@ -79,8 +92,6 @@ def signed_in_user(cookies: Mapping[str, str], secret: str) -> dict[str, Any] | 
     As Streamlit's websocket handler does: the cookie (or its chunks) is verified with
     ``secret`` (itsdangerous, the cookie name as salt, Streamlit's maximum age) and read as JSON.
     """
-    from streamlit.auth_util import get_cookie_with_chunks
-    from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
 
     def one_cookie(name: str) -> bytes | None:
         raw = cookies.get(name)
@@ -147,8 +158,6 @@ def _file_id(url: str) -> str:
 
 def _session_identity() -> str | None:
     """The identity of the user whose page run calls this (None outside a run or signed out)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None:
         return None
@@ -156,23 +165,16 @@ def _session_identity() -> str | None:
 
 
 def _media_prefix() -> str:
-    from streamlit import config
-
     base = str(config.get_option("server.baseUrlPath") or "").strip("/")
     return f"/{base}/media/" if base else "/media/"
 
 
 def _guard_enabled() -> bool:
-    from dashboard.app.signin import auth_configured
-
     return auth_configured()
 
 
 def _has_access(user: Mapping[str, Any]) -> bool:
     """Whether an ``[access]`` rule still names this user (roles may change under a cookie)."""
-    from dashboard.access import AccessConfigError
-    from dashboard.app.signin import access_rules, secrets_tables
-
     try:
         rules = access_rules(secrets_tables())
     except AccessConfigError:
@@ -244,7 +246,6 @@ class MediaGuard:
         await send({"type": "http.response.body", "body": body})
 
     def _refusal(self, scope: Scope) -> tuple[int, bytes] | None:
-        from starlette.requests import HTTPConnection
 
         user = signed_in_user(HTTPConnection(scope).cookies, self._secret())
         identity = None if user is None else identity_of(user)
@@ -258,8 +259,6 @@ class MediaGuard:
 
 
 def _cookie_secret() -> str:
-    from streamlit.web.server.server_util import get_cookie_secret
-
     return get_cookie_secret()
 
 
@@ -279,10 +278,6 @@ def install(owners: MediaOwners | None = None) -> None:
     """
     if _installed.is_set():
         return
-    from starlette.middleware import Middleware
-    from streamlit.runtime.media_file_manager import MediaFileManager
-    from streamlit.web.server.starlette import starlette_app
-
     record = OWNERS if owners is None else owners
     needed = ("add", "add_deferred", "execute_deferred", "read_file")
     missing = [name for name in needed if not callable(getattr(MediaFileManager, name, None))]

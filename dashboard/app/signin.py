@@ -13,17 +13,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.access import (
-    ANONYMOUS,
-    Access,
-    AccessConfigError,
-    AccessRules,
-    access_rules_from_config,
-    read_access_table,
-)
+from dashboard.access import ANONYMOUS, Access, AccessConfigError
 from dashboard.app import media_guard
 from dashboard.app.plain_text import escape_markdown
-from dashboard.app.runtime import read_config
+from dashboard.app.signin_config import access_rules, auth_configured, secrets_tables
 
 __all__ = [
     "access_rules",
@@ -35,33 +28,9 @@ __all__ = [
 ]
 
 
-def secrets_tables() -> Mapping[str, Any]:
-    """The Streamlit secrets as a plain mapping (empty when there is no secrets file)."""
-    return _secrets()
-
-
-def _secrets() -> Mapping[str, Any]:
-    try:
-        return {key: st.secrets[key] for key in st.secrets}
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        return {}
-
-
-def auth_configured(secrets: Mapping[str, Any] | None = None) -> bool:
-    """Whether the secrets hold an ``[auth]`` table (sign-in is then required)."""
-    table = (_secrets() if secrets is None else secrets).get("auth")
-    return isinstance(table, Mapping) and bool(table)
-
-
 def sign_in_providers(auth: Mapping[str, Any]) -> list[str]:
     """The named providers of ``[auth]`` (its sub-tables); empty when it names one directly."""
     return sorted(name for name, value in auth.items() if isinstance(value, Mapping))
-
-
-def access_rules(secrets: Mapping[str, Any]) -> AccessRules:
-    """The ``[access]`` rules in force (the file ``ENROLLMENT_OUTCOMES_ACCESS`` names, else the
-    secrets' table); raises ``AccessConfigError`` when they cannot be used."""
-    return access_rules_from_config(read_access_table(read_config(), secrets))
 
 
 def _sign_in_page(secrets: Mapping[str, Any]) -> None:
@@ -98,7 +67,7 @@ def current_access() -> Access:
     ``[access]`` table stops every run with the reason (no one gets in by a typo), and so does
     a server without the download check (``dashboard.app.media_guard``).
     """
-    secrets = _secrets()
+    secrets = secrets_tables()
     if not auth_configured(secrets):
         return ANONYMOUS
     if not media_guard.installed():
