@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from streamlit.testing.v1 import AppTest
+from streamlit.web.server.starlette import starlette_app
 from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
 
 from dashboard.app import media_guard
@@ -205,3 +206,10 @@ def test_sign_in_without_the_download_check_serves_nothing(
     assert not at.get("vega_lite_chart")
     assert not at.get("download_button")
     assert not at.button
+
+
+def test_install_puts_the_guard_first_in_streamlits_middleware() -> None:
+    media_guard.install()  # a second call changes nothing
+    classes: list[object] = [entry.cls for entry in starlette_app.create_streamlit_middleware()]
+    assert classes[0] is MediaGuard
+    assert classes.count(MediaGuard) == 1
