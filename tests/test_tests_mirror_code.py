@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTED_IN = {
     "dashboard/app/scope.py": "tests/app/test_app_access.py",
     "dashboard/app/signin.py": "tests/app/test_app_access.py",
+    "dashboard/app/signin_config.py": "tests/app/test_app_access.py",
     "dashboard/app/views/settings.py": "tests/app/test_app_access.py",
     "dashboard/__init__.py": "tests/test_import_boundaries.py",
     "dashboard/settings.py": "tests/settings/test_settings.py",

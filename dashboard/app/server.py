@@ -18,7 +18,7 @@ from pathlib import Path
 
 import streamlit.web.cli as streamlit_cli
 
-from dashboard.app import preload, runtime
+from dashboard.app import media_guard, preload, runtime
 
 __all__ = ["ENTRY", "main", "warm_up"]
 
@@ -47,6 +47,7 @@ def warm_up() -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``streamlit run`` of the entry file with ``argv`` as its options, after the warm-up."""
+    media_guard.install()  # with sign-in, /media answers only the user who made the file
     threading.Thread(target=warm_up, name="dashboard-warm-up", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ENTRY), *(sys.argv[1:] if argv is None else argv)]
     streamlit_cli.main()

@@ -13,18 +13,13 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.access import (
-    ANONYMOUS,
-    Access,
-    AccessConfigError,
-    AccessRules,
-    access_rules_from_config,
-    read_access_table,
-)
+from dashboard.access import ANONYMOUS, Access, AccessConfigError
+from dashboard.app import media_guard
 from dashboard.app.plain_text import escape_markdown
-from dashboard.app.runtime import read_config
+from dashboard.app.signin_config import access_rules, auth_configured, secrets_tables
 
 __all__ = [
+    "access_rules",
     "auth_configured",
     "current_access",
     "render_account",
@@ -33,31 +28,9 @@ __all__ = [
 ]
 
 
-def secrets_tables() -> Mapping[str, Any]:
-    """The Streamlit secrets as a plain mapping (empty when there is no secrets file)."""
-    return _secrets()
-
-
-def _secrets() -> Mapping[str, Any]:
-    try:
-        return {key: st.secrets[key] for key in st.secrets}
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        return {}
-
-
-def auth_configured(secrets: Mapping[str, Any] | None = None) -> bool:
-    """Whether the secrets hold an ``[auth]`` table (sign-in is then required)."""
-    table = (_secrets() if secrets is None else secrets).get("auth")
-    return isinstance(table, Mapping) and bool(table)
-
-
 def sign_in_providers(auth: Mapping[str, Any]) -> list[str]:
     """The named providers of ``[auth]`` (its sub-tables); empty when it names one directly."""
     return sorted(name for name, value in auth.items() if isinstance(value, Mapping))
-
-
-def _rules(secrets: Mapping[str, Any]) -> AccessRules:
-    return access_rules_from_config(read_access_table(read_config(), secrets))
 
 
 def _sign_in_page(secrets: Mapping[str, Any]) -> None:
@@ -91,16 +64,26 @@ def current_access() -> Access:
     """The signed-in user's access; stops the run with the sign-in or "no access" page.
 
     Without ``[auth]`` this is ``ANONYMOUS`` (the dashboard as for local use). A broken
-    ``[access]`` table stops every run with the reason (no one gets in by a typo).
+    ``[access]`` table stops every run with the reason (no one gets in by a typo), and so does
+    a server without the download check (``dashboard.app.media_guard``).
     """
-    secrets = _secrets()
+    secrets = secrets_tables()
     if not auth_configured(secrets):
         return ANONYMOUS
+    if not media_guard.installed():
+        # Streamlit alone serves download links to anyone who has them: signed-in use needs the
+        # check ``dashboard.app.server`` installs before the server starts.
+        st.error(
+            "Sign-in is configured, but this server does not check download links against the "
+            "signed-in user. Start the dashboard with `enrollment-outcomes app` (or "
+            "`python -m dashboard.app.server`), not `streamlit run`."
+        )
+        st.stop()
     if not st.user.is_logged_in:
         _sign_in_page(secrets)
         st.stop()
     try:
-        rules = _rules(secrets)
+        rules = access_rules(secrets)
     except AccessConfigError as error:
         st.error(f"The access rules are not configured correctly: {escape_markdown(str(error))}")
         st.stop()

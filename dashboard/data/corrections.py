@@ -28,13 +28,9 @@ from dashboard.client import (
 )
 from dashboard.data.corrections_log import (
     CORRECTIONS_LOG_SCHEMA,
-    LOG_FILE,
-    PENDING_FILE,
     Action,
     Correction,
-    append_corrections,
-    corrections_frame,
-    write_pending,
+    open_corrections_log,
 )
 from dashboard.data.errors import ConcurrentChangeError, CorrectionsLogError
 from dashboard.data.frames import enrollment_frame, enrollment_record
@@ -169,7 +165,8 @@ def delete_enrollments(
 
 
 def read_corrections_log(source: DataSource | Settings) -> pl.DataFrame:
-    """Every correction made through this cache folder for this API and tenant, oldest first.
+    """Every correction logged for this API and tenant, oldest first: through this cache folder,
+    or, with a shared store, through every replica and worker that uses it.
 
     Columns: ``at`` (UTC), ``actor``, ``role`` (the actor's role when signed in), ``action``
     (create, update, delete), ``enrollment_uuid``,
@@ -179,18 +176,20 @@ def read_corrections_log(source: DataSource | Settings) -> pl.DataFrame:
     """
     with using_source(source) as opened:
         key = opened.line()
-        return corrections_frame(opened.cache_dir, api_url=key.api_url, tenant=key.tenant)
+        log = open_corrections_log(opened.store, opened.cache_dir)
+        return log.frame(api_url=key.api_url, tenant=key.tenant)
 
 
 @dataclass(frozen=True)
 class CorrectionsLogStatus:
     """Whether every logged write is in the corrections log, after trying to move kept ones in.
 
-    ``pending`` entries wait in ``pending_path`` (a JSON-lines file beside ``path``);
-    ``problem`` is the one-line ``CorrectionsLogError`` message when the log is unusable.
+    ``pending`` entries wait in ``pending_path`` (a JSON-lines file in the cache folder);
+    ``problem`` is the one-line ``CorrectionsLogError`` message when the log is unusable;
+    ``where`` names the log (its file, or the shared store).
     """
 
-    path: Path
+    where: str
     pending_path: Path
     pending: int
     problem: str | None
@@ -206,24 +205,22 @@ def corrections_log_status(source: DataSource | Settings) -> CorrectionsLogStatu
 
     Call it after a write to learn at once whether that write's entry could not be logged.
     """
-    directory = source.cache_dir
-    problem = None
-    try:
-        pending = write_pending(directory)
-    except CorrectionsLogError as error:
-        problem = str(error)
-        pending = error.pending
-    except OSError as error:  # the side file itself cannot be opened
-        problem = f"the corrections side file {directory / PENDING_FILE} cannot be read: {error}"
-        pending = 0
-    if problem is None and pending:
-        problem = f"{pending} unreadable line(s) in {directory / PENDING_FILE}"
-    return CorrectionsLogStatus(
-        path=directory / LOG_FILE,
-        pending_path=directory / PENDING_FILE,
-        pending=pending,
-        problem=problem,
-    )
+    with using_source(source) as opened:
+        log = open_corrections_log(opened.store, opened.cache_dir)
+        problem = None
+        try:
+            pending = log.write_pending()
+        except CorrectionsLogError as error:
+            problem = str(error)
+            pending = error.pending
+        except OSError as error:  # the side file itself cannot be opened
+            problem = f"the corrections side file {log.pending_path} cannot be read: {error}"
+            pending = 0
+        if problem is None and pending:
+            problem = f"{pending} unreadable line(s) in {log.pending_path}"
+        return CorrectionsLogStatus(
+            where=log.where, pending_path=log.pending_path, pending=pending, problem=problem
+        )
 
 
 def changed_fields(opened: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
@@ -264,7 +261,6 @@ def _after_write(
     changes: list[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
 ) -> None:
     """Log an accepted write and patch the snapshots (the write itself already succeeded)."""
-    settings = opened.settings
     source = opened.line()
     at = datetime.now(UTC)
     corrections = [
@@ -274,12 +270,8 @@ def _after_write(
         for uuid, b, a in changes
     ]
     try:
-        kept = append_corrections(
-            settings.cache_dir,
-            api_url=source.api_url,
-            tenant=source.tenant,
-            corrections=corrections,
-        )
+        log = open_corrections_log(opened.store, opened.cache_dir)
+        kept = log.append(api_url=source.api_url, tenant=source.tenant, corrections=corrections)
         if kept is not None:
             logger.warning("the %s was saved; its log entry is pending in %s", action, kept)
     except OSError as error:

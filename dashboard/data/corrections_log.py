@@ -6,10 +6,15 @@ after, as JSON in the API's shape. The log holds no
 credential. It also lets a sync that was running during a write apply that write to what it
 fetched before caching it (see ``dashboard.data.loading``).
 
+With a shared store (``ENROLLMENT_OUTCOMES_STORE=redis://...``) the log is kept in the store
+instead (``dashboard.data.shared_store``), so every replica and the sync worker write to and read
+one log; ``open_corrections_log`` gives the log that goes with a store (``CorrectionsLog``).
+
 An entry is never dropped: when the log cannot be written (a corrupt or locked file, a full
-disk), it is appended to a JSON-lines side file beside it (``PENDING_FILE``), and the next
-write or read that finds the log usable moves the kept entries into it. A log that cannot be
-read raises ``CorrectionsLogError``; the log file itself is never deleted or replaced here.
+disk, an unreachable store), it is appended to a JSON-lines side file in the cache folder
+(``PENDING_FILE``), and the next write or read that finds the log usable moves the kept entries
+into it. A log that cannot be read raises ``CorrectionsLogError``; the log file itself is never
+deleted or replaced here.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Protocol, runtime_checkable
 
 import orjson
 import polars as pl
@@ -36,11 +41,22 @@ __all__ = [
     "LOG_FILE",
     "PENDING_FILE",
     "Correction",
+    "CorrectionsLog",
+    "FileCorrectionsLog",
+    "KeepsCorrectionsLog",
+    "LogRow",
     "append_corrections",
     "corrections_frame",
     "corrections_since",
+    "entries_frame",
+    "entry_correction",
+    "entry_json",
+    "entry_row",
+    "log_rows",
+    "open_corrections_log",
     "pending_corrections",
     "pending_count",
+    "time_text",
     "write_pending",
 ]
 
@@ -95,9 +111,11 @@ class Correction:
     role: str | None = None  # the signed-in actor's role (viewer, editor, admin), if any
 
 
-# One log row, as stored: at, api_url, tenant, actor, action, enrollment_uuid, before, after,
-# role (last, so side-file lines written before it existed still read: their role is null).
+# One log row (``LogRow``), as stored: at, api_url, tenant, actor, action, enrollment_uuid,
+# before, after, role (last, so side-file lines written before it existed still read: their
+# role is null).
 _Row = tuple[str, str, str, str | None, str, str, str | None, str | None, str | None]
+LogRow = _Row
 _ROW_FIELDS = (
     "at",
     "api_url",
@@ -217,37 +235,46 @@ def _text_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(_TIME_FORMAT)
 
 
-def _move_pending(pending: _PendingFile, directory: Path, new_rows: Sequence[_Row] = ()) -> None:
-    """Write the kept entries (then ``new_rows``) into the log in one transaction, then empty the
-    side file; raises ``CorrectionsLogError`` (side file unchanged) when the log is unusable."""
+class _Sink(Protocol):
+    """Where log rows go: ``kept`` (from the side file, perhaps already there) then ``new``.
+
+    One call is all or nothing; raises ``CorrectionsLogError`` when the log cannot take them.
+    """
+
+    def __call__(self, kept: Sequence[_Row], new: Sequence[_Row], *, pending: int) -> None: ...
+
+
+def _sqlite_sink(directory: Path) -> _Sink:
+    def write(kept: Sequence[_Row], new: Sequence[_Row], *, pending: int) -> None:
+        with _connection(directory, pending=pending) as connection:
+            for row in kept:
+                key = (row[1], row[2], row[0], row[5], row[4])
+                if connection.execute(_ALREADY_LOGGED, key).fetchone() is None:
+                    connection.execute(_INSERT, row)
+            connection.executemany(_INSERT, new)
+
+    return write
+
+
+def _move_pending(pending: _PendingFile, sink: _Sink, new_rows: Sequence[_Row] = ()) -> None:
+    """Write the kept entries (then ``new_rows``) into the log in one go, then empty the side
+    file; raises ``CorrectionsLogError`` (side file unchanged) when the log is unusable."""
     lines = pending.lines()
     kept = [(line, _pending_row(line)) for line in lines]
     unreadable = [line for line, row in kept if row is None]
     rows = [row for _, row in kept if row is not None]
     if not rows and not new_rows:
         return
-    with _connection(directory, pending=len(lines)) as connection:
-        for row in rows:
-            key = (row[1], row[2], row[0], row[5], row[4])
-            if connection.execute(_ALREADY_LOGGED, key).fetchone() is None:
-                connection.execute(_INSERT, row)
-        connection.executemany(_INSERT, new_rows)
+    sink(rows, new_rows, pending=len(lines))
     if rows:
         if unreadable:  # a line torn by a crash: kept for a person to look at, never dropped
             logger.warning("%d unreadable line(s) stay in %s", len(unreadable), pending.path)
         pending.keep_only(unreadable)
 
 
-def append_corrections(
-    directory: Path, *, api_url: str, tenant: str, corrections: Sequence[Correction]
-) -> Path | None:
-    """Add ``corrections`` (of one API and tenant) to the log in ``directory``, in one go.
-
-    Entries kept in the side file go in first. Returns None when everything is in the log; when
-    the log cannot be written, keeps ``corrections`` in the side file and returns its path.
-    Raises ``OSError`` only if the side file cannot be written either.
-    """
-    rows: list[_Row] = [
+def log_rows(api_url: str, tenant: str, corrections: Sequence[Correction]) -> list[_Row]:
+    """``corrections`` of one API and tenant as log rows (times as fixed-width UTC text)."""
+    return [
         (
             _text_time(c.at),
             api_url,
@@ -261,9 +288,27 @@ def append_corrections(
         )
         for c in corrections
     ]
+
+
+def append_corrections(
+    directory: Path,
+    *,
+    api_url: str,
+    tenant: str,
+    corrections: Sequence[Correction],
+    sink: _Sink | None = None,
+) -> Path | None:
+    """Add ``corrections`` (of one API and tenant) to the log in ``directory``, in one go.
+
+    Entries kept in the side file go in first. Returns None when everything is in the log; when
+    the log cannot be written, keeps ``corrections`` in the side file and returns its path.
+    Raises ``OSError`` only if the side file cannot be written either. ``sink``: another log
+    than the SQLite file in ``directory`` (the side file stays there).
+    """
+    rows = log_rows(api_url, tenant, corrections)
     with _pending_file(directory) as pending:
         try:
-            _move_pending(pending, directory, rows)
+            _move_pending(pending, sink or _sqlite_sink(directory), rows)
         except CorrectionsLogError as error:
             pending.add(rows)
             logger.warning("%s", error)
@@ -271,7 +316,7 @@ def append_corrections(
     return None
 
 
-def write_pending(directory: Path) -> int:
+def write_pending(directory: Path, *, sink: _Sink | None = None) -> int:
     """Move the entries kept in the side file into the log; returns how many are still pending.
 
     Raises ``CorrectionsLogError`` when the log cannot take them (they stay in the side file).
@@ -279,7 +324,7 @@ def write_pending(directory: Path) -> int:
     if not _has_pending(directory):
         return 0
     with _pending_file(directory) as pending:
-        _move_pending(pending, directory)
+        _move_pending(pending, sink or _sqlite_sink(directory))
         return len(pending.lines())
 
 
@@ -360,6 +405,11 @@ def corrections_frame(directory: Path, *, api_url: str, tenant: str) -> pl.DataF
             " WHERE api_url = ? AND tenant = ? ORDER BY id",
             (api_url, tenant),
         ).fetchall()
+    return _frame(rows)
+
+
+def _frame(rows: Sequence[Sequence[Any]]) -> pl.DataFrame:
+    """Rows of (at, actor, role, action, enrollment_uuid, before, after) text as the log frame."""
     columns: list[Sequence[Any]] = (
         list(zip(*rows, strict=True)) if rows else [[] for _ in CORRECTIONS_LOG_SCHEMA]
     )
@@ -371,3 +421,110 @@ def corrections_frame(directory: Path, *, api_url: str, tenant: str) -> pl.DataF
     )
     at = pl.col("at").str.to_datetime(_FRAME_TIME_FORMAT, time_unit="us", time_zone="UTC")
     return frame.with_columns(at)
+
+
+# -- the log as one object: the SQLite file of one host, or a shared log (``shared_store``) ------
+
+
+def entry_json(row: _Row) -> bytes:
+    """One log row as a JSON object (the side file's line, and a shared log's member)."""
+    return orjson.dumps(dict(zip(_ROW_FIELDS, row, strict=True)), option=orjson.OPT_SORT_KEYS)
+
+
+def entry_row(data: bytes | str) -> _Row | None:
+    """A log row back from ``entry_json``; None when it is not one."""
+    return _pending_row(data.encode() if isinstance(data, str) else data)
+
+
+def entries_frame(rows: Sequence[_Row]) -> pl.DataFrame:
+    """Log rows as the log frame (``CORRECTIONS_LOG_SCHEMA``), in the order given."""
+    return _frame([(r[0], r[3], r[8], r[4], r[5], r[6], r[7]) for r in rows])
+
+
+def entry_correction(row: _Row) -> Correction:
+    """A log row as a ``Correction``."""
+    return _correction((row[0], row[3], row[4], row[5], row[6], row[7], row[8]))
+
+
+def time_text(moment: datetime) -> str:
+    """A time as the log writes it (fixed-width UTC text: text order is time order)."""
+    return _text_time(moment)
+
+
+class CorrectionsLog(Protocol):
+    """Where corrections are logged; entries that cannot go in wait in a local side file."""
+
+    @property
+    def where(self) -> str:
+        """The log's place, for messages (a file path, or the shared store's URL)."""
+
+    @property
+    def pending_path(self) -> Path:
+        """The side file of this host."""
+
+    def append(
+        self, *, api_url: str, tenant: str, corrections: Sequence[Correction]
+    ) -> Path | None:
+        """As ``append_corrections``."""
+
+    def since(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
+        """As ``corrections_since``."""
+
+    def pending(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
+        """As ``pending_corrections`` (this host's side file)."""
+
+    def frame(self, *, api_url: str, tenant: str) -> pl.DataFrame:
+        """As ``corrections_frame``."""
+
+    def write_pending(self) -> int:
+        """As ``write_pending``."""
+
+
+class FileCorrectionsLog:
+    """The corrections log of one host: SQLite in the cache folder (the default)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @property
+    def where(self) -> str:
+        return str(self.directory / LOG_FILE)
+
+    @property
+    def pending_path(self) -> Path:
+        return self.directory / PENDING_FILE
+
+    def append(
+        self, *, api_url: str, tenant: str, corrections: Sequence[Correction]
+    ) -> Path | None:
+        return append_corrections(
+            self.directory, api_url=api_url, tenant=tenant, corrections=corrections
+        )
+
+    def since(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
+        return corrections_since(self.directory, api_url=api_url, tenant=tenant, since=since)
+
+    def pending(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
+        return pending_corrections(self.directory, api_url=api_url, tenant=tenant, since=since)
+
+    def frame(self, *, api_url: str, tenant: str) -> pl.DataFrame:
+        return corrections_frame(self.directory, api_url=api_url, tenant=tenant)
+
+    def write_pending(self) -> int:
+        return write_pending(self.directory)
+
+
+@runtime_checkable
+class KeepsCorrectionsLog(Protocol):
+    """A snapshot store that also keeps the corrections log (the shared Redis store does)."""
+
+    def corrections_log(self, pending_dir: Path) -> CorrectionsLog: ...
+
+
+def open_corrections_log(store: object, directory: Path) -> CorrectionsLog:
+    """The log that goes with ``store``: its own (a shared store: every replica and the worker
+    log to and read one log), else the SQLite file in ``directory``. Either way the side file
+    of entries waiting for the log is in ``directory``."""
+    if isinstance(store, KeepsCorrectionsLog):
+        return store.corrections_log(directory)
+    return FileCorrectionsLog(directory)

@@ -8,7 +8,10 @@ the line's history swapped in one transaction; ``keep`` newest), and adds what s
   extending, so one sync per line runs across every replica and the worker, and a crashed
   holder's lock lapses by itself;
 - each publish sends a notice (``PUBLISH enrollment-outcomes:snapshots <line> <id>``), so a
-  process can learn of a new snapshot without polling.
+  process can learn of a new snapshot without polling;
+- the corrections log (``RedisCorrectionsLog``): one sorted set per API and tenant, so the admin
+  on any replica sees every change, and a sync on the worker replays the writes every replica
+  made while it read.
 
 Any Redis failure is raised as ``StoreUnavailableError`` (an ``OSError``), which the loaders
 treat like an unreadable cache: the last snapshot a process holds stays on screen.
@@ -22,7 +25,8 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,6 +34,20 @@ import orjson
 import polars as pl
 import redis
 
+from dashboard.data.corrections_log import (
+    PENDING_FILE,
+    Correction,
+    LogRow,
+    append_corrections,
+    entries_frame,
+    entry_correction,
+    entry_json,
+    entry_row,
+    pending_corrections,
+    time_text,
+    write_pending,
+)
+from dashboard.data.errors import CorrectionsLogError
 from dashboard.data.snapshots import (
     DEFAULT_KEEP,
     RefreshLock,
@@ -41,13 +59,20 @@ from dashboard.data.snapshots import (
     frame_to_bytes,
 )
 
-__all__ = ["NOTICE_CHANNEL", "RedisSnapshotStore", "StoreUnavailableError"]
+__all__ = [
+    "NOTICE_CHANNEL",
+    "RedisCorrectionsLog",
+    "RedisSnapshotStore",
+    "SharedLogUnavailableError",
+    "StoreUnavailableError",
+]
 
 logger = logging.getLogger("dashboard.data")
 
 NOTICE_CHANNEL: Final = "enrollment-outcomes:snapshots"
 _PREFIX: Final = "enrollment-outcomes:"
 _LOCK_SECONDS: Final = 60.0  # a refresh lock lapses this long after its holder stops renewing it
+_LOG_TIME: Final = "%Y-%m-%dT%H:%M:%S.%fZ"  # the corrections log's times (``time_text``)
 _CHECKPOINT_SECONDS: Final = 1800  # an unfinished sync's checkpoints expire (as DEFAULT_RESUME)
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
@@ -149,6 +174,10 @@ class RedisSnapshotStore:
 
     def close(self) -> None:
         self._client.close()
+
+    def corrections_log(self, pending_dir: Path) -> RedisCorrectionsLog:
+        """The corrections log in this store; entries wait in ``pending_dir`` while it is down."""
+        return RedisCorrectionsLog(self._client, shown=self._shown, pending_dir=pending_dir)
 
     # -- keys ------------------------------------------------------------------------------------
 
@@ -311,6 +340,117 @@ class RedisSnapshotStore:
                     notice(line_text, snapshot_id)
         finally:
             pubsub.close()
+
+
+class SharedLogUnavailableError(CorrectionsLogError):
+    """The corrections log in the shared store cannot be read or written."""
+
+    def __init__(self, *, shown: str, reason: str, pending_path: Path, pending: int) -> None:
+        kept = (
+            f"; {pending} entr{'y' if pending == 1 else 'ies'} kept in {pending_path} on this "
+            "host will be written into it once it can be reached"
+            if pending
+            else ""
+        )
+        Exception.__init__(
+            self,
+            f"the corrections log in the shared store {shown} cannot be used ({reason}). Check "
+            f"that the store named by ENROLLMENT_OUTCOMES_STORE is running{kept}.",
+        )
+        self.path = pending_path.parent  # no file of its own: where this host keeps its entries
+        self.reason = reason
+        self.corrupt = False
+        self.pending_path = pending_path
+        self.pending = pending
+
+
+def _log_key(api_url: str, tenant: str) -> str:
+    digest = hashlib.sha256(f"{api_url}\n{tenant}".encode()).hexdigest()[:32]
+    return f"{_PREFIX}corrections:{digest}"
+
+
+def _score(text_time: str) -> int:
+    """Microseconds since the epoch of a log time (exact in a Redis score up to year 2255)."""
+    moment = datetime.strptime(text_time, _LOG_TIME).replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+class RedisCorrectionsLog:
+    """The corrections log in the shared store: one sorted set per API and tenant.
+
+    Each entry is its JSON row (sorted keys), scored by its time in microseconds: reading from a
+    time is one range query, and adding an entry twice (a side-file entry moved in again after a
+    crash) leaves one. Entries that cannot reach the store wait in this host's side file
+    (``pending_dir``) and go in with this host's next write or read of the log.
+    """
+
+    def __init__(self, client: redis.Redis, *, shown: str, pending_dir: Path) -> None:
+        self._client = client
+        self._shown = shown
+        self._directory = pending_dir
+
+    @property
+    def where(self) -> str:
+        return f"the shared store {self._shown}"
+
+    @property
+    def pending_path(self) -> Path:
+        return self._directory / PENDING_FILE
+
+    def _unavailable(self, error: redis.RedisError, pending: int) -> SharedLogUnavailableError:
+        return SharedLogUnavailableError(
+            shown=self._shown,
+            reason=str(error) or type(error).__name__,
+            pending_path=self.pending_path,
+            pending=pending,
+        )
+
+    def _sink(self, kept: Sequence[LogRow], new: Sequence[LogRow], *, pending: int) -> None:
+        by_key: dict[str, dict[bytes, int]] = {}
+        for row in (*kept, *new):
+            by_key.setdefault(_log_key(row[1], row[2]), {})[entry_json(row)] = _score(row[0])
+        try:
+            with self._client.pipeline(transaction=True) as pipe:
+                for key, members in by_key.items():
+                    pipe.zadd(key, members, nx=True)
+                pipe.execute()
+        except redis.RedisError as error:
+            raise self._unavailable(error, pending) from error
+
+    def _rows(self, api_url: str, tenant: str, since: datetime | None) -> list[LogRow]:
+        self.write_pending()
+        low: int | str = "-inf" if since is None else _score(time_text(since))
+        try:
+            members = self._client.zrangebyscore(_log_key(api_url, tenant), low, "+inf")
+        except redis.RedisError as error:
+            raise self._unavailable(error, 0) from error
+        rows = [entry_row(m) if isinstance(m, bytes | str) else None for m in members]
+        if any(row is None for row in rows):
+            logger.warning("unreadable entries in the shared corrections log are skipped")
+        return [row for row in rows if row is not None and row[1:3] == (api_url, tenant)]
+
+    def append(
+        self, *, api_url: str, tenant: str, corrections: Sequence[Correction]
+    ) -> Path | None:
+        return append_corrections(
+            self._directory,
+            api_url=api_url,
+            tenant=tenant,
+            corrections=corrections,
+            sink=self._sink,
+        )
+
+    def since(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
+        return [entry_correction(row) for row in self._rows(api_url, tenant, since)]
+
+    def pending(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
+        return pending_corrections(self._directory, api_url=api_url, tenant=tenant, since=since)
+
+    def frame(self, *, api_url: str, tenant: str) -> pl.DataFrame:
+        return entries_frame(self._rows(api_url, tenant, None))
+
+    def write_pending(self) -> int:
+        return write_pending(self._directory, sink=self._sink)
 
 
 def _parse_history(raw: object) -> list[SnapshotInfo]:

@@ -149,7 +149,9 @@ def sync_snapshot(
     if "enrollments" in frames:
         # Writes logged while the pages were read may be missing from them: replay them.
         enrollments = frames["enrollments"]
-        replayed = replay_writes(enrollments, log_dir=log_dir, key=line, since=extracted_at)
+        replayed = replay_writes(
+            enrollments, log_dir=log_dir, key=line, since=extracted_at, store=store
+        )
         if replayed is not enrollments:
             frames.hold("enrollments", replayed)
         del enrollments, replayed

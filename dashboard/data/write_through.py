@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from dashboard.data.cache_keys import CacheKey
-from dashboard.data.corrections_log import corrections_since, pending_corrections
+from dashboard.data.corrections_log import open_corrections_log
 from dashboard.data.errors import CorrectionsLogError, MalformedRecordError
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.patching import apply_write
@@ -66,23 +66,27 @@ def patch_snapshots(
 
 
 def replay_writes(
-    frame: pl.DataFrame, *, log_dir: Path, key: CacheKey, since: datetime
+    frame: pl.DataFrame,
+    *,
+    log_dir: Path,
+    key: CacheKey,
+    since: datetime,
+    store: SnapshotStore | None = None,
 ) -> pl.DataFrame:
     """``frame`` (fetched for ``key`` from ``since``) with the writes logged since replayed.
 
-    When the log cannot be read, the writes whose entries wait in its side file are still
-    replayed (a write made while the log is unusable is kept there).
+    The log is the one that goes with ``store`` (a shared store's: the writes of every replica),
+    else the file in ``log_dir``. When the log cannot be read, the writes whose entries wait in
+    this host's side file are still replayed (a write made while the log is unusable is kept
+    there).
     """
     start = since - REPLAY_MARGIN
+    log = open_corrections_log(store, log_dir)
     try:
-        corrections = corrections_since(
-            log_dir, api_url=key.api_url, tenant=key.tenant, since=start
-        )
+        corrections = log.since(api_url=key.api_url, tenant=key.tenant, since=start)
     except CorrectionsLogError as error:
         logger.warning("replaying only the pending corrections: %s", error)
-        corrections = pending_corrections(
-            log_dir, api_url=key.api_url, tenant=key.tenant, since=start
-        )
+        corrections = log.pending(api_url=key.api_url, tenant=key.tenant, since=start)
     for correction in corrections:
         written = None
         if correction.action != "delete" and correction.after is not None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app import media_guard
 from dashboard.settings import Settings
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dokstamp_sandbox.runner import RunningSandbox
@@ -20,6 +21,12 @@ ENTRY = Path(__file__).resolve().parents[2] / "dashboard" / "app" / "main.py"
 RUN_TIMEOUT = 60.0
 
 AppFactory = Callable[..., AppTest]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _download_check() -> None:
+    """The download check the server entry installs (signed-in runs refuse to start without it)."""
+    media_guard.install()
 
 
 def sandbox_env(sandbox: RunningSandbox, cache_dir: Path, *, editing: bool) -> dict[str, str]:

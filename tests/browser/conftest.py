@@ -117,7 +117,8 @@ def app_env(sandbox: RunningSandbox, cache_dir: Path, **more: str) -> dict[str, 
 def running_dashboard(
     env: dict[str, str], log: Path, *, port: int | None = None, secrets_file: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`streamlit run` of the dashboard with ``env``; yields its URL and process, stops it after.
+    """The dashboard's server entry (``python -m dashboard.app.server``: `streamlit run` with the
+    warm-up and the download check) with ``env``; yields its URL and process, stops it after.
 
     ``secrets_file``: the Streamlit secrets to read ([auth], [access]) instead of the project's.
     """
@@ -125,9 +126,7 @@ def running_dashboard(
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(ENTRY),
+        "dashboard.app.server",
         "--server.address",
         "127.0.0.1",
         "--server.port",

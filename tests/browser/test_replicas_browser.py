@@ -7,6 +7,8 @@ snapshot on screen with a clear message instead of failing.
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
 import time
@@ -165,6 +167,23 @@ def test_two_replicas_and_a_worker_share_one_store(
         _view(b, url_b)
         assert _metric(b, "Active (enrolled)") == active - 1
         b.screenshot(path=str(screenshots / "replica_b_after_correction_on_a.png"), full_page=True)
+
+        # The correction log on replica B (another cache folder: another host) holds it: the
+        # log is in the shared store, and its CSV says who, in which role, when and what.
+        b.goto(f"{url_b}/corrections", timeout=TIMEOUT_MS)
+        b.get_by_role("tab", name="Correction log").click()
+        expect(b.get_by_text("1 correction(s) made by this dashboard")).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        with b.expect_download(timeout=TIMEOUT_MS) as download:
+            b.locator('[data-testid="stDownloadButton"] button:visible').last.click()
+        text = Path(download.value.path()).read_text(encoding="utf-8")
+        entries = list(csv.DictReader(io.StringIO(text)))
+        assert [entry["enrollment_uuid"] for entry in entries] == [uuid]
+        assert entries[0]["action"] == "update"
+        assert entries[0]["actor"] == f"client {DEMO_CLIENT_ID}"
+        assert entries[0]["at"]
+        assert '"dropped"' in entries[0]["after"]
 
         # Redis dies: each replica keeps its last snapshot, and says why nothing new comes.
         redis_server.stop()

@@ -10,10 +10,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from dashboard.app.dataset import load_dataset
 from dashboard.data.source import DataSource
@@ -178,6 +179,9 @@ def test_a_viewer_sees_aggregates_and_cannot_reach_corrections(
     _open(page, signed_in_app, "corrections")  # typed by hand
     page.wait_for_timeout(1000)
     assert page.get_by_label("Find an enrollment").count() == 0
+    _open(page, signed_in_app, "settings")  # the admin's page, typed by hand
+    page.wait_for_selector(CHART, timeout=TIMEOUT_MS)  # lands on the Overview instead
+    assert page.get_by_role("heading", name="Settings").count() == 0
     _open(page, signed_in_app, "cohorts")
     page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
     expect(page.get_by_text(EDITORS_ONLY)).to_have_count(0)
@@ -237,3 +241,58 @@ def test_an_unknown_user_gets_no_access_and_can_sign_out(
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT_MS)
     page.goto(f"{signed_in_app.url}/completion")  # the cookie is gone: signed out everywhere
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_a_download_link_serves_only_the_user_who_made_it(
+    browser: Browser, browser_context_args: dict[str, Any], signed_in_app: SignedInApp
+) -> None:
+    """The row-level CSV an editor downloads is refused to a signed-out browser (403), to a
+    signed-in viewer who is handed its URL (404) and to a user no access rule names (403); the
+    editor fetches it again."""
+    editor = browser.new_context(**browser_context_args)
+    viewer = browser.new_context(**browser_context_args)
+    stranger = browser.new_context(**browser_context_args)
+    unknown = browser.new_context(**browser_context_args)
+    try:
+        page = editor.new_page()
+        _sign_in(page, signed_in_app, "registrar@example.edu")
+        _open(page, signed_in_app, "cohorts")
+        page.get_by_text(EDITORS_ONLY).first.click()  # opens the rows' expander
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            page.get_by_role("button", name="Download rows (CSV)").first.click()
+        url = download.value.url
+        assert "/media/" in url
+        rows = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "uuid" in rows.splitlines()[0]  # row-level: one line per enrollment
+
+        again = page.request.get(url)
+        assert again.status == 200
+        assert again.text() == rows
+
+        refused = stranger.request.get(url)
+        assert refused.status == 403
+        assert "uuid" not in refused.text()
+
+        viewer_page = viewer.new_page()
+        _sign_in(viewer_page, signed_in_app, "bob@example.edu")
+        viewer_page.wait_for_selector(CHART, timeout=TIMEOUT_MS)
+        handed = viewer_page.request.get(url)
+        assert handed.status == 404
+        assert "uuid" not in handed.text()
+        # The viewer's own aggregate download is theirs to fetch.
+        with viewer_page.expect_download(timeout=TIMEOUT_MS) as own:
+            viewer_page.locator('[data-testid="stDownloadButton"] button').first.click()
+        assert viewer_page.request.get(own.value.url).status == 200
+        assert stranger.request.get(own.value.url).status == 403
+
+        # Signed in, but named by no access rule: refused like a signed-out browser.
+        unknown_page = unknown.new_page()
+        _sign_in(unknown_page, signed_in_app, "stranger@elsewhere.org")
+        expect(unknown_page.get_by_role("heading", name="No access")).to_be_visible(
+            timeout=TIMEOUT_MS
+        )
+        assert unknown_page.request.get(own.value.url).status == 403
+        assert unknown_page.request.get(url).status == 403
+    finally:
+        for context in (editor, viewer, stranger, unknown):
+            context.close()

@@ -13,7 +13,7 @@ from dashboard.access import AccessConfigError, access_rules_from_config, read_a
 from dashboard.app.disclosure import app_policy
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.runtime import page_context, read_config
-from dashboard.app.signin import auth_configured, secrets_tables
+from dashboard.app.signin_config import auth_configured, secrets_tables
 
 context = page_context()
 st.title("Settings")
