@@ -30,8 +30,8 @@ from dashboard.data.corrections_log import (
     CORRECTIONS_LOG_SCHEMA,
     Action,
     Correction,
-    open_corrections_log,
 )
+from dashboard.data.corrections_log_place import open_corrections_log
 from dashboard.data.errors import ConcurrentChangeError, CorrectionsLogError
 from dashboard.data.frames import enrollment_frame, enrollment_record
 from dashboard.data.loading import STORE_ERRORS, using_source

@@ -8,7 +8,7 @@ fetched before caching it (see ``dashboard.data.loading``).
 
 With a shared store (``ENROLLMENT_OUTCOMES_STORE=redis://...``) the log is kept in the store
 instead (``dashboard.data.shared_store``), so every replica and the sync worker write to and read
-one log; ``open_corrections_log`` gives the log that goes with a store (``CorrectionsLog``).
+one log; ``dashboard.data.corrections_log_place`` gives the log that goes with a store.
 
 An entry is never dropped: when the log cannot be written (a corrupt or locked file, a full
 disk, an unreachable store), it is appended to a JSON-lines side file in the cache folder
@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol, runtime_checkable
+from typing import IO, Any, Literal, Protocol
 
 import orjson
 import polars as pl
@@ -41,9 +41,6 @@ __all__ = [
     "LOG_FILE",
     "PENDING_FILE",
     "Correction",
-    "CorrectionsLog",
-    "FileCorrectionsLog",
-    "KeepsCorrectionsLog",
     "LogRow",
     "append_corrections",
     "corrections_frame",
@@ -53,7 +50,6 @@ __all__ = [
     "entry_json",
     "entry_row",
     "log_rows",
-    "open_corrections_log",
     "pending_corrections",
     "pending_count",
     "time_text",
@@ -449,82 +445,3 @@ def entry_correction(row: _Row) -> Correction:
 def time_text(moment: datetime) -> str:
     """A time as the log writes it (fixed-width UTC text: text order is time order)."""
     return _text_time(moment)
-
-
-class CorrectionsLog(Protocol):
-    """Where corrections are logged; entries that cannot go in wait in a local side file."""
-
-    @property
-    def where(self) -> str:
-        """The log's place, for messages (a file path, or the shared store's URL)."""
-
-    @property
-    def pending_path(self) -> Path:
-        """The side file of this host."""
-
-    def append(
-        self, *, api_url: str, tenant: str, corrections: Sequence[Correction]
-    ) -> Path | None:
-        """As ``append_corrections``."""
-
-    def since(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
-        """As ``corrections_since``."""
-
-    def pending(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
-        """As ``pending_corrections`` (this host's side file)."""
-
-    def frame(self, *, api_url: str, tenant: str) -> pl.DataFrame:
-        """As ``corrections_frame``."""
-
-    def write_pending(self) -> int:
-        """As ``write_pending``."""
-
-
-class FileCorrectionsLog:
-    """The corrections log of one host: SQLite in the cache folder (the default)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    @property
-    def where(self) -> str:
-        return str(self.directory / LOG_FILE)
-
-    @property
-    def pending_path(self) -> Path:
-        return self.directory / PENDING_FILE
-
-    def append(
-        self, *, api_url: str, tenant: str, corrections: Sequence[Correction]
-    ) -> Path | None:
-        return append_corrections(
-            self.directory, api_url=api_url, tenant=tenant, corrections=corrections
-        )
-
-    def since(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
-        return corrections_since(self.directory, api_url=api_url, tenant=tenant, since=since)
-
-    def pending(self, *, api_url: str, tenant: str, since: datetime) -> list[Correction]:
-        return pending_corrections(self.directory, api_url=api_url, tenant=tenant, since=since)
-
-    def frame(self, *, api_url: str, tenant: str) -> pl.DataFrame:
-        return corrections_frame(self.directory, api_url=api_url, tenant=tenant)
-
-    def write_pending(self) -> int:
-        return write_pending(self.directory)
-
-
-@runtime_checkable
-class KeepsCorrectionsLog(Protocol):
-    """A snapshot store that also keeps the corrections log (the shared Redis store does)."""
-
-    def corrections_log(self, pending_dir: Path) -> CorrectionsLog: ...
-
-
-def open_corrections_log(store: object, directory: Path) -> CorrectionsLog:
-    """The log that goes with ``store``: its own (a shared store: every replica and the worker
-    log to and read one log), else the SQLite file in ``directory``. Either way the side file
-    of entries waiting for the log is in ``directory``."""
-    if isinstance(store, KeepsCorrectionsLog):
-        return store.corrections_log(directory)
-    return FileCorrectionsLog(directory)

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from dashboard.data.cache_keys import CacheKey
-from dashboard.data.corrections_log import open_corrections_log
+from dashboard.data.corrections_log_place import open_corrections_log
 from dashboard.data.errors import CorrectionsLogError, MalformedRecordError
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.patching import apply_write

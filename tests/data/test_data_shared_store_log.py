@@ -23,9 +23,8 @@ from dashboard.data.corrections_log import (
     LOG_FILE,
     PENDING_FILE,
     Correction,
-    FileCorrectionsLog,
-    open_corrections_log,
 )
+from dashboard.data.corrections_log_place import FileCorrectionsLog, open_corrections_log
 from dashboard.data.errors import CorrectionsLogError
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.loading import load_enrollments
