@@ -36,13 +36,18 @@ PAGE_REPORTS: Final[Mapping[str, tuple[str, ...]]] = {
 
 
 def page_report(name: str, context: PageContext, *, policy: DisclosurePolicy) -> pl.DataFrame:
-    """The catalog report ``name`` over the page's dataset, filters and policy."""
+    """The catalog report ``name`` over the page's dataset, filters and policy.
+
+    The page's rows are already filtered (``context.filtered`` is ``filters.apply`` of the
+    dataset's enrollments, which carry the groupings), so they are handed over as they are,
+    with no filter to apply again: the same rows the export filters to, without filtering the
+    whole dataset once more for every report of the page.
+    """
     return build_report(
         name,
-        enrollments=context.dataset.enrollments,
+        enrollments=context.filtered,
         cohorts=context.dataset.cohorts,
         as_of=context.as_of,
-        filters=context.filters,
         policy=policy,
     )
 

@@ -29,7 +29,7 @@ from dashboard.app.plain_text import escape_markdown
 from dashboard.app.published import reader_order
 from dashboard.app.table_display import TOTAL_LABEL, TableView, table_view
 from dashboard.app.vega_spec import VegaLiteSpec, vega_lite_spec
-from dashboard.charts import ChartSpec, split_subtitle
+from dashboard.charts import ChartSpec
 from dashboard.reports import frame_to_csv
 from dashboard.reports.csv_format import CSV_MIME
 
@@ -115,16 +115,33 @@ def chart_content(
     whose CSV keeps the export's column order)."""
     if reorder:
         table = reader_order(table)
-    chart, notes = split_subtitle(chart)
+    spec, notes = _fitted_spec(chart)
     return Panel(
         title=title,
         key=key,
         table=table,
         view=table_view(table, total_label=total_label, hidden_small=hidden_small, omit=omit),
-        spec=vega_lite_spec(fit_width(chart)),
+        spec=spec,
         notes=notes,
         caption=caption,
     )
+
+
+def _fitted_spec(chart: ChartSpec) -> tuple[VegaLiteSpec, str]:
+    """``chart``'s spec as ``fit_width(split_subtitle(chart)[0])`` gives it, and the notes.
+
+    Done on the spec dict, not the chart: each copy of a layered Altair chart re-combines (and
+    deep-copies) its layers, which cost more than drawing the rest of a panel.
+    """
+    spec = vega_lite_spec(chart)
+    notes = ""
+    title = spec.get("title")
+    if isinstance(title, dict) and isinstance(title.get("subtitle"), list):
+        notes = " ".join(line.strip() for line in title["subtitle"] if line.strip())
+        spec["title"] = {name: value for name, value in title.items() if name != "subtitle"}
+    if "facet" not in spec and "autosize" not in spec:
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec, notes
 
 
 def table_content(
