@@ -11,7 +11,7 @@ from dashboard.app.page_reports import page_report
 from dashboard.app.panels import Panel, chart_content, show_panel
 from dashboard.app.published import filter_vs_all_table
 from dashboard.app.runtime import page_context
-from dashboard.app.view_cache import per_view
+from dashboard.app.view_cache import cached_for_view, per_view
 from dashboard.charts import completion_rate_chart
 
 _DELTA_COLOURS = {
@@ -63,11 +63,14 @@ if compared:
 
 if context.filters.active:
     st.subheader("Current filter beside all enrollments")
-    scoped = per_view(
-        context,
-        policy,
+    # The sidebar's table (``render_scope``): the same key, so it is computed once per view.
+    scoped = cached_for_view(
         "filter_vs_all",
         lambda: filter_vs_all_table(context.filtered, context.dataset.enrollments, policy=policy),
+        dataset=context.dataset,
+        filters=context.filters,
+        as_of=context.as_of,
+        policy=policy,
     )
     show_panel(
         per_view(
