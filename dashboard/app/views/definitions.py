@@ -53,8 +53,9 @@ st.markdown(
     "a `suppressed` flag and a `suppression_note` per row; under public, a hidden rate may be "
     "given as a band in `<rate>_band` (top and bottom coding by group size, e.g. <=5% in "
     "groups of 21-40, as NCES 2011-603 is commonly summarised; the bands have not been checked "
-    "against the brief's own text, see the metrics documentation). Data-quality counts are about records, not students' outcomes: they "
-    "are shown, zeros too, to those who may fix the data (under public: editors only). "
+    "against the brief's own text, see the metrics documentation). Data-quality counts are "
+    "about records, not students' outcomes: they are shown, zeros too, to those who may fix "
+    "the data (under public: editors only). "
     "Student-level views (the corrections page, row extracts) are for editors, who already "
     "have student-level access, and are not suppressed (policy none)."
 )
