@@ -166,6 +166,20 @@ def _source(*, demo: bool) -> Iterator[DataSource]:
     show_default=True,
     help="The policy's minimum cell size.",
 )
+@click.option(
+    "--by",
+    type=click.Choice(["course", "cohort", "intake_year", "modality", "all"]),
+    default=None,
+    help="The grouping of a report that takes one (grades-by-group, completion-durations), as "
+    "the dashboard page's grouping choice; default: the report's first grouping.",
+)
+@click.option(
+    "--pass-mark",
+    type=click.FloatRange(min=0.0, max=10.0),
+    default=5.0,
+    show_default=True,
+    help="Grades strictly below it count as below threshold (grade-summary, grades-by-group).",
+)
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark (for Excel).")
 @click.option("--refresh", is_flag=True, help="Read the API now instead of a fresh cache.")
 @click.option(
@@ -182,6 +196,8 @@ def export(
     students: tuple[str, ...],
     policy: str | None,
     min_cell: int,
+    by: str | None,
+    pass_mark: float,
     bom: bool,
     refresh: bool,
     demo: bool,
@@ -231,6 +247,8 @@ def export(
             as_of=enrollments.fetched_at,
             min_cell=min_cell,
             policy=chosen,
+            by=by,
+            pass_mark=pass_mark,
             bom=bom,
         )
     except ReportError as error:
