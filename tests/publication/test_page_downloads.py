@@ -27,7 +27,8 @@ NO_OPTIONS: tuple[PageOptions, ...] = ({},)
 
 
 def _option_args(options: PageOptions) -> list[str]:
-    args = ["--by", options["by"]] if options.get("by") else []
+    by = options.get("by")
+    args = ["--by", by] if by else []
     if "pass_mark" in options:
         args += ["--pass-mark", str(options["pass_mark"])]
     return args
