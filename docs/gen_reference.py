@@ -19,7 +19,7 @@ import polars as pl
 
 from dashboard.cli import COMMANDS, main
 from dashboard.data.corrections_log import CORRECTIONS_LOG_SCHEMA
-from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA
+from dashboard.data.schema import CERTIFICATE_SCHEMA, COHORT_SCHEMA, ENROLLMENT_SCHEMA
 from dashboard.metrics import DEFINITIONS
 from dashboard.publication.policy import APP_POLICIES, DEFAULT_POLICY, POLICY_KEY
 from dashboard.reports import REPORTS, build_report
@@ -137,6 +137,7 @@ def _report_columns(name: str, policy: str | None) -> list[str]:
         enrollments=pl.DataFrame(schema=ENROLLMENT_SCHEMA),
         cohorts=pl.DataFrame(schema=COHORT_SCHEMA),
         corrections=pl.DataFrame(schema=CORRECTIONS_LOG_SCHEMA),
+        certificates=pl.DataFrame(schema=CERTIFICATE_SCHEMA),
         as_of=datetime(2026, 1, 1, tzinfo=UTC),
         policy=policy,
     )

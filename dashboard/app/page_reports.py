@@ -44,6 +44,7 @@ PAGE_REPORTS: Final[Mapping[str, tuple[str, ...]]] = {
     "grades": ("grade-histogram", "grades-by-group"),
     "cohorts": ("completion-by-cohort",),
     "data_quality": ("data-quality",),
+    "traceability": ("certificate-coverage",),
 }
 # The page options a report is shown with (each one a case of the byte-for-byte test).
 PAGE_REPORT_OPTIONS: Final[Mapping[str, tuple[PageOptions, ...]]] = {
@@ -74,6 +75,7 @@ def page_report(
         as_of=context.as_of,
         policy=policy,
         unfiltered=context.dataset.enrollments if REPORTS[name].reads_unfiltered else None,
+        certificates=context.dataset.certificates if REPORTS[name].needs_certificates else None,
         **options,
     )
 
@@ -86,6 +88,7 @@ def page_report_csv(
     as_of: datetime,
     filters: Filters,
     policy: DisclosurePolicy,
+    certificates: pl.DataFrame | None = None,
     **options: Unpack[PageOptions],
 ) -> bytes:
     """The bytes of a report panel's download: ``page_report`` as the panel formats it
@@ -97,6 +100,7 @@ def page_report_csv(
         as_of=as_of,
         filters=filters,
         policy=policy,
+        certificates=certificates,
         **options,
     )
     return frame_to_csv(frame)

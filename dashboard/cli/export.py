@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from dashboard.client import ConfigurationError, DokStampError
-from dashboard.data import load_cohorts, load_enrollments, page_progress
+from dashboard.data import load_certificates, load_cohorts, load_enrollments, page_progress
 from dashboard.data.corrections import CorrectionsLogError, read_corrections_log
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.data.source import DataSource
@@ -227,6 +227,7 @@ def export(
         with page_progress("enrollments", file=sys.stderr, disable=None) as progress:
             enrollments = load_enrollments(source, refresh=refresh, progress=progress)
         cohort_frame = load_cohorts(source)
+        certificates = load_certificates(source).frame if spec.needs_certificates else None
         try:
             corrections = read_corrections_log(source) if spec.needs_corrections else None
         except CorrectionsLogError as error:  # one line that names the file and the way out
@@ -249,6 +250,7 @@ def export(
             policy=chosen,
             by=by,
             pass_mark=pass_mark,
+            certificates=certificates,
             bom=bom,
         )
     except ReportError as error:

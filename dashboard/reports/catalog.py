@@ -27,6 +27,7 @@ from dashboard.publication import (
     incidence_table,
     time_to_completion_table,
 )
+from dashboard.publication.certificates import certificate_coverage
 from dashboard.publication.filters import Filters
 from dashboard.publication.labels import with_policy_column
 from dashboard.reports.cohort_windows import cohort_windows
@@ -49,7 +50,8 @@ class ReportOptions(TypedDict, total=False):
     Defaults: no corrections, no filters, ``min_cell=MIN_CELL``, the report's default policy,
     ``pass_mark=5.0``, ``windows=(100, 150, 200)``, no normal times per course, no exclusions,
     ``by=None`` (a report that takes a grouping: its default one; ``Report.groupings``),
-    ``unfiltered=None`` (``enrollments`` before the filters: the rows themselves).
+    ``unfiltered=None`` (``enrollments`` before the filters: the rows themselves), no
+    certificates.
     """
 
     corrections: pl.DataFrame | None
@@ -62,6 +64,7 @@ class ReportOptions(TypedDict, total=False):
     exclusions: pl.DataFrame | None
     by: str | None
     unfiltered: pl.DataFrame | None
+    certificates: pl.DataFrame | None
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class ReportInputs:
     # (what "all" means in filter-vs-all).
     by: tuple[str, ...] = ()
     unfiltered: pl.DataFrame | None = None
+    certificates: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class Report:
     # (where listed) means no grouping. Empty: the report takes no ``by``.
     groupings: tuple[str, ...] = ()
     reads_unfiltered: bool = False  # compares the filter with every row (filter-vs-all)
+    needs_certificates: bool = False
 
     @property
     def suppressed(self) -> bool:
@@ -145,6 +150,14 @@ def _completion_by(column: str) -> Callable[[ReportInputs], pl.DataFrame]:
         return pl.concat([groups, table.filter(pl.col("is_total"))])
 
     return build
+
+
+def _certificates(inputs: ReportInputs) -> pl.DataFrame:
+    if inputs.certificates is None:
+        raise ReportInputError(
+            "certificate-coverage needs the certificates frame (certificates=...)"
+        )
+    return inputs.certificates
 
 
 def _corrections(inputs: ReportInputs) -> pl.DataFrame:
@@ -305,6 +318,21 @@ _REPORTS = (
         ),
     ),
     Report(
+        "certificate-coverage",
+        "Certificate coverage by course",
+        "Completed enrollments with and without an issued certificate per course, then all, "
+        "with the coverage rate and its 95% Wilson interval.",
+        "aggregate",
+        lambda i: certificate_coverage(
+            i.enrollments,
+            _certificates(i),
+            by=["course_uuid", "course_name"],
+            min_cell=i.min_cell,
+            policy=i.policy,
+        ),
+        needs_certificates=True,
+    ),
+    Report(
         "data-quality",
         "Data quality",
         "How many enrollments fail each data-quality check (every count, zeros too).",
@@ -367,6 +395,8 @@ def build_report(
     by
         The grouping of a report that takes one (``Report.groupings``: course, cohort,
         intake_year, modality, or all for none); None: the report's default.
+    certificates
+        ``load_certificates(settings).frame``; needed by ``certificate-coverage`` only.
     unfiltered
         Where ``enrollments`` were filtered already (the dashboard's rows, no ``filters``
         given): the rows before that filter, for a report that compares with every row
@@ -417,6 +447,7 @@ def build_report(
         exclusions=options.get("exclusions"),
         by=by,
         unfiltered=unfiltered if unfiltered is not None else enrollments,
+        certificates=options.get("certificates"),
     )
     try:
         frame = report.build(inputs)

@@ -72,6 +72,7 @@ def test_page_download_equals_the_export(
             as_of=small_data.as_of,
             filters=filters,
             policy=policy,
+            certificates=small_data.certificates,
             **options,
         )
         # The page builds it from its rows already filtered (``page_report``): the same bytes.
@@ -82,6 +83,7 @@ def test_page_download_equals_the_export(
             cohorts=small_data.cohorts,
             as_of=small_data.as_of,
             policy=policy,
+            certificates=small_data.certificates,
             **options,
         )
         assert frame_to_csv(on_page) == downloaded, (page, name, filters, options)

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 import dashboard.reports
+from dashboard.data.schema import CERTIFICATE_SCHEMA
 from dashboard.reports import (
     REPORTS,
     ReportFilters,
@@ -64,6 +65,7 @@ def inputs(data: ReportData) -> dict[str, Any]:
         "enrollments": data.enrollments,
         "cohorts": data.cohorts,
         "as_of": data.as_of,
+        "certificates": pl.DataFrame(schema=CERTIFICATE_SCHEMA),
         "corrections": pl.DataFrame(
             schema={
                 "at": pl.Datetime("us", "UTC"),
