@@ -24,10 +24,12 @@ __all__ = ["PAGE_REPORTS", "PAGE_REPORT_OPTIONS", "PageOptions", "page_report", 
 
 
 class PageOptions(TypedDict, total=False):
-    """A page's own options that a report takes (``export --by``, ``--pass-mark``)."""
+    """A page's own options that a report takes (``export --by``, ``--pass-mark``,
+    ``--detail-cohort``)."""
 
     by: str | None
     pass_mark: float
+    detail_cohort: str | None
 
 
 PAGE_REPORTS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -42,7 +44,13 @@ PAGE_REPORTS: Final[Mapping[str, tuple[str, ...]]] = {
         "completion-durations",
     ),
     "grades": ("grade-histogram", "grades-by-group"),
-    "cohorts": ("completion-by-cohort",),
+    "cohorts": (
+        "cohort-detail-timeline",
+        "cohort-detail-status",
+        "cohort-detail-windows",
+        "cohort-detail-grades",
+        "completion-by-cohort",
+    ),
     "data_quality": ("data-quality",),
     "traceability": ("certificate-coverage",),
 }

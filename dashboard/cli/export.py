@@ -180,6 +180,13 @@ def _source(*, demo: bool) -> Iterator[DataSource]:
     show_default=True,
     help="Grades strictly below it count as below threshold (grade-summary, grades-by-group).",
 )
+@click.option(
+    "--detail-cohort",
+    metavar="UUID",
+    default=None,
+    help="The cohort of a one-cohort report (cohort-detail-*), as chosen on the Cohorts page; "
+    "the filters still choose the cohorts it is published among.",
+)
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark (for Excel).")
 @click.option("--refresh", is_flag=True, help="Read the API now instead of a fresh cache.")
 @click.option(
@@ -198,6 +205,7 @@ def export(
     min_cell: int,
     by: str | None,
     pass_mark: float,
+    detail_cohort: str | None,
     bom: bool,
     refresh: bool,
     demo: bool,
@@ -251,6 +259,7 @@ def export(
             by=by,
             pass_mark=pass_mark,
             certificates=certificates,
+            detail_cohort=detail_cohort,
             bom=bom,
         )
     except ReportError as error:

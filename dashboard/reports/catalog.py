@@ -20,6 +20,8 @@ from dashboard.publication import (
     MIN_CELL,
     DisclosurePolicy,
     InvalidPolicyError,
+    cohort_timeline_table,
+    cohort_windows_table,
     completion_table,
     filter_vs_all_table,
     grade_histogram_table,
@@ -65,6 +67,7 @@ class ReportOptions(TypedDict, total=False):
     by: str | None
     unfiltered: pl.DataFrame | None
     certificates: pl.DataFrame | None
+    detail_cohort: str | None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class ReportInputs:
     by: tuple[str, ...] = ()
     unfiltered: pl.DataFrame | None = None
     certificates: pl.DataFrame | None = None
+    detail_cohort: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class Report:
     groupings: tuple[str, ...] = ()
     reads_unfiltered: bool = False  # compares the filter with every row (filter-vs-all)
     needs_certificates: bool = False
+    # One cohort's rows of a breakdown over every cohort in the filter (the Cohorts page's
+    # detail): needs ``detail_cohort``.
+    needs_detail_cohort: bool = False
 
     @property
     def suppressed(self) -> bool:
@@ -158,6 +165,35 @@ def _certificates(inputs: ReportInputs) -> pl.DataFrame:
             "certificate-coverage needs the certificates frame (certificates=...)"
         )
     return inputs.certificates
+
+
+_BY_COHORT = ["cohort_uuid", "cohort_code"]
+
+
+def _cohort_detail(
+    build: Callable[[ReportInputs, pl.DataFrame, pl.DataFrame, str], pl.DataFrame],
+) -> Callable[[ReportInputs], pl.DataFrame]:
+    """A detail report: ``build(inputs, rows in a cohort, those cohorts' records, the cohort)``.
+
+    The detail is the chosen cohort's rows of the breakdown over every cohort in the filter, so
+    a cohort hidden there (too small, or hidden so that a small one cannot be worked out from
+    the total) is hidden in its detail too.
+    """
+
+    def detail(inputs: ReportInputs) -> pl.DataFrame:
+        if inputs.detail_cohort is None:
+            raise ReportInputError("this report shows one cohort: give --detail-cohort UUID")
+        in_cohorts = inputs.enrollments.filter(pl.col("cohort_uuid").is_not_null())
+        records = inputs.cohorts.filter(
+            pl.col("uuid").is_in(in_cohorts.get_column("cohort_uuid").unique().implode())
+        )
+        return build(inputs, in_cohorts, records, inputs.detail_cohort)
+
+    return detail
+
+
+def _one(table: pl.DataFrame, cohort: str) -> pl.DataFrame:
+    return table.filter(pl.col("cohort_uuid") == cohort)
 
 
 def _corrections(inputs: ReportInputs) -> pl.DataFrame:
@@ -333,6 +369,72 @@ _REPORTS = (
         needs_certificates=True,
     ),
     Report(
+        "cohort-detail-timeline",
+        "Cohort timeline (one cohort)",
+        "One cohort (--detail-cohort) by month: new enrollments, completions and active "
+        "headcount, as published in the timeline of every cohort in the filter.",
+        "aggregate",
+        _cohort_detail(
+            lambda i, rows, records, cohort: cohort_timeline_table(
+                rows, records, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy, only=[cohort]
+            )
+        ),
+        needs_detail_cohort=True,
+    ),
+    Report(
+        "cohort-detail-status",
+        "Cohort status (one cohort)",
+        "One cohort's (--detail-cohort) row of completion by cohort over every cohort in the "
+        "filter.",
+        "aggregate",
+        _cohort_detail(
+            lambda i, rows, records, cohort: _one(
+                completion_table(rows, by=_BY_COHORT, min_cell=i.min_cell, policy=i.policy),
+                cohort,
+            )
+        ),
+        needs_detail_cohort=True,
+    ),
+    Report(
+        "cohort-detail-windows",
+        "Cohort completion within normal time (one cohort)",
+        "One cohort's (--detail-cohort) rows of cohort completion within normal time over every "
+        "cohort in the filter.",
+        "aggregate",
+        _cohort_detail(
+            lambda i, rows, records, cohort: _one(
+                cohort_windows_table(
+                    rows,
+                    records,
+                    as_of=i.as_of,
+                    min_cell=i.min_cell,
+                    policy=i.policy,
+                    windows=i.windows,
+                    course_normal_time_days=i.course_normal_time_days,
+                    exclusions=i.exclusions,
+                ),
+                cohort,
+            )
+        ),
+        needs_detail_cohort=True,
+    ),
+    Report(
+        "cohort-detail-grades",
+        "Cohort grade summary (one cohort)",
+        "One cohort's (--detail-cohort) row of the grade summary by cohort over every cohort in "
+        "the filter.",
+        "aggregate",
+        _cohort_detail(
+            lambda i, rows, records, cohort: _one(
+                grade_summary_table(
+                    rows, by=_BY_COHORT, pass_mark=i.pass_mark, min_cell=i.min_cell, policy=i.policy
+                ),
+                cohort,
+            )
+        ),
+        needs_detail_cohort=True,
+    ),
+    Report(
         "data-quality",
         "Data quality",
         "How many enrollments fail each data-quality check (every count, zeros too).",
@@ -395,6 +497,8 @@ def build_report(
     by
         The grouping of a report that takes one (``Report.groupings``: course, cohort,
         intake_year, modality, or all for none); None: the report's default.
+    detail_cohort
+        The cohort (uuid) of a one-cohort detail report (``Report.needs_detail_cohort``).
     certificates
         ``load_certificates(settings).frame``; needed by ``certificate-coverage`` only.
     unfiltered
@@ -423,6 +527,8 @@ def build_report(
         raise ReportInputError(f"min_cell must be at least 1, got {min_cell}")
     chosen = report.checked_policy(options.get("policy"))
     by = _grouping_columns(report, options.get("by"))
+    if options.get("detail_cohort") is not None and not report.needs_detail_cohort:
+        raise ReportInputError(f"{name} takes no --detail-cohort (it is not a one-cohort report)")
     unfiltered = options.get("unfiltered")
     active = filters is not None and filters.active
     if active and not report.takes_filters:
@@ -448,6 +554,7 @@ def build_report(
         by=by,
         unfiltered=unfiltered if unfiltered is not None else enrollments,
         certificates=options.get("certificates"),
+        detail_cohort=options.get("detail_cohort"),
     )
     try:
         frame = report.build(inputs)

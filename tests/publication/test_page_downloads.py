@@ -31,7 +31,18 @@ def _option_args(options: PageOptions) -> list[str]:
     args = ["--by", by] if by else []
     if "pass_mark" in options:
         args += ["--pass-mark", str(options["pass_mark"])]
+    cohort = options.get("detail_cohort")
+    if cohort:
+        args += ["--detail-cohort", cohort]
     return args
+
+
+def _options(name: str, data: SmallData) -> tuple[PageOptions, ...]:
+    if REPORTS[name].needs_detail_cohort:  # each cohort of the tenant, as the page's choice
+        return tuple(
+            {"detail_cohort": cohort} for cohort in sorted(data.cohorts.get_column("uuid"))
+        )
+    return PAGE_REPORT_OPTIONS.get(name, NO_OPTIONS)
 
 
 def _filter_sets(data: SmallData) -> list[Filters]:
@@ -62,7 +73,7 @@ def test_page_download_equals_the_export(
     cases = enumerate(
         (filters, options)
         for filters in _filter_sets(small_data)
-        for options in PAGE_REPORT_OPTIONS.get(name, NO_OPTIONS)
+        for options in _options(name, small_data)
     )
     for at, (filters, options) in cases:
         downloaded = page_report_csv(
