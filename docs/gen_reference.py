@@ -19,7 +19,7 @@ import polars as pl
 
 from dashboard.cli import COMMANDS, main
 from dashboard.data.corrections_log import CORRECTIONS_LOG_SCHEMA
-from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA
+from dashboard.data.schema import CERTIFICATE_SCHEMA, COHORT_SCHEMA, ENROLLMENT_SCHEMA
 from dashboard.metrics import DEFINITIONS
 from dashboard.publication.policy import APP_POLICIES, DEFAULT_POLICY, POLICY_KEY
 from dashboard.reports import REPORTS, build_report
@@ -132,11 +132,14 @@ def settings_page() -> str:
 
 
 def _report_columns(name: str, policy: str | None) -> list[str]:
+    needs_cohort = REPORTS[name].needs_detail_cohort
     frame = build_report(
         name,
         enrollments=pl.DataFrame(schema=ENROLLMENT_SCHEMA),
         cohorts=pl.DataFrame(schema=COHORT_SCHEMA),
         corrections=pl.DataFrame(schema=CORRECTIONS_LOG_SCHEMA),
+        certificates=pl.DataFrame(schema=CERTIFICATE_SCHEMA),
+        detail_cohort="00000000-0000-0000-0000-000000000000" if needs_cohort else None,
         as_of=datetime(2026, 1, 1, tzinfo=UTC),
         policy=policy,
     )

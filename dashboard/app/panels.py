@@ -25,11 +25,14 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from dashboard.app.disclosure import app_policy
 from dashboard.app.plain_text import escape_markdown
 from dashboard.app.published import reader_order
 from dashboard.app.table_display import TOTAL_LABEL, TableView, table_view
 from dashboard.app.vega_spec import VegaLiteSpec, vega_lite_spec
-from dashboard.charts import ChartSpec, split_subtitle
+from dashboard.charts import ChartSpec
+from dashboard.publication import DisclosurePolicy
+from dashboard.publication.labels import POLICY_COLUMN, with_policy_column
 from dashboard.reports import frame_to_csv
 from dashboard.reports.csv_format import CSV_MIME
 
@@ -38,6 +41,7 @@ __all__ = [
     "chart_content",
     "chart_panel",
     "csv_file_name",
+    "downloaded_table",
     "fit_width",
     "published_table",
     "row_extract",
@@ -57,12 +61,28 @@ def csv_file_name(title: str) -> str:
     return f"{stem}.csv"
 
 
+def _policy_of(table: pl.DataFrame) -> DisclosurePolicy:
+    """The policy ``table`` was published under: its ``policy`` column (catalog reports), else
+    the policy in force."""
+    if POLICY_COLUMN in table.columns and table.height:
+        return DisclosurePolicy.parse(str(table.get_column(POLICY_COLUMN)[0]))
+    return app_policy()
+
+
+def downloaded_table(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` as downloaded: every CSV names its policy in a last ``policy`` column."""
+    if POLICY_COLUMN in table.columns:
+        return table
+    return with_policy_column(table, _policy_of(table))
+
+
 def table_download(table: pl.DataFrame, *, title: str, key: str) -> None:
-    """A download button with ``table`` as CSV (the same bytes whatever page shows it)."""
+    """A download button with ``table`` as CSV (the same bytes whatever page shows it), its
+    last column ``policy`` naming the disclosure policy (catalog reports carry it already)."""
     st.download_button(
         "Download CSV",
         # Made when clicked (Streamlit calls it then), not on every rerun.
-        data=partial(frame_to_csv, table),
+        data=partial(frame_to_csv, downloaded_table(table)),
         file_name=csv_file_name(title),
         mime=CSV_MIME,
         key=f"csv_{key}",
@@ -115,16 +135,33 @@ def chart_content(
     whose CSV keeps the export's column order)."""
     if reorder:
         table = reader_order(table)
-    chart, notes = split_subtitle(chart)
+    spec, notes = _fitted_spec(chart)
     return Panel(
         title=title,
         key=key,
         table=table,
         view=table_view(table, total_label=total_label, hidden_small=hidden_small, omit=omit),
-        spec=vega_lite_spec(fit_width(chart)),
+        spec=spec,
         notes=notes,
         caption=caption,
     )
+
+
+def _fitted_spec(chart: ChartSpec) -> tuple[VegaLiteSpec, str]:
+    """``chart``'s spec as ``fit_width(split_subtitle(chart)[0])`` gives it, and the notes.
+
+    Done on the spec dict, not the chart: each copy of a layered Altair chart re-combines (and
+    deep-copies) its layers, which cost more than drawing the rest of a panel.
+    """
+    spec = vega_lite_spec(chart)
+    notes = ""
+    title = spec.get("title")
+    if isinstance(title, dict) and isinstance(title.get("subtitle"), list):
+        notes = " ".join(line.strip() for line in title["subtitle"] if line.strip())
+        spec["title"] = {name: value for name, value in title.items() if name != "subtitle"}
+    if "facet" not in spec and "autosize" not in spec:
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec, notes
 
 
 def table_content(
@@ -169,6 +206,10 @@ def show_panel(panel: Panel) -> None:
             st.caption(escape_markdown(panel.notes))
         if panel.caption:
             st.caption(panel.caption)
+        st.caption(
+            f"Published under the {_policy_of(panel.table).value} disclosure policy (what it "
+            "hides: under the page's title)."
+        )
     with table_column:
         show_table_view(panel.view, key=panel.key)
         table_download(panel.table, title=panel.title, key=panel.key)

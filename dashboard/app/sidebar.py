@@ -28,6 +28,7 @@ from dashboard.app.view_cache import cached_for_view
 from dashboard.charts.placeholders import placeholder
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.publication import DEFAULT_POLICY, DisclosurePolicy
+from dashboard.reports import build_report
 
 __all__ = [
     "WIDGET_KEYS",
@@ -165,10 +166,18 @@ def render_scope(filters: Filters, dataset: Dataset, *, filtered: pl.DataFrame) 
     """Say what the filter selects, beside "all", each with its published n (plain text, never
     Markdown)."""
     policy = app_policy()
-    # The Overview's filter-vs-all table, kept per view (the sidebar is drawn on every rerun).
+    # The Overview's filter-vs-all report (``page_report``), kept per view (the sidebar is
+    # drawn on every rerun).
     table = cached_for_view(
         "filter_vs_all",
-        lambda: filter_vs_all_table(filtered, dataset.enrollments, policy=policy),
+        lambda: build_report(
+            "filter-vs-all",
+            enrollments=filtered,
+            unfiltered=dataset.enrollments,
+            cohorts=dataset.cohorts,
+            as_of=extract_time(dataset),
+            policy=policy,
+        ),
         dataset=dataset,
         filters=filters,
         as_of=extract_time(dataset),

@@ -7,7 +7,6 @@ like every other aggregate (small cells suppressed, with its Wilson interval).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import altair as alt
@@ -16,13 +15,12 @@ import polars as pl
 from dashboard.charts import ChartSpec, apply_theme, no_data_chart
 from dashboard.charts.placeholders import PROTECTED, SMALL_GROUP, placeholder
 from dashboard.charts.theme import COUNT_FORMAT, OKABE_ITO, STATUS_COLOURS
-from dashboard.metrics import rate_with_interval
-from dashboard.publication import (
-    DEFAULT_POLICY,
-    MIN_CELL,
-    DisclosurePolicy,
-    group_layout,
-    publish,
+from dashboard.publication.certificates import (
+    COVERAGE_COUNTS,
+    ISSUED_STATUSES,
+    certificate_coverage,
+    certificates_without_completion,
+    completions_without_certificate,
 )
 
 __all__ = [
@@ -36,7 +34,6 @@ __all__ = [
     "coverage_headline",
 ]
 
-ISSUED_STATUSES = ("issued", "expired")
 CERTIFICATE_COVERAGE_DEFINITION = (
     "Certificate coverage = completed enrollments with an issued certificate / completed "
     "enrollments. A certificate belongs to an enrollment through its enrollment_uuid (an "
@@ -44,7 +41,7 @@ CERTIFICATE_COVERAGE_DEFINITION = (
     "counted). Issued and expired certificates count; drafts and revoked ones do not. "
     "Suppressed like every published figure."
 )
-_COUNTS = ("with_certificate", "without_certificate")
+_COUNTS = COVERAGE_COUNTS
 # Colours of the two parts of a bar: completed with a certificate in the completed colour, without
 # one in a palette colour of its own (grey means "not shown" in every chart).
 _COUNT_COLOURS = (STATUS_COLOURS["completed"], OKABE_ITO["orange"])
@@ -92,102 +89,6 @@ def coverage_headline(coverage: pl.DataFrame) -> CoverageHeadline:
         with_certificate=count(total["with_certificate"]),
         coverage=hidden if rate is None else f"{rate:.1%}",
         detail=detail,
-    )
-
-
-def _issued_enrollments(certificates: pl.DataFrame) -> pl.DataFrame:
-    return (
-        certificates.filter(
-            pl.col("status").is_in(ISSUED_STATUSES) & pl.col("enrollment_uuid").is_not_null()
-        )
-        .select(pl.col("enrollment_uuid").alias("uuid"))
-        .unique()
-        .with_columns(pl.lit(value=True).alias("_certified"))
-    )
-
-
-def _completed_with_flag(enrollments: pl.DataFrame, certificates: pl.DataFrame) -> pl.DataFrame:
-    completed = enrollments.filter(pl.col("completion_status").cast(pl.String) == "completed")
-    return completed.join(
-        _issued_enrollments(certificates), on="uuid", how="left", maintain_order="left"
-    ).with_columns(pl.col("_certified").fill_null(value=False))
-
-
-def certificate_coverage(
-    enrollments: pl.DataFrame,
-    certificates: pl.DataFrame,
-    *,
-    by: Sequence[str] = (),
-    min_cell: int = MIN_CELL,
-    policy: DisclosurePolicy = DEFAULT_POLICY,
-) -> pl.DataFrame:
-    """Per group and overall: completed n, with / without certificate, coverage with interval.
-
-    Columns ``[*by, n, with_certificate, without_certificate, certified_rate,
-    certified_rate_ci_low, certified_rate_ci_high, is_total, suppressed, suppression_note]``;
-    the last row is the total.
-    """
-    flagged = _completed_with_flag(enrollments, certificates)
-    counts = [
-        pl.len().cast(pl.Int64).alias("n"),
-        pl.col("_certified").sum().cast(pl.Int64).alias("with_certificate"),
-        (~pl.col("_certified")).sum().cast(pl.Int64).alias("without_certificate"),
-    ]
-    keys = list(by)
-    parts = []
-    if keys:
-        parts.append(
-            flagged.group_by(keys)
-            .agg(counts)
-            .sort(keys, nulls_last=True)
-            .with_columns(pl.lit(value=False).alias("is_total"))
-        )
-    overall = flagged.select(counts).with_columns(
-        *[pl.lit(None, dtype=flagged.schema[key]).alias(key) for key in keys],
-        pl.lit(value=True).alias("is_total"),
-    )
-    parts.append(overall.select(*keys, *[c.meta.output_name() for c in counts], "is_total"))
-    table = pl.concat(parts).with_columns(
-        rate_with_interval("certified_rate", "with_certificate", "n")
-    )
-    # With no grouping the one row is the total: there are no parts to add up.
-    total: pl.Expr | bool = pl.col("is_total") if keys else False
-    return publish(
-        table,
-        "certificate_coverage",
-        policy=policy,
-        min_cell=min_cell,
-        public_layout={
-            "count_columns": _COUNTS,
-            "rate_columns": {"certified_rate": "with_certificate"},
-            "total_row": total,
-        },
-        internal_layout=group_layout("certificate_coverage", total_row=total),
-    )
-
-
-def completions_without_certificate(
-    enrollments: pl.DataFrame, certificates: pl.DataFrame
-) -> pl.DataFrame:
-    """The completed enrollments no issued certificate points to (student-level rows)."""
-    flagged = _completed_with_flag(enrollments, certificates)
-    return flagged.filter(~pl.col("_certified")).drop("_certified")
-
-
-def certificates_without_completion(
-    enrollments: pl.DataFrame, certificates: pl.DataFrame
-) -> pl.DataFrame:
-    """Issued certificates whose enrollment is not completed, or not in the data at all."""
-    statuses = enrollments.select(
-        pl.col("uuid").alias("enrollment_uuid"),
-        pl.col("completion_status").cast(pl.String).alias("enrollment_status"),
-    )
-    issued = certificates.filter(
-        pl.col("status").is_in(ISSUED_STATUSES) & pl.col("enrollment_uuid").is_not_null()
-    )
-    joined = issued.join(statuses, on="enrollment_uuid", how="left", maintain_order="left")
-    return joined.filter(
-        pl.col("enrollment_status").is_null() | (pl.col("enrollment_status") != "completed")
     )
 
 

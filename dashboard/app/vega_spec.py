@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import Any
 
 import altair as alt
+import altair.vegalite.v6.api as altair_api
 from streamlit import dataframe_util
 
 from dashboard.charts import ChartSpec
@@ -45,6 +47,39 @@ alt.data_transformers.register(_TRANSFORMER, _to_arrow_dataset)
 # fifth of building a chart. ``to_dict()`` still validates wherever it is called with its
 # default (the chart tests), so no chart goes unchecked.
 alt.utils.schemapi.disable_debug_mode()
+
+
+# Every construction of a layered chart (and each ``.properties()``, ``.to_dict()``: both copy
+# the chart, re-running its constructor) deep-copies every layer twice, so that Altair can lift
+# and rename the layers' selection parameters without changing the caller's charts. Our charts
+# have no parameters: with none to move nothing is changed, and the copies (most of the time a
+# chart took to build) are skipped. A layer that has parameters, or is itself composed, takes
+# Altair's own path, copies included.
+def _plain_layers(layers: Sequence[Any]) -> bool:
+    return all(
+        type(layer) is alt.Chart and alt.utils.is_undefined(layer._get("params"))
+        for layer in layers
+    )
+
+
+_altair_remove_duplicate_params = altair_api._remove_duplicate_params
+_altair_combine_subchart_params = altair_api._combine_subchart_params
+
+
+def _remove_duplicate_params(layer: list[Any]) -> list[Any]:
+    if _plain_layers(layer):
+        return list(layer)
+    return _altair_remove_duplicate_params(layer)
+
+
+def _combine_subchart_params(params: Any, subcharts: list[Any]) -> tuple[Any, list[Any]]:
+    if (alt.utils.is_undefined(params) or not params) and _plain_layers(subcharts):
+        return alt.Undefined, list(subcharts)
+    return _altair_combine_subchart_params(params, subcharts)
+
+
+altair_api._remove_duplicate_params = _remove_duplicate_params
+altair_api._combine_subchart_params = _combine_subchart_params
 
 
 def vega_lite_spec(chart: ChartSpec) -> VegaLiteSpec:

@@ -8,6 +8,7 @@ is globally active. The same configuration is also registered as the altair them
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar
@@ -123,11 +124,28 @@ def theme_config() -> alt.theme.ThemeConfig:
     }
 
 
+@functools.cache
+def _theme_config_object() -> alt.Config:
+    # Built once: parsing the theme's dict into Altair's schema objects cost about a quarter of
+    # building a chart. Charts share it and never change it (``configure_*`` copies it first).
+    config: Mapping[str, Any] = theme_config()["config"]
+    return alt.Config(**config)
+
+
+def _top_level_copy(chart: ChartT) -> ChartT:
+    """``chart.copy(deep=False)`` without running the chart's constructor again (for a layered
+    chart that re-combines and deep-copies every layer, though they were combined already)."""
+    copied: ChartT = object.__new__(type(chart))
+    object.__setattr__(copied, "_args", chart._args)
+    object.__setattr__(copied, "_kwds", dict(chart._kwds))
+    return copied
+
+
 def apply_theme(chart: ChartT) -> ChartT:
     """Return ``chart`` with the theme's config set on it (top-level charts only), its subtitle
     lines wrapped so that none is cut off at the chart's width."""
-    config: Mapping[str, Any] = theme_config()["config"]
-    themed: ChartT = chart.configure(**config)
+    themed = _top_level_copy(chart)
+    themed.config = _theme_config_object()
     title = themed.title
     if isinstance(title, alt.Title) and isinstance(title.subtitle, list):
         themed.title = alt.Title(

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from dashboard.client import ConfigurationError, DokStampError
-from dashboard.data import load_cohorts, load_enrollments, page_progress
+from dashboard.data import load_certificates, load_cohorts, load_enrollments, page_progress
 from dashboard.data.corrections import CorrectionsLogError, read_corrections_log
 from dashboard.data.schema import COMPLETION_STATUSES
 from dashboard.data.source import DataSource
@@ -166,6 +166,27 @@ def _source(*, demo: bool) -> Iterator[DataSource]:
     show_default=True,
     help="The policy's minimum cell size.",
 )
+@click.option(
+    "--by",
+    type=click.Choice(["course", "cohort", "intake_year", "modality", "all"]),
+    default=None,
+    help="The grouping of a report that takes one (grades-by-group, completion-durations), as "
+    "the dashboard page's grouping choice; default: the report's first grouping.",
+)
+@click.option(
+    "--pass-mark",
+    type=click.FloatRange(min=0.0, max=10.0),
+    default=5.0,
+    show_default=True,
+    help="Grades strictly below it count as below threshold (grade-summary, grades-by-group).",
+)
+@click.option(
+    "--detail-cohort",
+    metavar="UUID",
+    default=None,
+    help="The cohort of a one-cohort report (cohort-detail-*), as chosen on the Cohorts page; "
+    "the filters still choose the cohorts it is published among.",
+)
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte-order mark (for Excel).")
 @click.option("--refresh", is_flag=True, help="Read the API now instead of a fresh cache.")
 @click.option(
@@ -182,6 +203,9 @@ def export(
     students: tuple[str, ...],
     policy: str | None,
     min_cell: int,
+    by: str | None,
+    pass_mark: float,
+    detail_cohort: str | None,
     bom: bool,
     refresh: bool,
     demo: bool,
@@ -211,6 +235,7 @@ def export(
         with page_progress("enrollments", file=sys.stderr, disable=None) as progress:
             enrollments = load_enrollments(source, refresh=refresh, progress=progress)
         cohort_frame = load_cohorts(source)
+        certificates = load_certificates(source).frame if spec.needs_certificates else None
         try:
             corrections = read_corrections_log(source) if spec.needs_corrections else None
         except CorrectionsLogError as error:  # one line that names the file and the way out
@@ -231,6 +256,10 @@ def export(
             as_of=enrollments.fetched_at,
             min_cell=min_cell,
             policy=chosen,
+            by=by,
+            pass_mark=pass_mark,
+            certificates=certificates,
+            detail_cohort=detail_cohort,
             bom=bom,
         )
     except ReportError as error:

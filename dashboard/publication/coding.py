@@ -6,6 +6,16 @@ its group is large and the rate extreme (0 of 40 dropped). NCES 2011-603 (SLDS T
 larger the group, the narrower the band. A band is shown only when the group's n is shown, the
 rate really lies in the band, and the band still admits at least two counts (so "<=2%" of 45,
 which could only be 0, is not shown: it would publish the hidden count exactly).
+
+Source: Seastrom, M. (2010), SLDS Technical Brief 3, "Statistical Methods for Protecting
+Personally Identifiable Information in Aggregate Reporting", NCES 2011-603,
+https://nces.ed.gov/pubs2011/2011603.pdf (its recommended reporting rules). Not checked against
+that text: on 2026-12-02 the brief itself could not be retrieved from where this project can read
+(the reference search found only second-hand summaries, which quote its minimum group of 10 and
+"suppress results for all reporting groups with 0 to 9 students" but not its bands). ``BANDS``
+are the bands as commonly summarised from it (n 10-20: <=10%/>=90%, 21-40: <=5%/>=95%, 41-100:
+<=2%/>=98%, 101-1,000: <=1%/>=99%, over 1,000: <=0.1%/>=99.9%), unverified; docs/metrics.md
+says so too. Whoever holds the PDF should check them against its table.
 """
 
 from __future__ import annotations

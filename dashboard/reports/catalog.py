@@ -15,12 +15,21 @@ from typing import Literal, TypedDict, Unpack
 import polars as pl
 
 from dashboard.metrics import MetricsError, with_groupings
+from dashboard.metrics.groupings import GROUPINGS
 from dashboard.publication import (
     MIN_CELL,
     DisclosurePolicy,
     InvalidPolicyError,
+    cohort_timeline_table,
+    cohort_windows_table,
     completion_table,
+    filter_vs_all_table,
+    grade_histogram_table,
+    grade_summary_table,
+    incidence_table,
+    time_to_completion_table,
 )
+from dashboard.publication.certificates import certificate_coverage
 from dashboard.publication.filters import Filters
 from dashboard.publication.labels import with_policy_column
 from dashboard.reports.cohort_windows import cohort_windows
@@ -41,7 +50,10 @@ class ReportOptions(TypedDict, total=False):
     """The optional arguments of ``build_report`` and ``report_csv`` (their one definition).
 
     Defaults: no corrections, no filters, ``min_cell=MIN_CELL``, the report's default policy,
-    ``pass_mark=5.0``, ``windows=(100, 150, 200)``, no normal times per course, no exclusions.
+    ``pass_mark=5.0``, ``windows=(100, 150, 200)``, no normal times per course, no exclusions,
+    ``by=None`` (a report that takes a grouping: its default one; ``Report.groupings``),
+    ``unfiltered=None`` (``enrollments`` before the filters: the rows themselves), no
+    certificates.
     """
 
     corrections: pl.DataFrame | None
@@ -52,6 +64,10 @@ class ReportOptions(TypedDict, total=False):
     windows: Sequence[int]
     course_normal_time_days: Mapping[str, int] | None
     exclusions: pl.DataFrame | None
+    by: str | None
+    unfiltered: pl.DataFrame | None
+    certificates: pl.DataFrame | None
+    detail_cohort: str | None
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,12 @@ class ReportInputs:
     windows: tuple[int, ...]
     course_normal_time_days: Mapping[str, int] | None
     exclusions: pl.DataFrame | None
+    # The grouping's columns (``GROUPINGS``; empty: no grouping) and the rows before filtering
+    # (what "all" means in filter-vs-all).
+    by: tuple[str, ...] = ()
+    unfiltered: pl.DataFrame | None = None
+    certificates: pl.DataFrame | None = None
+    detail_cohort: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +105,14 @@ class Report:
     takes_filters: bool = True
     records_only: bool = False  # counts about records (data quality): never a public report
     needs_groupings: bool = False  # reads intake_year / modality (added from the cohorts)
+    # The groupings ``by`` may name (``GROUPINGS`` keys), the first being the default; "all"
+    # (where listed) means no grouping. Empty: the report takes no ``by``.
+    groupings: tuple[str, ...] = ()
+    reads_unfiltered: bool = False  # compares the filter with every row (filter-vs-all)
+    needs_certificates: bool = False
+    # One cohort's rows of a breakdown over every cohort in the filter (the Cohorts page's
+    # detail): needs ``detail_cohort``.
+    needs_detail_cohort: bool = False
 
     @property
     def suppressed(self) -> bool:
@@ -127,6 +157,43 @@ def _completion_by(column: str) -> Callable[[ReportInputs], pl.DataFrame]:
         return pl.concat([groups, table.filter(pl.col("is_total"))])
 
     return build
+
+
+def _certificates(inputs: ReportInputs) -> pl.DataFrame:
+    if inputs.certificates is None:
+        raise ReportInputError(
+            "certificate-coverage needs the certificates frame (certificates=...)"
+        )
+    return inputs.certificates
+
+
+_BY_COHORT = ["cohort_uuid", "cohort_code"]
+
+
+def _cohort_detail(
+    build: Callable[[ReportInputs, pl.DataFrame, pl.DataFrame, str], pl.DataFrame],
+) -> Callable[[ReportInputs], pl.DataFrame]:
+    """A detail report: ``build(inputs, rows in a cohort, those cohorts' records, the cohort)``.
+
+    The detail is the chosen cohort's rows of the breakdown over every cohort in the filter, so
+    a cohort hidden there (too small, or hidden so that a small one cannot be worked out from
+    the total) is hidden in its detail too.
+    """
+
+    def detail(inputs: ReportInputs) -> pl.DataFrame:
+        if inputs.detail_cohort is None:
+            raise ReportInputError("this report shows one cohort: give --detail-cohort UUID")
+        in_cohorts = inputs.enrollments.filter(pl.col("cohort_uuid").is_not_null())
+        records = inputs.cohorts.filter(
+            pl.col("uuid").is_in(in_cohorts.get_column("cohort_uuid").unique().implode())
+        )
+        return build(inputs, in_cohorts, records, inputs.detail_cohort)
+
+    return detail
+
+
+def _one(table: pl.DataFrame, cohort: str) -> pl.DataFrame:
+    return table.filter(pl.col("cohort_uuid") == cohort)
 
 
 def _corrections(inputs: ReportInputs) -> pl.DataFrame:
@@ -232,6 +299,142 @@ _REPORTS = (
         ),
     ),
     Report(
+        "filter-vs-all",
+        "Completion rate filter vs all",
+        "The filter's overall completion and dropout rates beside all enrollments' (scope), "
+        "each with its own n.",
+        "aggregate",
+        lambda i: filter_vs_all_table(
+            i.enrollments,
+            i.enrollments if i.unfiltered is None else i.unfiltered,
+            min_cell=i.min_cell,
+            policy=i.policy,
+        ),
+        reads_unfiltered=True,
+    ),
+    Report(
+        "grade-histogram",
+        "Grade distribution (all)",
+        "Graded enrollments per 0.5-wide grade bin, over every enrollment in the filter.",
+        "aggregate",
+        lambda i: grade_histogram_table(i.enrollments, min_cell=i.min_cell, policy=i.policy),
+    ),
+    Report(
+        "grades-by-group",
+        "Grades by group",
+        "Graded and ungraded counts, quartiles, mean and the share below the pass mark per "
+        "group (--by course, cohort, intake_year or modality).",
+        "aggregate",
+        lambda i: grade_summary_table(
+            i.enrollments, by=i.by, pass_mark=i.pass_mark, min_cell=i.min_cell, policy=i.policy
+        ),
+        needs_groupings=True,
+        groupings=("course", "cohort", "intake_year", "modality"),
+    ),
+    Report(
+        "completion-durations",
+        "Time to completion by group",
+        "Median and quartiles of days to completion (completers only) per group (--by course, "
+        "intake_year or modality; all: one overall row).",
+        "aggregate",
+        lambda i: time_to_completion_table(
+            i.enrollments, by=i.by, min_cell=i.min_cell, policy=i.policy
+        ),
+        needs_groupings=True,
+        groupings=("course", "intake_year", "modality", "all"),
+    ),
+    Report(
+        "completion-incidence",
+        "Cumulative incidence of completion (all)",
+        "Share completed by days since enrollment over every enrollment in the filter "
+        "(Aalen-Johansen, censored at the extract date).",
+        "aggregate",
+        lambda i: incidence_table(
+            i.enrollments, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy
+        ),
+    ),
+    Report(
+        "certificate-coverage",
+        "Certificate coverage by course",
+        "Completed enrollments with and without an issued certificate per course, then all, "
+        "with the coverage rate and its 95% Wilson interval.",
+        "aggregate",
+        lambda i: certificate_coverage(
+            i.enrollments,
+            _certificates(i),
+            by=["course_uuid", "course_name"],
+            min_cell=i.min_cell,
+            policy=i.policy,
+        ),
+        needs_certificates=True,
+    ),
+    Report(
+        "cohort-detail-timeline",
+        "Cohort timeline (one cohort)",
+        "One cohort (--detail-cohort) by month: new enrollments, completions and active "
+        "headcount, as published in the timeline of every cohort in the filter.",
+        "aggregate",
+        _cohort_detail(
+            lambda i, rows, records, cohort: cohort_timeline_table(
+                rows, records, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy, only=[cohort]
+            )
+        ),
+        needs_detail_cohort=True,
+    ),
+    Report(
+        "cohort-detail-status",
+        "Cohort status (one cohort)",
+        "One cohort's (--detail-cohort) row of completion by cohort over every cohort in the "
+        "filter.",
+        "aggregate",
+        _cohort_detail(
+            lambda i, rows, records, cohort: _one(
+                completion_table(rows, by=_BY_COHORT, min_cell=i.min_cell, policy=i.policy),
+                cohort,
+            )
+        ),
+        needs_detail_cohort=True,
+    ),
+    Report(
+        "cohort-detail-windows",
+        "Cohort completion within normal time (one cohort)",
+        "One cohort's (--detail-cohort) rows of cohort completion within normal time over every "
+        "cohort in the filter.",
+        "aggregate",
+        _cohort_detail(
+            lambda i, rows, records, cohort: _one(
+                cohort_windows_table(
+                    rows,
+                    records,
+                    as_of=i.as_of,
+                    min_cell=i.min_cell,
+                    policy=i.policy,
+                    windows=i.windows,
+                    course_normal_time_days=i.course_normal_time_days,
+                    exclusions=i.exclusions,
+                ),
+                cohort,
+            )
+        ),
+        needs_detail_cohort=True,
+    ),
+    Report(
+        "cohort-detail-grades",
+        "Cohort grade summary (one cohort)",
+        "One cohort's (--detail-cohort) row of the grade summary by cohort over every cohort in "
+        "the filter.",
+        "aggregate",
+        _cohort_detail(
+            lambda i, rows, records, cohort: _one(
+                grade_summary_table(
+                    rows, by=_BY_COHORT, pass_mark=i.pass_mark, min_cell=i.min_cell, policy=i.policy
+                ),
+                cohort,
+            )
+        ),
+        needs_detail_cohort=True,
+    ),
+    Report(
         "data-quality",
         "Data quality",
         "How many enrollments fail each data-quality check (every count, zeros too).",
@@ -291,6 +494,17 @@ def build_report(
         ``policy``, names it.
     pass_mark, windows, course_normal_time_days, exclusions
         Passed to the grade summary and the cohort-windows metric.
+    by
+        The grouping of a report that takes one (``Report.groupings``: course, cohort,
+        intake_year, modality, or all for none); None: the report's default.
+    detail_cohort
+        The cohort (uuid) of a one-cohort detail report (``Report.needs_detail_cohort``).
+    certificates
+        ``load_certificates(settings).frame``; needed by ``certificate-coverage`` only.
+    unfiltered
+        Where ``enrollments`` were filtered already (the dashboard's rows, no ``filters``
+        given): the rows before that filter, for a report that compares with every row
+        (filter-vs-all). None: ``enrollments`` before ``filters``.
 
     The optional arguments are those of ``ReportOptions`` (with their defaults there).
 
@@ -312,6 +526,10 @@ def build_report(
     if min_cell < 1:
         raise ReportInputError(f"min_cell must be at least 1, got {min_cell}")
     chosen = report.checked_policy(options.get("policy"))
+    by = _grouping_columns(report, options.get("by"))
+    if options.get("detail_cohort") is not None and not report.needs_detail_cohort:
+        raise ReportInputError(f"{name} takes no --detail-cohort (it is not a one-cohort report)")
+    unfiltered = options.get("unfiltered")
     active = filters is not None and filters.active
     if active and not report.takes_filters:
         raise ReportInputError(f"{name} takes no filters")
@@ -333,12 +551,30 @@ def build_report(
         windows=tuple(options.get("windows", (100, 150, 200))),
         course_normal_time_days=options.get("course_normal_time_days"),
         exclusions=options.get("exclusions"),
+        by=by,
+        unfiltered=unfiltered if unfiltered is not None else enrollments,
+        certificates=options.get("certificates"),
+        detail_cohort=options.get("detail_cohort"),
     )
     try:
         frame = report.build(inputs)
     except MetricsError as error:
         raise ReportInputError(f"{name}: {error}") from error
     return with_policy_column(frame, chosen)
+
+
+def _grouping_columns(report: Report, by: str | None) -> tuple[str, ...]:
+    """The columns of the grouping ``by`` names for ``report`` (its default when None)."""
+    if not report.groupings:
+        if by is not None:
+            raise ReportInputError(f"{report.name} takes no --by (it has no grouping to choose)")
+        return ()
+    chosen = report.groupings[0] if by is None else by
+    if chosen not in report.groupings:
+        raise ReportInputError(
+            f"{report.name}: --by {chosen!r} is not one of {', '.join(report.groupings)}"
+        )
+    return () if chosen == "all" else tuple(GROUPINGS[chosen][1])
 
 
 def report_csv(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import altair as alt
+import altair.vegalite.v6.api as altair_api
 import polars as pl
 import pytest
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app import vega_spec
 from dashboard.app.vega_spec import vega_lite_spec
 from dashboard.charts import (
     ChartSpec,
@@ -70,3 +73,41 @@ def test_streamlit_draws_the_spec_with_its_data() -> None:
     (chart,) = at.get("vega_lite_chart")
     assert "Completion rate by course" in chart.proto.spec
     assert len(chart.proto.datasets) == 1
+
+
+def _built(monkeypatch: pytest.MonkeyPatch, *, altair_own: bool) -> list[str]:
+    if altair_own:  # Altair's functions, deep copies included
+        monkeypatch.setattr(
+            altair_api, "_remove_duplicate_params", vega_spec._altair_remove_duplicate_params
+        )
+        monkeypatch.setattr(
+            altair_api, "_combine_subchart_params", vega_spec._altair_combine_subchart_params
+        )
+    charts = [
+        completion_rate_chart(RATES, by="course_name"),
+        status_composition_chart(RATES, by="course_name"),
+        grade_histogram_chart(HISTOGRAM, pass_mark=5.0),
+    ]
+    specs = [
+        json.dumps(vega_lite_spec(chart), sort_keys=True, default=bytes.hex) for chart in charts
+    ]
+    monkeypatch.undo()
+    return specs
+
+
+def test_layers_without_parameters_give_the_spec_altair_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert altair_api._combine_subchart_params is vega_spec._combine_subchart_params
+    assert _built(monkeypatch, altair_own=False) == _built(monkeypatch, altair_own=True)
+
+
+def test_a_layer_with_a_parameter_is_lifted_as_altair_does() -> None:
+    base = alt.Chart(pl.DataFrame({"x": [1, 2], "y": [3, 4]}))
+    pick = alt.selection_point(name="pick", fields=["x"])
+    points = base.mark_point().encode(x="x:Q", y="y:Q").add_params(pick)
+    layered = alt.layer(points, base.mark_line().encode(x="x:Q", y="y:Q"))
+    spec = vega_lite_spec(layered)
+    assert [param["name"] for param in spec["params"]] == ["pick"]
+    assert all("params" not in layer for layer in spec["layer"])
+    assert points.params  # the caller's layer is left as it was

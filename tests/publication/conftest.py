@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.data import load_cohorts, load_enrollments
+from dashboard.data import load_certificates, load_cohorts, load_enrollments
 from dashboard.metrics import with_groupings
 from dashboard.settings import Settings
 
@@ -27,6 +27,7 @@ class SmallData:
     enrollments: pl.DataFrame  # with intake_year and modality, as the dashboard has them
     cohorts: pl.DataFrame
     as_of: datetime
+    certificates: pl.DataFrame
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +49,7 @@ def small_data(small_tenant: SmallTenant, tmp_path_factory: pytest.TempPathFacto
         enrollments=with_groupings(enrollments.frame, cohorts),
         cohorts=cohorts,
         as_of=enrollments.fetched_at,
+        certificates=load_certificates(settings).frame,
     )
 
 

@@ -153,6 +153,10 @@ def test_public_publishes_no_count_from_1_to_9(small_data: SmallData, name: str)
         cohorts=small_data.cohorts,
         as_of=small_data.as_of,
         policy=PUBLIC,
+        certificates=small_data.certificates,
+        detail_cohort=small_data.cohorts.get_column("uuid").sort()[0]
+        if REPORTS[name].needs_detail_cohort
+        else None,
     )
     assert frame["policy"].unique().to_list() == ["public"]
     for column in _count_columns(frame):

@@ -13,33 +13,18 @@ from dashboard.app.cohort_choice import default_cohort
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.page_reports import page_report
 from dashboard.app.panels import Panel, chart_content, row_extract, show_panel, table_content
-from dashboard.app.published import (
-    cohort_timeline_table,
-    cohort_windows_table,
-    completion_table,
-    grade_summary_table,
-)
 from dashboard.app.runtime import page_context
 from dashboard.app.view_cache import per_view
 from dashboard.charts import cohort_timeline_chart, cohort_window_chart, status_composition_chart
 from dashboard.metrics import cohort_windows_planned
 
-# The cohort in detail is one group of the all-cohorts breakdown: its tables are that
-# breakdown's rows for it, so a cohort hidden there (too small, or hidden so a small one cannot
-# be worked out from the total) is hidden in its detail too.
-BY_COHORT = ["cohort_uuid", "cohort_code"]
-
 
 @dataclass(frozen=True)
 class CohortTables:
-    """The filter's cohorts: their codes, the default one, and the by-cohort breakdowns (the
-    detail of any cohort is its rows there, so switching cohorts recomputes none of them)."""
+    """The filter's cohorts: their codes and the default one."""
 
     codes: dict[str, str | None]
     largest: str | None
-    status: pl.DataFrame
-    windows: pl.DataFrame
-    grades: pl.DataFrame
 
 
 context = page_context()
@@ -53,28 +38,16 @@ def _in_cohorts() -> pl.DataFrame:
     return context.filtered.filter(pl.col("cohort_uuid").is_not_null())
 
 
-def _in_filter_records(in_cohorts: pl.DataFrame) -> pl.DataFrame:
-    return cohorts.filter(
-        pl.col("uuid").is_in(in_cohorts.get_column("cohort_uuid").unique().implode())
-    )
-
-
 def _tables() -> CohortTables:
     in_cohorts = _in_cohorts()
     if in_cohorts.is_empty():
-        empty = pl.DataFrame()
-        return CohortTables(codes={}, largest=None, status=empty, windows=empty, grades=empty)
+        return CohortTables(codes={}, largest=None)
     sizes = in_cohorts.group_by("cohort_uuid", "cohort_code").len()
     return CohortTables(
         codes=dict(
             zip(sizes["cohort_uuid"].to_list(), sizes["cohort_code"].to_list(), strict=True)
         ),
         largest=default_cohort(sizes, cohorts, as_of=context.as_of),
-        status=completion_table(in_cohorts, by=BY_COHORT, policy=policy),
-        windows=cohort_windows_table(
-            in_cohorts, _in_filter_records(in_cohorts), as_of=context.as_of, policy=policy
-        ),
-        grades=grade_summary_table(in_cohorts, by=BY_COHORT, policy=policy),
     )
 
 
@@ -111,20 +84,19 @@ else:
 
 
 def _detail() -> tuple[Panel, ...]:
-    in_cohorts = _in_cohorts()
-    timeline = cohort_timeline_table(
-        in_cohorts,
-        _in_filter_records(in_cohorts),
-        as_of=context.as_of,
-        policy=policy,
-        only=[cohort_uuid],
-    )
+    # Catalog reports (export cohort-detail-* --detail-cohort UUID): the cohort's rows of the
+    # breakdowns over every cohort in the filter, so a cohort hidden there (too small, or hidden
+    # so a small one cannot be worked out from the total) is hidden in its detail too.
+    def report(name: str) -> pl.DataFrame:
+        return page_report(name, context, policy=policy, detail_cohort=cohort_uuid)
+
+    timeline = report("cohort-detail-timeline")
     planned = cohort_windows_planned(record)
     undated = [
         column for column in ("drops",) if timeline.get_column(column).is_null().all()
     ]  # DokStamp records no drop date: the column is never filled, so it is left off the screen
-    status = tables.status.filter(pl.col("cohort_uuid") == cohort_uuid)
-    windows = tables.windows.filter(pl.col("cohort_uuid") == cohort_uuid)
+    status = report("cohort-detail-status")
+    windows = report("cohort-detail-windows")
     return (
         chart_content(
             cohort_timeline_chart(timeline, planned, cohort_uuid=cohort_uuid),
@@ -132,23 +104,27 @@ def _detail() -> tuple[Panel, ...]:
             title="Cohort timeline",
             key="cohort_timeline",
             omit=undated,
+            reorder=False,
         ),
         chart_content(
             status_composition_chart(status),
             status,
             title="Cohort status",
             key="cohort_status",
+            reorder=False,
         ),
         chart_content(
             cohort_window_chart(windows),
             windows,
             title="Cohort completion within normal time",
             key="cohort_windows",
+            reorder=False,
         ),
         table_content(
-            tables.grades.filter(pl.col("cohort_uuid") == cohort_uuid),
+            report("cohort-detail-grades"),
             title="Cohort grade summary",
             key="cohort_grades",
+            reorder=False,
         ),
     )
 

@@ -10,7 +10,6 @@ from dashboard.app import page_params
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.page_reports import page_report
 from dashboard.app.panels import Panel, chart_content, show_panel, table_content
-from dashboard.app.published import incidence_table, time_to_completion_table
 from dashboard.app.runtime import page_context
 from dashboard.app.view_cache import per_view
 from dashboard.charts import (
@@ -101,7 +100,7 @@ def _windows() -> tuple[int, Panel]:
 
 
 def _incidence() -> Panel:
-    curves = incidence_table(context.filtered, as_of=context.as_of, policy=policy)
+    curves = page_report("completion-incidence", context, policy=policy)
     return chart_content(
         cumulative_incidence_chart(curves),
         curves,
@@ -109,14 +108,21 @@ def _incidence() -> Panel:
         key="completion_incidence",
         caption="DokStamp records no drop date, so dropout has no curve of its own; the "
         "Definitions page says how censoring is handled.",
+        reorder=False,
     )
 
 
 def _durations() -> Panel:
-    durations = time_to_completion_table(
-        context.filtered, by=by if grouping != "cohort" else [], policy=policy
+    # Per cohort the completers are too few to say much: one overall row instead.
+    durations = page_report(
+        "completion-durations",
+        context,
+        policy=policy,
+        by=grouping if grouping != "cohort" else "all",
     )
-    return table_content(durations, title="Time to completion", key="completion_durations")
+    return table_content(
+        durations, title="Time to completion", key="completion_durations", reorder=False
+    )
 
 
 groups, rate_panels = per_view(context, policy, "completion_rates", _rates, grouping)

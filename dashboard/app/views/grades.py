@@ -7,8 +7,9 @@ import streamlit as st
 
 from dashboard.app import page_params
 from dashboard.app.disclosure import app_policy, show_policy
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import Panel, chart_content, show_panel, show_table_view
-from dashboard.app.published import grade_histogram_table, grade_summary_table
+from dashboard.app.published import grade_summary_table
 from dashboard.app.runtime import page_context
 from dashboard.app.table_display import TableView, table_view
 from dashboard.app.view_cache import per_view
@@ -54,13 +55,14 @@ title = f"Grades by {GROUP_LABELS[grouping or 'course'].lower()}"
 
 
 def _histogram() -> Panel:
-    histogram = grade_histogram_table(context.filtered, policy=policy)
+    histogram = page_report("grade-histogram", context, policy=policy)
     return chart_content(
         grade_histogram_chart(histogram, pass_mark=pass_mark),
         histogram,
         title="Grade distribution",
         key="grades_histogram",
         caption="Bins of 0.5, closed on the left; the last bin includes 10. Dashed: the pass mark.",
+        reorder=False,
     )
 
 
@@ -71,16 +73,21 @@ def _overall() -> tuple[pl.DataFrame, TableView]:
 
 def _summary() -> tuple[int, Panel]:
     """Grades by the chosen grouping: how many groups, and the panel."""
-    summary = grade_summary_table(context.filtered, by=by, pass_mark=pass_mark, policy=policy)
+    summary = page_report(
+        "grades-by-group", context, policy=policy, by=grouping or "course", pass_mark=pass_mark
+    )
     if summary.height > MAX_BOXES:
         chart = grade_box_chart(overall, pass_mark=pass_mark, title="Grades (all in the filter)")
-        return summary.height, chart_content(chart, summary, title=title, key="grades_summary")
+        return summary.height, chart_content(
+            chart, summary, title=title, key="grades_summary", reorder=False
+        )
     return summary.height, chart_content(
         grade_box_chart(summary, by=label_column, pass_mark=pass_mark, title=title),
         summary,
         title=title,
         key="grades_summary",
         caption="Box: quartiles; tick: median; point: mean.",
+        reorder=False,
     )
 
 

@@ -9,9 +9,8 @@ from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.kpis import TIME_CAVEAT, overview_kpis
 from dashboard.app.page_reports import page_report
 from dashboard.app.panels import Panel, chart_content, show_panel
-from dashboard.app.published import filter_vs_all_table
 from dashboard.app.runtime import page_context
-from dashboard.app.view_cache import per_view
+from dashboard.app.view_cache import cached_for_view, per_view
 from dashboard.charts import completion_rate_chart
 
 _DELTA_COLOURS = {
@@ -63,11 +62,15 @@ if compared:
 
 if context.filters.active:
     st.subheader("Current filter beside all enrollments")
-    scoped = per_view(
-        context,
-        policy,
+    # The catalog's filter-vs-all report, as the sidebar reads it (``render_scope``): the same
+    # key, so it is computed once per view.
+    scoped = cached_for_view(
         "filter_vs_all",
-        lambda: filter_vs_all_table(context.filtered, context.dataset.enrollments, policy=policy),
+        lambda: page_report("filter-vs-all", context, policy=policy),
+        dataset=context.dataset,
+        filters=context.filters,
+        as_of=context.as_of,
+        policy=policy,
     )
     show_panel(
         per_view(
@@ -80,6 +83,7 @@ if context.filters.active:
                 title="Completion rate filter vs all",
                 key="overview_filter_vs_all",
                 caption="Each bar has its own n: the filter's enrollments, and all enrollments.",
+                reorder=False,
             ),
         )
     )

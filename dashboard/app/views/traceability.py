@@ -6,12 +6,12 @@ import polars as pl
 import streamlit as st
 
 from dashboard.app.disclosure import app_policy, show_policy
+from dashboard.app.page_reports import page_report
 from dashboard.app.panels import Panel, chart_content, row_extract, show_panel
 from dashboard.app.runtime import page_context
 from dashboard.app.traceability import (
     CERTIFICATE_COVERAGE_DEFINITION,
     CoverageHeadline,
-    certificate_coverage,
     certificate_coverage_chart,
     certificates_without_completion,
     completions_without_certificate,
@@ -28,15 +28,14 @@ certificates = context.dataset.certificates
 
 
 def _coverage() -> tuple[CoverageHeadline, Panel]:
-    coverage = certificate_coverage(
-        context.filtered, certificates, by=["course_uuid", "course_name"], policy=policy
-    )
+    coverage = page_report("certificate-coverage", context, policy=policy)
     return coverage_headline(coverage), chart_content(
         certificate_coverage_chart(coverage, by="course_name"),
         coverage,
         title="Certificate coverage by course",
         key="trace_coverage",
         total_label="All completed enrollments",
+        reorder=False,
     )
 
 
