@@ -16,6 +16,7 @@ TESTED_IN = {
     "dashboard/app/views/settings.py": "tests/app/test_app_access.py",
     "dashboard/__init__.py": "tests/test_import_boundaries.py",
     "dashboard/settings.py": "tests/settings/test_settings.py",
+    "dashboard/reports/definition.py": "tests/reports/test_report_catalog.py",
     "dashboard/reports/cohort_windows.py": "tests/reports/test_report_windows.py",
     "dashboard/publication/tables.py": "tests/app/test_published.py",
     "dashboard/publication/filters.py": "tests/reports/test_report_filters.py",

@@ -109,6 +109,7 @@ OURS: Final = (
     "dashboard.client",
     "dashboard.data.corrections",
     "dashboard.data.shared_store",  # opened lazily by open_store, only with a shared store
+    "dashboard.data.snapshots",  # opened lazily by open_store (after a sync's first request)
     "dashboard.metrics",
     "dashboard.metrics.groupings",
     "dashboard.publication",

@@ -6,11 +6,10 @@ definition: the same frames and options give the same table and the same CSV byt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal, TypedDict, Unpack
+from typing import Unpack
 
 import polars as pl
 
@@ -18,8 +17,6 @@ from dashboard.metrics import MetricsError, with_groupings
 from dashboard.metrics.groupings import GROUPINGS
 from dashboard.publication import (
     MIN_CELL,
-    DisclosurePolicy,
-    InvalidPolicyError,
     cohort_timeline_table,
     cohort_windows_table,
     completion_table,
@@ -30,11 +27,11 @@ from dashboard.publication import (
     time_to_completion_table,
 )
 from dashboard.publication.certificates import certificate_coverage
-from dashboard.publication.filters import Filters
 from dashboard.publication.labels import with_policy_column
 from dashboard.reports.cohort_windows import cohort_windows
 from dashboard.reports.completion import completion_by_cohort, completion_by_course
 from dashboard.reports.csv_format import frame_to_csv
+from dashboard.reports.definition import Report, ReportInputs, ReportOptions
 from dashboard.reports.durations import completion_curves, time_to_completion_by_course
 from dashboard.reports.errors import ReportInputError, UnknownReportError
 from dashboard.reports.grades import grade_distribution, grade_summary_by_course
@@ -42,108 +39,6 @@ from dashboard.reports.records import corrections_log, data_quality_report, enro
 from dashboard.reports.timeline import cohort_timeline_report
 
 __all__ = ["REPORTS", "Report", "ReportInputs", "ReportOptions", "build_report", "report_csv"]
-
-Level = Literal["aggregate", "student-level"]
-
-
-class ReportOptions(TypedDict, total=False):
-    """The optional arguments of ``build_report`` and ``report_csv`` (their one definition).
-
-    Defaults: no corrections, no filters, ``min_cell=MIN_CELL``, the report's default policy,
-    ``pass_mark=5.0``, ``windows=(100, 150, 200)``, no normal times per course, no exclusions,
-    ``by=None`` (a report that takes a grouping: its default one; ``Report.groupings``),
-    ``unfiltered=None`` (``enrollments`` before the filters: the rows themselves), no
-    certificates.
-    """
-
-    corrections: pl.DataFrame | None
-    filters: Filters | None
-    min_cell: int
-    policy: DisclosurePolicy | str | None
-    pass_mark: float
-    windows: Sequence[int]
-    course_normal_time_days: Mapping[str, int] | None
-    exclusions: pl.DataFrame | None
-    by: str | None
-    unfiltered: pl.DataFrame | None
-    certificates: pl.DataFrame | None
-    detail_cohort: str | None
-
-
-@dataclass(frozen=True)
-class ReportInputs:
-    """Everything a report may read: frames (already filtered) and options."""
-
-    enrollments: pl.DataFrame
-    cohorts: pl.DataFrame
-    corrections: pl.DataFrame | None
-    as_of: datetime
-    min_cell: int
-    policy: DisclosurePolicy
-    pass_mark: float
-    windows: tuple[int, ...]
-    course_normal_time_days: Mapping[str, int] | None
-    exclusions: pl.DataFrame | None
-    # The grouping's columns (``GROUPINGS``; empty: no grouping) and the rows before filtering
-    # (what "all" means in filter-vs-all).
-    by: tuple[str, ...] = ()
-    unfiltered: pl.DataFrame | None = None
-    certificates: pl.DataFrame | None = None
-    detail_cohort: str | None = None
-
-
-@dataclass(frozen=True)
-class Report:
-    """One report: its name, what it shows, whether it is suppressed, and how it is built."""
-
-    name: str
-    title: str
-    description: str
-    level: Level
-    build: Callable[[ReportInputs], pl.DataFrame]
-    needs_corrections: bool = False
-    takes_filters: bool = True
-    records_only: bool = False  # counts about records (data quality): never a public report
-    needs_groupings: bool = False  # reads intake_year / modality (added from the cohorts)
-    # The groupings ``by`` may name (``GROUPINGS`` keys), the first being the default; "all"
-    # (where listed) means no grouping. Empty: the report takes no ``by``.
-    groupings: tuple[str, ...] = ()
-    reads_unfiltered: bool = False  # compares the filter with every row (filter-vs-all)
-    needs_certificates: bool = False
-    # One cohort's rows of a breakdown over every cohort in the filter (the Cohorts page's
-    # detail): needs ``detail_cohort``.
-    needs_detail_cohort: bool = False
-
-    @property
-    def suppressed(self) -> bool:
-        """Aggregate reports pass through the disclosure policy; student-level ones do not."""
-        return self.level == "aggregate"
-
-    @property
-    def default_policy(self) -> DisclosurePolicy:
-        """internal for aggregate reports, none for student-level rows."""
-        return DisclosurePolicy.INTERNAL if self.suppressed else DisclosurePolicy.NONE
-
-    def checked_policy(self, policy: DisclosurePolicy | str | None) -> DisclosurePolicy:
-        """The policy this report is built under (``None``: its default); a clear error where
-        the report cannot honour it."""
-        if policy is None:
-            return self.default_policy
-        try:
-            chosen = DisclosurePolicy.parse(policy)
-        except InvalidPolicyError as error:
-            raise ReportInputError(str(error)) from error
-        if not self.suppressed and chosen is not DisclosurePolicy.NONE:
-            raise ReportInputError(
-                f"{self.name} is student-level (rows, not aggregates): it is exported under "
-                f"policy none only, never {chosen.value}"
-            )
-        if self.records_only and chosen is DisclosurePolicy.PUBLIC:
-            raise ReportInputError(
-                f"{self.name} counts records for those who fix the data and shows every count "
-                "(zeros too): it is not a public report; use --policy internal"
-            )
-        return chosen
 
 
 def _completion_by(column: str) -> Callable[[ReportInputs], pl.DataFrame]:
