@@ -36,6 +36,7 @@ import streamlit.web.cli as streamlit_cli
 from streamlit import config as streamlit_config
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime import exists as streamlit_runtime_exists
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
@@ -99,6 +100,17 @@ def stream_url() -> str | None:
     return f"{scheme}://{host}:{port}/{base + '/' if base else ''}_stcore/stream"
 
 
+def _wait_for_streamlit(timeout: float) -> bool:
+    """Wait until Streamlit has read its options (command line, files, environment) and built
+    its runtime: before that, ``stream_url`` would read the defaults (port 8501)."""
+    deadline = time.monotonic() + timeout
+    while not streamlit_runtime_exists():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _wait_until_listening(url: str, timeout: float) -> bool:
     host_port = url.split("//", 1)[1].split("/", 1)[0]
     host, _, port = host_port.rpartition(":")
@@ -146,6 +158,8 @@ def _start_up() -> None:
     """The start-up thread: the snapshot now; once the server listens, the default page."""
     started = time.monotonic()
     warm_up()
+    if not _wait_for_streamlit(_LISTEN_TIMEOUT):
+        return
     url = stream_url()
     if url is None or not _wait_until_listening(url, _LISTEN_TIMEOUT):
         return
