@@ -10,7 +10,11 @@ runs from the app's process start to the first chart drawn (``svg.marks``):
 - restart, fresh snapshot;
 - restart, expired snapshot (TTL 0): the snapshot is shown at once and a refresh runs behind it.
 
-Usage: ``python bench/first_chart_bench.py [--enrollments 100000] [--latency-ms 20]``; writes
+Each restart is compared, in the same run, with a bare ``streamlit run`` of the entry file on
+the same fresh snapshot (what the server's start-up work saves the first viewer).
+
+Usage: ``python bench/first_chart_bench.py [--enrollments 100000] [--latency-ms 20]
+[--repeats 3]``; writes
 ``bench/results_first_chart.md``.
 """
 
@@ -18,11 +22,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +39,7 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from bench.chromium import launch_chromium  # noqa: E402
 from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
+from dashboard.app.server import ENTRY  # noqa: E402
 from dashboard.cli.dashboard_command import streamlit_command  # noqa: E402
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
@@ -61,15 +67,27 @@ def _view(browser: Browser, port: int) -> float:
     return seconds
 
 
-def _first_chart(env: dict[str, str], log: Path) -> Timing:
-    """Start the server as ``enrollment-outcomes app`` does; a viewer opens it when it listens."""
+def _plain_command(port: int) -> list[str]:
+    """``streamlit run`` of the entry file with nothing done before the first viewer."""
+    return [
+        str(BIN / "python"), "-m", "streamlit", "run", str(ENTRY),
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+def _first_chart(env: dict[str, str], log: Path, *, plain: bool = False) -> Timing:
+    """Start the server as ``enrollment-outcomes app`` does (``plain``: a bare ``streamlit
+    run``); a viewer opens it when it listens."""
     port = free_port()
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         started = time.perf_counter()
         with log.open("ab") as out:
             process = subprocess.Popen(
-                streamlit_command(host="127.0.0.1", port=port, python=str(BIN / "python")),
+                _plain_command(port)
+                if plain
+                else streamlit_command(host="127.0.0.1", port=port, python=str(BIN / "python")),
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -87,7 +105,14 @@ def _first_chart(env: dict[str, str], log: Path) -> Timing:
     return Timing(listening=listening, first_view=first_view, total=total, next_view=next_view)
 
 
-def run(enrollments: int, latency_ms: int) -> str:
+def _median(timings: list[Timing]) -> Timing:
+    return Timing(
+        *(statistics.median(getattr(t, field.name) for t in timings) for field in fields(Timing))
+    )
+
+
+def run(enrollments: int, latency_ms: int, repeats: int = 1) -> str:
+    machine_at_start = machine()  # its load average is the one at the start
     with tempfile.TemporaryDirectory(prefix="first-chart-") as scratch:
         work = Path(scratch)
         sandbox_port = free_port()
@@ -114,13 +139,21 @@ def run(enrollments: int, latency_ms: int) -> str:
             }
             log = work / "app.log"
             cold = _first_chart(env, log)
-            fresh = _first_chart(env, log)
-            expired = _first_chart({**env, "ENROLLMENT_OUTCOMES_CACHE_TTL": "0"}, log)
+            # Interleaved, so that the load of the shared machine falls on every case alike.
+            runs: dict[str, list[Timing]] = {"plain": [], "fresh": [], "expired": []}
+            for _ in range(repeats):
+                runs["plain"].append(_first_chart(env, log, plain=True))
+                runs["fresh"].append(_first_chart(env, log))
+                expired_env = {**env, "ENROLLMENT_OUTCOMES_CACHE_TTL": "0"}
+                runs["expired"].append(_first_chart(expired_env, log))
+            plain, fresh, expired = (_median(runs[name]) for name in ("plain", "fresh", "expired"))
+            load_at_end = os.getloadavg()
         finally:
             sandbox.terminate()
             sandbox.wait(30)
     rows = [
         ("cold: no snapshot, the first view waits for a full sync (baseline)", cold),
+        ("restart, fresh snapshot, bare `streamlit run` (nothing done before the viewer)", plain),
         ("restart, fresh snapshot", fresh),
         ("restart, expired snapshot (a refresh runs behind it)", expired),
     ]
@@ -129,10 +162,15 @@ def run(enrollments: int, latency_ms: int) -> str:
         "",
         f"{enrollments:,} enrollments, sandbox with {latency_ms} ms per request and pages of up to "
         "1,000. The dashboard is started as `enrollment-outcomes app` starts it (its own "
-        "process); a viewer (real Chromium, Overview page) opens it as soon as it listens, and "
-        "another viewer opens it after. Seconds: process start to listening; the first viewer's "
-        "wait from opening the page to the first chart drawn; process start to that chart; the "
-        "next viewer's wait. One run each, in order.",
+        "process, `python -m dashboard.app.server`); a viewer (real Chromium, launched before "
+        "the server starts, Overview page) opens it as soon as it listens, and another viewer "
+        "opens it after. Seconds: process start to listening; the first viewer's wait from "
+        "opening the page to the first chart drawn; process start to that chart; the next "
+        "viewer's wait. The cold start runs once, first; then the three restarts are "
+        f"interleaved, {repeats} time(s) each, and the table gives their medians. The bare "
+        "`streamlit run` row is the same entry file without the server's start-up work "
+        "(imports before listening, the snapshot read and the default page run once right "
+        "after, the collector's freeze, the expired refresh held for the first viewers).",
         "",
         "| case | listening | first viewer waits | start to chart | next viewer waits | "
         "first viewer vs cold |",
@@ -146,7 +184,8 @@ def run(enrollments: int, latency_ms: int) -> str:
         "Goal (issue 10): first chart under 3 s after a restart at 100,000 enrollments, also "
         "when expired.",
         "",
-        f"Machine: {machine()}. Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"Machine: {machine_at_start}; load average at the end {load_at_end[0]:.1f}, "
+        f"{load_at_end[1]:.1f}, {load_at_end[2]:.1f}. Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
         "",
     ]
     return "\n".join(lines)
@@ -156,9 +195,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enrollments", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3, help="restarts of each kind (median)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    report = run(args.enrollments, args.latency_ms)
+    report = run(args.enrollments, args.latency_ms, args.repeats)
     args.out.write_text(report, encoding="utf-8")
     print(report)
 

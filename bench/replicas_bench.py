@@ -3,7 +3,8 @@
 A sandbox (its own process) holds ``--enrollments`` demo enrollments; a redis-server runs on a
 free loopback port. ``enrollment-outcomes sync`` (the worker's one run) fills the shared store.
 Then the sandbox is **stopped**, so any API request would fail, and dashboard replicas (each
-``streamlit run`` in its own process, each with its own empty cache folder, all with
+started as ``enrollment-outcomes app`` starts it, ``python -m dashboard.app.server``, in its own
+process, each with its own empty cache folder, all with
 ``ENROLLMENT_OUTCOMES_STORE=redis://...``) are started one after another; real Chromium opens
 the Overview page of each. Two clocks: from the replica's process start, and from the browser's
 navigation, to the first chart drawn (``svg.marks``).
@@ -33,7 +34,7 @@ from bench.chromium import launch_chromium  # noqa: E402
 from bench.first_chart_bench import BIN  # noqa: E402
 from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
-from dashboard.app.server import ENTRY  # noqa: E402
+from dashboard.cli.dashboard_command import streamlit_command  # noqa: E402
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_replicas.md"
@@ -41,20 +42,22 @@ RESULTS = ROOT / "bench" / "results_replicas.md"
 
 def _first_chart(env: dict[str, str], log: Path) -> tuple[float, float, float, bool]:
     """Seconds from process start and from navigation to the first chart, seconds for a second
-    browser session on the same replica, and whether an API error was shown."""
+    browser session on the same replica, and whether an API error was shown. The replica starts
+    as ``enrollment-outcomes app`` starts it; the browser is up before it starts, and opens the
+    page as soon as it listens."""
     port = free_port()
-    command = [
-        str(BIN / "python"), "-m", "streamlit", "run", str(ENTRY),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    started = time.perf_counter()
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, 120)
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        started = time.perf_counter()
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                streamlit_command(host="127.0.0.1", port=port, python=str(BIN / "python")),
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for_port(port, 120)
             page = browser.new_page()
             navigated = time.perf_counter()
             page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
@@ -66,11 +69,11 @@ def _first_chart(env: dict[str, str], log: Path) -> tuple[float, float, float, b
             second.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
             second.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=600_000)
             warm = time.perf_counter() - again
+        finally:
             browser.close()
-        return done - started, done - navigated, warm, failed
-    finally:
-        process.terminate()
-        process.wait(30)
+            process.terminate()
+            process.wait(30)
+    return done - started, done - navigated, warm, failed
 
 
 def run(enrollments: int, replicas: int) -> str:
@@ -141,9 +144,11 @@ def run(enrollments: int, replicas: int) -> str:
         "",
         f"{enrollments:,} enrollments. `enrollment-outcomes sync` filled a redis-server "
         f"(loopback) in {sync_seconds:.1f} s; then the API (sandbox) was **stopped** and "
-        f"{replicas} dashboard replicas were started one after another, each a `streamlit run` "
-        "process with its own empty cache folder and `ENROLLMENT_OUTCOMES_STORE=redis://...`, "
-        "each opened by real Chromium on the Overview page (one run each).",
+        f"{replicas} dashboard replicas were started one after another, each as "
+        "`enrollment-outcomes app` starts it (`python -m dashboard.app.server`), with its own "
+        "empty cache folder and `ENROLLMENT_OUTCOMES_STORE=redis://...`; real Chromium (up "
+        "before the replica starts) opened the Overview page as soon as the replica listened "
+        "(one run each).",
         "",
         "| replica | process start -> first chart (s) | navigation -> first chart (s) "
         "| a second browser session, navigation -> first chart (s) | API error shown |",
@@ -153,9 +158,10 @@ def run(enrollments: int, replicas: int) -> str:
             for n, (total, view, warm, failed) in enumerate(results)
         ),
         "",
-        "The first view of a new process also pays the one-time imports of the page code "
-        "(altair, the metrics) and reads the snapshot from Redis into memory; a second browser "
-        "session on the same replica shares that snapshot (it is read once per process).",
+        "Before it listens, a replica imports every module the pages use; right after, it reads "
+        "the snapshot from Redis into memory and runs the default page once by itself "
+        "(`dashboard/app/server.py`), so the first viewer finds the view computed; a second "
+        "browser session on the same replica shares all of it (read once per process).",
         "",
         f"Redis memory after the sync (snapshot frames as lz4 Arrow IPC): {memory}.",
         "",

@@ -10,6 +10,7 @@ entry file to the page through ``st.session_state``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ __all__ = [
     "current_dataset",
     "current_source",
     "data_changed",
+    "hold_automatic_refresh",
     "page_context",
     "read_config",
     "refresh_dataset",
@@ -142,14 +144,29 @@ def _first_sync(source: AppSource) -> SnapshotInfo:
 
 # The snapshot this process showed last, per source: what it keeps showing if the store fails.
 _held: dict[ConfigKey, SnapshotInfo] = {}
+# time.monotonic() before which an expired snapshot's refresh waits to begin (see below).
+_automatic_refresh_not_before = 0.0
+
+
+def hold_automatic_refresh(seconds: float) -> None:
+    """For the next ``seconds``, a refresh that an expired snapshot starts waits to begin.
+
+    The server calls it as it starts listening: after a restart on an expired snapshot, the
+    first viewers' pages are drawn before the sync competes with them for the two cores (its
+    JSON decoding and compression); the status line says "starting" meanwhile. **Refresh
+    data** is never held.
+    """
+    global _automatic_refresh_not_before
+    _automatic_refresh_not_before = time.monotonic() + seconds
 
 
 class StoreUnreachableError(OSError):
     """The snapshot store cannot be read and this process holds no snapshot to show."""
 
 
-def current_dataset(source: AppSource) -> Dataset:
-    """The latest snapshot's dataset, at once; an expired one also starts a background refresh.
+def current_dataset(source: AppSource, *, refresh_expired: bool = True) -> Dataset:
+    """The latest snapshot's dataset, at once; an expired one also starts a background refresh
+    (unless ``refresh_expired`` is False: the server reading it before anyone views it).
 
     Raises ``DokStampError`` when there is no snapshot at all and the API cannot be read, and
     ``StoreUnreachableError`` when the store fails before this process has shown any snapshot.
@@ -165,8 +182,11 @@ def current_dataset(source: AppSource) -> Dataset:
         return replace(dataset, store_error=str(error))
     if info is None:
         info = _first_sync(source)
-    elif info.age_seconds(datetime.now(UTC)) >= source.settings.cache_ttl_seconds:
-        background_refresh(source.key).start(automatic=True)
+    elif (
+        refresh_expired and info.age_seconds(datetime.now(UTC)) >= source.settings.cache_ttl_seconds
+    ):
+        held_for = _automatic_refresh_not_before - time.monotonic()
+        background_refresh(source.key).start(automatic=True, delay=max(held_for, 0.0))
     dataset = _snapshot_dataset(source.key, info.id, info)
     _held[source.key] = info
     return dataset

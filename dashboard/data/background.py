@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -73,11 +74,13 @@ class BackgroundRefresh:
         with self._lock:
             return self._status
 
-    def start(self, *, automatic: bool = False) -> bool:
+    def start(self, *, automatic: bool = False, delay: float = 0.0) -> bool:
         """Start a refresh unless one is running; whether this call started it.
 
         ``automatic`` (an expired snapshot, not a click): not within ``RETRY_AFTER_FAILURE``
         seconds of a failed refresh, so a down API is not asked again at every view.
+        ``delay``: seconds the sync waits before it begins (the app's start-up lets its first
+        viewers be served first); it counts as running, "starting", from now.
         """
         with self._lock:
             if self._status.running:
@@ -89,7 +92,9 @@ class BackgroundRefresh:
             if automatic and recently:
                 return False
             self._status = RefreshStatus(running=True, started_at=datetime.now(UTC))
-            self._thread = threading.Thread(target=self._run, name="dokstamp-refresh", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(max(delay, 0.0),), name="dokstamp-refresh", daemon=True
+            )
             self._thread.start()
             return True
 
@@ -111,9 +116,11 @@ class BackgroundRefresh:
         with self._lock:
             self._status = replace(self._status, **changes)  # type: ignore[arg-type]
 
-    def _run(self) -> None:
+    def _run(self, delay: float = 0.0) -> None:
         error: str | None = None
         snapshot_id: str | None = None
+        if delay:
+            time.sleep(delay)
         try:
             # Named, so that a sync another process finishes meanwhile counts as this refresh
             # only when it is newer than what was on screen.

@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = ROOT / "dashboard" / "app" / "main.py"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-START_TIMEOUT = 60.0
+START_TIMEOUT = 180.0  # a hang guard: the server imports every page module before it listens
 
 
 def _require_chromium() -> None:
@@ -70,7 +70,7 @@ def _free_port() -> int:
 
 @dataclass(frozen=True)
 class DashboardServer:
-    """A running `streamlit run` of the dashboard."""
+    """A running dashboard server (as `enrollment-outcomes app` starts it)."""
 
     url: str
     sandbox: RunningSandbox
@@ -117,8 +117,9 @@ def app_env(sandbox: RunningSandbox, cache_dir: Path, **more: str) -> dict[str, 
 def running_dashboard(
     env: dict[str, str], log: Path, *, port: int | None = None, secrets_file: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The dashboard's server entry (``python -m dashboard.app.server``: `streamlit run` with the
-    warm-up and the download check) with ``env``; yields its URL and process, stops it after.
+    """The dashboard's server as ``enrollment-outcomes app`` starts it (``python -m
+    dashboard.app.server``: ``streamlit run`` of the entry file after its start-up work) with
+    ``env``; yields its URL and process, stops it after.
 
     ``secrets_file``: the Streamlit secrets to read ([auth], [access]) instead of the project's.
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,3 +153,35 @@ def test_an_expired_snapshot_does_not_restart_a_failed_refresh_at_once(
     assert refresh.start()  # a click on Refresh data: at once
     refresh.join(HANG_GUARD_SECONDS)
     source.close()
+
+
+def test_a_delayed_start_counts_as_running_and_asks_nothing_before_its_delay(
+    tmp_path: Path, fakes: Any
+) -> None:
+    api = fakes.FakeEnrollmentsApi([fakes.enrollment(n) for n in range(5)])
+    first_request: list[float] = []
+
+    def recording(request: httpx.Request) -> httpx.Response:
+        first_request.append(time.monotonic())
+        response: httpx.Response = api(request)
+        return response
+
+    delay = 0.5
+    with DataSource(
+        fakes.make_settings(tmp_path), transport=httpx.MockTransport(recording)
+    ) as source:
+        refresh = BackgroundRefresh(source, source.line())
+        asked = time.monotonic()
+        assert refresh.start(automatic=True, delay=delay)
+        waiting = refresh.status()
+        assert waiting.running
+        assert waiting.resource is None  # "starting": the status line polls from now on
+        assert waiting.describe(datetime.now(UTC)).startswith("Refreshing in the background")
+        assert not refresh.start()  # held or not, one refresh at a time
+        refresh.join(HANG_GUARD_SECONDS)
+        done = refresh.status()
+    assert not done.running
+    assert done.error is None
+    assert done.snapshot_id is not None
+    assert first_request
+    assert first_request[0] - asked >= delay
