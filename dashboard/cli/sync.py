@@ -17,13 +17,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import FrameType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from dashboard.data.vocabulary import COMPLETION_STATUSES
 
 if TYPE_CHECKING:
+    from dashboard.data.progress import PageProgress
     from dashboard.data.snapshots import SnapshotInfo
     from dashboard.data.source import DataSource
 
@@ -79,18 +80,16 @@ class PlainProgress:
         self._stream = stream
         self._terminal = stream.isatty() if terminal is None else terminal
         self._last = float("-inf")
-        self._bars: dict[str, Any] = {}
+        self._bars: dict[str, PageProgress] = {}
 
     def pages(self, resource: str, done: int, total: int) -> None:
         if self._terminal:
-            from tqdm.auto import tqdm
+            from dashboard.data.progress import PageProgress  # the library's own bar
 
-            bar = self._bars.get(resource)
-            if bar is None:
-                bar = tqdm(total=total, desc=resource, unit="page", file=self._stream)
-                self._bars[resource] = bar
-            bar.total = total
-            bar.update(done - bar.n)
+            bar = self._bars.setdefault(
+                resource, PageProgress(description=resource, file=self._stream)
+            )
+            bar(done, total)
             if done >= total:
                 bar.close()
             return

@@ -148,6 +148,20 @@ def test_plain_progress_writes_the_first_and_last_page_of_every_resource() -> No
     ]
 
 
+def test_progress_on_a_terminal_draws_one_bar_per_resource() -> None:
+    screen = io.StringIO()
+    progress = PlainProgress(screen, terminal=True)
+    progress.pages("enrollments", 3, 40)
+    progress.pages("enrollments", 40, 40)
+    progress.pages("courses", 1, 1)
+    progress.close()
+    drawn = screen.getvalue()
+    assert "\r" in drawn  # bars redrawn in place, not log lines
+    assert "enrollments: 100%" in drawn
+    assert "40/40" in drawn
+    assert "courses: 100%" in drawn
+
+
 def test_filters_make_a_line_of_their_own_enrollments(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
