@@ -205,9 +205,9 @@ def _export(ref: str, into: Path) -> Path:
     return into / "baseline"
 
 
-def _measure_size(
-    enrollments: int, repeats: int, versions: dict[str, Path], browser_runs: int
-) -> dict[str, Any]:
+def _seeded_sandbox(enrollments: int, prefix: str) -> tuple[Path, Any, float, dict[str, str]]:
+    """A work folder, a demo sandbox of ``enrollments`` in it (pages of up to 1,000), the
+    seconds its seeding took, and the dashboard's environment pointing at it."""
     from dokstamp_sandbox.demo import (  # the worker must not import ours
         DEMO_CLIENT_ID,
         DEMO_CLIENT_SECRET,
@@ -215,7 +215,7 @@ def _measure_size(
     )
     from dokstamp_sandbox.runner import SandboxOptions, start_sandbox
 
-    work = Path(tempfile.mkdtemp(prefix=f"app-bench-{enrollments}-"))
+    work = Path(tempfile.mkdtemp(prefix=f"{prefix}-{enrollments}-"))
     seeded = time.perf_counter()
     sandbox = start_sandbox(
         work / "sandbox.db",
@@ -239,6 +239,13 @@ def _measure_size(
         # The snapshot the first worker reads stays fresh: no refresh runs during the bench.
         "ENROLLMENT_OUTCOMES_CACHE_TTL": "86400",
     }
+    return work, sandbox, seed_seconds, env
+
+
+def _measure_size(
+    enrollments: int, repeats: int, versions: dict[str, Path], browser_runs: int
+) -> dict[str, Any]:
+    work, sandbox, seed_seconds, env = _seeded_sandbox(enrollments, "app-bench")
     result: dict[str, Any] = {"seed_seconds": seed_seconds, "versions": {}}
     try:
         for name, code in versions.items():
@@ -348,30 +355,7 @@ FIRST_CHART_RESULTS = ROOT / "bench" / "results_app_first_chart.md"
 
 def _first_chart_only(enrollments: int, browser_runs: int) -> dict[str, Any]:
     """Browser runs of this tree only, on a snapshot that ``enrollment-outcomes sync`` wrote."""
-    from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
-    from dokstamp_sandbox.runner import SandboxOptions, start_sandbox
-
-    work = Path(tempfile.mkdtemp(prefix=f"app-bench-first-chart-{enrollments}-"))
-    seeded = time.perf_counter()
-    sandbox = start_sandbox(
-        work / "sandbox.db",
-        seed="demo",
-        enrollments=enrollments,
-        options=SandboxOptions(max_per_page=1000),
-    )
-    seed_seconds = time.perf_counter() - seeded
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOKSTAMP_", "ENROLL"))}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env |= {
-        "DOKSTAMP_API_URL": sandbox.url,
-        "DOKSTAMP_TENANT": DEMO_TENANT,
-        "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
-        "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-        "DOKSTAMP_PAGE_SIZE": "1000",
-        "ENROLLMENT_OUTCOMES_CACHE_DIR": str(work / "cache"),
-        "ENROLLMENT_OUTCOMES_EDITING": "false",
-        "ENROLLMENT_OUTCOMES_CACHE_TTL": "86400",
-    }
+    work, sandbox, seed_seconds, env = _seeded_sandbox(enrollments, "app-bench-first-chart")
     try:
         synced = time.perf_counter()
         subprocess.run(
