@@ -33,8 +33,11 @@ from dashboard.client._exceptions import (
 from dashboard.client._models import SyncStats, parse_timestamp
 from dashboard.client._pacing import REPORT_WAITS_OVER, Permit, RateLimitPacer, WaitListener
 from dashboard.client._pagination import (
+    HeldPages,
     ListingChanged,
+    ListingShape,
     Page,
+    PageSink,
     UuidHashes,
     check_page,
     check_page_size,
@@ -121,8 +124,7 @@ def _related_uuid(record: Mapping[str, Any], name: str) -> object:
 
 
 @dataclass(frozen=True, slots=True)
-class _Listing(Generic[T]):
-    built: list[T]
+class _Listing:
     pages: int
     records: int
     attempts: int = 1
@@ -153,6 +155,23 @@ class _WaitReport:
 
 def _records_as_list(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
+
+
+class _Collected(Generic[T]):
+    """The sink of ``list_pages``: every page built, kept in memory, held pages none."""
+
+    def __init__(self) -> None:
+        self.built: dict[int, T] = {}
+
+    def begin(self, shape: ListingShape) -> HeldPages | None:
+        self.built.clear()  # a read again: what the last one built is void
+        return None
+
+    def add(self, number: int, built: T) -> None:
+        self.built[number] = built
+
+    def in_order(self) -> list[T]:
+        return [self.built[number] for number in sorted(self.built)]
 
 
 class DokStampClient:
@@ -287,12 +306,37 @@ class DokStampClient:
         found from 64-bit hashes (16 bytes a record), confirmed by reading those pages again.
         Sets ``last_sync_stats``.
         """
+        collected: _Collected[T] = _Collected()
+        self.read_pages(
+            resource, collected, filters=filters, progress=progress, on_wait=on_wait, build=build
+        )
+        return collected.in_order()
+
+    def read_pages(
+        self,
+        resource: str,
+        sink: PageSink[T],
+        *,
+        filters: Mapping[str, str] | None = None,
+        progress: ListingProgress | None = None,
+        on_wait: WaitListener | None = None,
+        build: Callable[[list[dict[str, Any]]], T],
+    ) -> SyncStats:
+        """Every page of a list endpoint, built as in ``list_pages`` and handed to ``sink``.
+
+        Nothing is kept here: ``sink.add`` gets each page once it passed the checks (say, to
+        write it away), and the pages ``sink.begin`` says it holds already (from an interrupted
+        read of the same listing shape) are not asked for; their identities still count in the
+        check for repeats, and the last page as read now must equal the one they were read with,
+        else the whole listing is read again (``begin`` is then called again). Returns and sets
+        ``last_sync_stats`` (``requests`` counts only what was sent).
+        """
         started = self._clock()
         before = self._tally.snapshot()
         throttled_before = self._pacer.throttled()
         self.last_sync_stats = None
         listing = self._collect(
-            resource, filters=filters, progress=progress, on_wait=on_wait, build=build
+            resource, filters=filters, progress=progress, on_wait=on_wait, build=build, sink=sink
         )
         requests, retries, paced = (
             now - then for now, then in zip(self._tally.snapshot(), before, strict=True)
@@ -308,7 +352,7 @@ class DokStampClient:
             throttled=self._pacer.throttled() - throttled_before,
             peak_concurrency=listing.peak_concurrency,
         )
-        return listing.built
+        return self.last_sync_stats
 
     def list_courses(self) -> list[dict[str, Any]]:
         """Every course of the tenant."""
@@ -420,7 +464,8 @@ class DokStampClient:
         progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
-    ) -> _Listing[T]:
+        sink: PageSink[T],
+    ) -> _Listing:
         if not _RESOURCE.fullmatch(resource):
             raise ValueError(f"not a DokStamp resource path: {resource!r}")
         path = f"/{resource}"
@@ -428,7 +473,7 @@ class DokStampClient:
         change: ListingChanged | None = None
         for attempt in range(1, SYNC_ATTEMPTS + 1):
             try:
-                listing = self._read_listing(path, params, progress, on_wait, build)
+                listing = self._read_listing(path, params, progress, on_wait, build, sink)
             except ListingChanged as changed:
                 change = changed
                 logger.warning(
@@ -457,7 +502,8 @@ class DokStampClient:
         progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
-    ) -> _Listing[T]:
+        sink: PageSink[T],
+    ) -> _Listing:
         """Every page of a listing, read so that rows moving between pages cannot go unseen.
 
         Offset pages shift when a row before them is deleted or inserted while they are read,
@@ -478,14 +524,23 @@ class DokStampClient:
                 raise ListingChanged("a record appeared twice", expected=len(first.records))
             if progress is not None:
                 progress(1, 1)
-            return _Listing([build(first.records)], pages=1, records=len(first.records))
+            count = len(first.records)
+            sink.begin(ListingShape(total=count, per_page=max(1, count), pages=1))
+            sink.add(1, build(first.records))
+            return _Listing(pages=1, records=count)
         total_pages = page_count(first.total, first.per_page)
-        if progress is not None:
-            progress(1, total_pages)
+        held = sink.begin(ListingShape(first.total, first.per_page, total_pages))
         if total_pages == 1:  # one response: nothing could move between pages
+            if progress is not None:
+                progress(1, 1)
             check_page_size(first, first=first)
-            return _Listing([build(first.records)], pages=1, records=first.total)
-        return self._read_pages(path, params, first, total_pages, progress, report, build)
+            sink.add(1, build(first.records))
+            return _Listing(pages=1, records=first.total)
+        if held is not None and not held.numbers <= set(range(1, total_pages + 1)):
+            raise ValueError(f"{path}: the held pages are not pages of this listing")
+        return self._read_pages(
+            path, params, first, total_pages, progress, report, build, sink, held
+        )
 
     def _read_pages(
         self,
@@ -496,22 +551,34 @@ class DokStampClient:
         progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
-    ) -> _Listing[T]:
+        sink: PageSink[T],
+        held: HeldPages | None,
+    ) -> _Listing:
         """Pages 2..n, page 1 again and the last page again, at most ``limit.current`` at a time.
 
         The calling thread takes each request's pacing permit (so ``on_wait`` and ``progress``
-        are called from it) and hands the request to a worker; workers decode, check and build.
+        are called from it) and hands the request to a worker; workers decode, check and build;
+        the calling thread hands each built page to ``sink``. Pages ``held`` are skipped: they
+        were read after the last page was first read (``held.last_page``), which must not have
+        changed since, so the window that every page used was read in spans both reads.
         """
         assert first.per_page is not None
         assert first.total is not None
         cap = self._settings.concurrency
         limit = AdaptiveLimit(cap=cap, initial=min(cap, INITIAL_CONCURRENCY))
-        queue: deque[int] = deque([total_pages, *range(2, total_pages)])
-        built: dict[int, T] = {}
+        skip = held.numbers if held is not None else frozenset()
+        queue: deque[int] = deque(n for n in (total_pages, *range(2, total_pages)) if n not in skip)
         hashes = UuidHashes()
-        last_read: list[object] | None = None  # the last page's identities, as first read
+        anchor = list(held.last_page) if held is not None else None
+        # The last page's identities, as first read (by the read that the held pages come from).
+        last_read: list[object] | None = anchor if total_pages in skip else None
+        if held is not None:
+            for number, found in held.identities():
+                hashes.add(number, found)
         stage = "pages"  # then "page 1 again", then "last page again"
-        done = 1
+        done = 1 + len(skip - {1})
+        if progress is not None:
+            progress(done, total_pages)
         running: dict[Future[_PageRead[T]], Permit] = {}
         pool = ThreadPoolExecutor(max_workers=cap, thread_name_prefix="dokstamp-page")
         peak = 0
@@ -536,7 +603,8 @@ class DokStampClient:
                 if not queue:
                     if stage == "pages" and last_read is not None:
                         stage = "page 1 again"  # may go now: the last page has been read
-                        queue.append(1)
+                        if 1 not in skip:
+                            queue.append(1)
                         continue
                     if stage == "page 1 again" and not running:
                         stage = "last page again"  # goes after every other read
@@ -547,9 +615,9 @@ class DokStampClient:
                 finished, _ = wait(running, timeout=_LOOK_AGAIN, return_when=FIRST_COMPLETED)
                 if on_wait is not None:
                     # A worker's resend may be held by a Retry-After: tell the caller too.
-                    held = self._pacer.held_until(API)
-                    if held is not None:
-                        on_wait(held - self._clock())
+                    until = self._pacer.held_until(API)
+                    if until is not None:
+                        on_wait(until - self._clock())
                 for future in finished:
                     running.pop(future)
                     read = future.result()
@@ -562,10 +630,15 @@ class DokStampClient:
                             )
                         continue
                     assert read.built is not None
-                    built[read.number] = read.built
-                    hashes.add(read.number, read.found)
                     if read.number == total_pages:
+                        if anchor is not None and read.found != anchor:
+                            raise ListingChanged(
+                                f"page {total_pages} changed since the held pages were read",
+                                expected=first.total,
+                            )
                         last_read = read.found
+                    sink.add(read.number, read.built)
+                    hashes.add(read.number, read.found)
                     if read.number != 1:
                         done += 1
                         if progress is not None:
@@ -579,9 +652,8 @@ class DokStampClient:
                     self._pacer.release(unused, None, None)
         suspects = hashes.suspects()
         if suspects:
-            self._confirm_repeats(path, params, first, suspects, hashes)
+            self._confirm_repeats(path, params, first, suspects, hashes, held)
         return _Listing(
-            [built[n] for n in range(1, total_pages + 1)],
             pages=total_pages,
             records=first.total,
             peak_concurrency=peak,
@@ -613,13 +685,25 @@ class DokStampClient:
         first: Page,
         suspects: dict[int, set[int]],
         hashes: UuidHashes,
+        held: HeldPages | None,
     ) -> None:
-        """Read the pages of records whose hashes repeat again: a real repeat, or a collision."""
+        """Read the pages of records whose hashes repeat again: a real repeat, or a collision.
+
+        A held page is taken as held (it is what would be used), not read again.
+        """
         assert first.per_page is not None
         seen: dict[object, int] = {}
-        for number in sorted(set().union(*suspects.values())):
-            page = self._page(path, params, number=number, per_page=first.per_page)
-            for identity in identities(page.records):
+        numbers = sorted(set().union(*suspects.values()))
+        kept: dict[int, list[object]] = {}
+        if held is not None and held.numbers.intersection(numbers):
+            kept = {n: list(found) for n, found in held.identities() if n in numbers}
+        for number in numbers:
+            if number in kept:
+                found = kept[number]
+            else:
+                page = self._page(path, params, number=number, per_page=first.per_page)
+                found = identities(page.records)
+            for identity in found:
                 if identity is not None and hashes.hash_of(identity) in suspects:
                     if identity in seen and seen[identity] != number:
                         raise ListingChanged(
@@ -655,16 +739,18 @@ class DokStampClient:
         student, course = body.get("student_uuid"), body.get("course_uuid")
         if not student or not course:
             return None
-        listing = self._collect(
+        collected: _Collected[list[dict[str, Any]]] = _Collected()
+        self._collect(
             "enrollments",
             filters={"student_uuid": str(student), "course_uuid": str(course)},
             progress=None,
             on_wait=None,
             build=_records_as_list,
+            sink=collected,
         )
         day = _day(body.get("enrolled_at"))
         cohort = body.get("cohort_uuid") or None
-        for record in (r for page in listing.built for r in page):
+        for record in (r for page in collected.in_order() for r in page):
             if (
                 _related_uuid(record, "student") == str(student)
                 and _related_uuid(record, "course") == str(course)

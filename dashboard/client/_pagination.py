@@ -6,15 +6,18 @@ import math
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
 from dashboard.client._exceptions import DokStampError, IncompleteSyncError
 
 __all__ = [
+    "HeldPages",
     "ListingChanged",
+    "ListingShape",
     "Page",
+    "PageSink",
     "UuidHashes",
     "assemble_pages",
     "check_page",
@@ -44,6 +47,48 @@ class Page:
     per_page: int | None
     total: int | None
     current_page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListingShape:
+    """What page 1 of a listing said: records in all, records per page, and so pages."""
+
+    total: int
+    per_page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPages:
+    """Pages of a listing an earlier, interrupted read already has: they are not asked for again.
+
+    ``numbers``: the pages held. ``last_page``: the identities (uuids) of the listing's last page
+    as that earlier read first saw it; the listing is read again from page 1 when the last page
+    differs now (rows were added or deleted before it meanwhile). ``identities()``: each held
+    page's identities, read when the listing's repeats are checked (one page at a time).
+    """
+
+    numbers: frozenset[int]
+    last_page: Sequence[object]
+    identities: Callable[[], Iterable[tuple[int, Sequence[object]]]]
+
+
+_Built = TypeVar("_Built", contravariant=True)
+
+
+class PageSink(Protocol[_Built]):
+    """Where a listing's pages go as they are read, instead of a list kept until the end.
+
+    ``begin`` is called when a read of the listing starts (again, after the listing changed:
+    everything added before is then void), with the shape page 1 gave; it may return the pages
+    already held for that shape, which are then not read (only for listings of several pages).
+    ``add`` gets each other page, built, from the thread that called the client, once it passed
+    the page checks; in any order, and page 1 last or nearly so (it is read again at the end).
+    """
+
+    def begin(self, shape: ListingShape) -> HeldPages | None: ...
+
+    def add(self, number: int, built: _Built) -> None: ...
 
 
 def _meta_int(meta: Mapping[str, Any], key: str) -> int | None:

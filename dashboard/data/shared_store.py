@@ -32,6 +32,7 @@ import redis
 
 from dashboard.data.snapshots import (
     DEFAULT_KEEP,
+    PublishedFrame,
     RefreshLock,
     SnapshotInfo,
     SnapshotLine,
@@ -202,7 +203,7 @@ class RedisSnapshotStore:
     def publish(
         self,
         line: SnapshotLine,
-        frames: Mapping[str, pl.DataFrame],
+        frames: Mapping[str, PublishedFrame],
         *,
         extracted_at: datetime,
         stats: Mapping[str, Any] | None = None,

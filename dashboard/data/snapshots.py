@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Final, Protocol
+from typing import IO, Any, Final, Protocol, TypeAlias
 
 import orjson
 import polars as pl
@@ -38,6 +38,8 @@ from dashboard.data.safe_disk import RefusedEntryError, open_cache
 __all__ = [
     "DEFAULT_KEEP",
     "DiskSnapshotStore",
+    "FrameChunks",
+    "PublishedFrame",
     "RefreshLock",
     "SnapshotInfo",
     "SnapshotLine",
@@ -63,6 +65,26 @@ SnapshotLine = CacheKey
 
 class SnapshotUnreadableError(Exception):
     """A snapshot's frame is missing or does not decode (the store was damaged or pruned)."""
+
+
+class FrameChunks(Protocol):
+    """A frame that is not in memory, read one chunk at a time (a sync's checkpoint).
+
+    A store publishes it by writing its chunks one after another into the snapshot's frame, so
+    no more than one chunk is ever held; ``height`` and ``schema`` must be what they add up to.
+    """
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def schema(self) -> pl.Schema: ...
+
+    def chunks(self) -> Iterator[pl.DataFrame]: ...
+
+
+PublishedFrame: TypeAlias = pl.DataFrame | FrameChunks
+"""What a store publishes for a resource: a frame, or the chunks of one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,23 +160,51 @@ def new_snapshot_id(now: datetime) -> str:
 _SPOOL_BYTES: Final = 8 * 2**20
 
 
-def frame_to_bytes(frame: pl.DataFrame) -> bytes:
+def frame_to_bytes(frame: PublishedFrame) -> bytes:
     """A frame as lz4-compressed Arrow IPC bytes (schema included; no pickle anywhere)."""
     with frame_buffer(frame) as buffer:
         return buffer.read()
 
 
-def frame_buffer(frame: pl.DataFrame, *, head: bytes = b"") -> IO[bytes]:
+def frame_buffer(frame: PublishedFrame, *, head: bytes = b"") -> IO[bytes]:
     """``head`` then the frame's Arrow IPC bytes, rewound, as a file to hand to a store.
 
     Large frames spill to a temporary file: the compressed bytes of a 1M-row frame (~120 MB)
-    then never sit in memory beside the frame itself while a store copies them in.
+    then never sit in memory beside the frame itself while a store copies them in. The chunks of
+    a ``FrameChunks`` are streamed into one IPC file, one chunk in memory at a time.
     """
     buffer = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - returned
-    buffer.write(head)
-    frame.write_ipc(buffer, compression="lz4")
-    buffer.seek(0)
+    try:
+        buffer.write(head)
+        if isinstance(frame, pl.DataFrame):
+            frame.write_ipc(buffer, compression="lz4")
+        else:
+            _write_chunks(frame, buffer)
+        buffer.seek(0)
+    except BaseException:
+        buffer.close()
+        raise
     return buffer
+
+
+def _write_chunks(frame: FrameChunks, buffer: IO[bytes]) -> None:
+    """The chunks of ``frame`` as one lz4 Arrow IPC file, through polars' streaming sink."""
+    from polars.io.plugins import register_io_source
+
+    schema = frame.schema
+    written = 0
+
+    def chunks(*_: object) -> Iterator[pl.DataFrame]:
+        nonlocal written
+        for chunk in frame.chunks():
+            if chunk.schema != schema:
+                raise SnapshotUnreadableError(f"a chunk's schema {chunk.schema} is not {schema}")
+            written += chunk.height
+            yield chunk
+
+    register_io_source(chunks, schema=schema).sink_ipc(buffer, compression="lz4")
+    if written != frame.height:
+        raise SnapshotUnreadableError(f"the chunks held {written} rows, expected {frame.height}")
 
 
 def frame_from_bytes(data: bytes) -> pl.DataFrame:
@@ -200,7 +250,7 @@ class SnapshotStore(Protocol):
     def publish(
         self,
         line: SnapshotLine,
-        frames: Mapping[str, pl.DataFrame],
+        frames: Mapping[str, PublishedFrame],
         *,
         extracted_at: datetime,
         stats: Mapping[str, Any] | None = None,
@@ -226,7 +276,7 @@ class SnapshotStore(Protocol):
 
 def build_info(
     line: SnapshotLine,
-    frames: Mapping[str, pl.DataFrame],
+    frames: Mapping[str, PublishedFrame],
     *,
     extracted_at: datetime,
     stats: Mapping[str, Any] | None,
@@ -366,7 +416,7 @@ class DiskSnapshotStore:
     def publish(
         self,
         line: SnapshotLine,
-        frames: Mapping[str, pl.DataFrame],
+        frames: Mapping[str, PublishedFrame],
         *,
         extracted_at: datetime,
         stats: Mapping[str, Any] | None = None,

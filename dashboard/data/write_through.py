@@ -10,7 +10,7 @@ it started.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,20 @@ from typing import Any
 import polars as pl
 
 from dashboard.data.cache_keys import CacheKey
-from dashboard.data.corrections_log import corrections_since, pending_corrections
+from dashboard.data.corrections_log import Correction, corrections_since, pending_corrections
 from dashboard.data.errors import CorrectionsLogError, MalformedRecordError
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.patching import apply_write
 from dashboard.data.snapshots import SnapshotStore
 
-__all__ = ["REPLAY_MARGIN", "patch_snapshots", "replay_writes", "snapshot_enrollment_rows"]
+__all__ = [
+    "REPLAY_MARGIN",
+    "apply_corrections",
+    "patch_snapshots",
+    "replay_writes",
+    "snapshot_enrollment_rows",
+    "writes_since",
+]
 
 logger = logging.getLogger("dashboard.data")
 
@@ -68,21 +75,28 @@ def patch_snapshots(
 def replay_writes(
     frame: pl.DataFrame, *, log_dir: Path, key: CacheKey, since: datetime
 ) -> pl.DataFrame:
-    """``frame`` (fetched for ``key`` from ``since``) with the writes logged since replayed.
+    """``frame`` (fetched for ``key`` from ``since``) with the writes logged since replayed."""
+    return apply_corrections(frame, writes_since(log_dir=log_dir, key=key, since=since), key=key)
+
+
+def writes_since(*, log_dir: Path, key: CacheKey, since: datetime) -> list[Correction]:
+    """The writes to ``key``'s API and tenant logged since ``since`` (with a margin), in order.
 
     When the log cannot be read, the writes whose entries wait in its side file are still
-    replayed (a write made while the log is unusable is kept there).
+    returned (a write made while the log is unusable is kept there).
     """
     start = since - REPLAY_MARGIN
     try:
-        corrections = corrections_since(
-            log_dir, api_url=key.api_url, tenant=key.tenant, since=start
-        )
+        return corrections_since(log_dir, api_url=key.api_url, tenant=key.tenant, since=start)
     except CorrectionsLogError as error:
         logger.warning("replaying only the pending corrections: %s", error)
-        corrections = pending_corrections(
-            log_dir, api_url=key.api_url, tenant=key.tenant, since=start
-        )
+        return pending_corrections(log_dir, api_url=key.api_url, tenant=key.tenant, since=start)
+
+
+def apply_corrections(
+    frame: pl.DataFrame, corrections: Sequence[Correction], *, key: CacheKey
+) -> pl.DataFrame:
+    """``frame`` of ``key`` with ``corrections`` applied in order (the frame itself if none)."""
     for correction in corrections:
         written = None
         if correction.action != "delete" and correction.after is not None:
