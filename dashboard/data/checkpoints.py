@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final
 
 import orjson
@@ -44,6 +47,9 @@ logger = logging.getLogger("dashboard.data")
 # beside the 1M-row frame a sync no longer holds, large enough that a 1M listing is ~20 writes.
 CHECKPOINT_ROWS: Final = 50_000
 _FORMAT: Final = "checkpoint-pages-1"
+# Store writes queued or running at once: pages keep being read while a chunk is written (on one
+# writer thread, in order), and no more than this many chunks wait in memory for it.
+_WRITES_IN_FLIGHT: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +152,9 @@ class ResourceCheckpoint:
 
     Open it with ``ResourceCheckpoint.open``; ``complete`` is the stored frame when an earlier
     sync read the whole resource (within ``resume_seconds``). Otherwise hand it to
-    ``DokStampClient.read_pages`` and call ``finish`` once that returns.
+    ``DokStampClient.read_pages``, call ``finish`` once that returns, and ``close`` in any case.
+    Chunks are written on a writer thread of its own, in the order they were completed, each
+    followed by the manifest that lists it: the manifest never names a chunk not yet written.
     """
 
     def __init__(
@@ -166,6 +174,8 @@ class ResourceCheckpoint:
         self._manifest: _Manifest | None = None
         self._pending: dict[int, dict[int, pl.DataFrame]] = {}
         self._began = datetime.now(UTC)
+        self._writer: ThreadPoolExecutor | None = None
+        self._writes: deque[Future[None]] = deque()
         self.held_pages = 0
 
     @classmethod
@@ -201,6 +211,7 @@ class ResourceCheckpoint:
     def begin(self, shape: ListingShape) -> HeldPages | None:
         """A read of the listing starts: the pages saved for this shape, or none (start over)."""
         found, self._found = self._found, None  # a second begin: the listing changed, start over
+        self.flush()
         self._pending.clear()
         if found is not None and _fits(found, shape):
             held = _readable_chunks(self._store, self._line, self.resource, found)
@@ -230,7 +241,7 @@ class ResourceCheckpoint:
             per_chunk=per_chunk,
         )
         # Saved before any chunk is, so chunks left by an older read are never taken for this one.
-        self._save_manifest()
+        self._write_manifest(self._manifest)
         return None
 
     def add(self, number: int, built: pl.DataFrame) -> None:
@@ -240,18 +251,22 @@ class ResourceCheckpoint:
         if number == manifest.pages and manifest.last_page is None:
             # What a resumed read checks the listing against: saved at once, as chunks may be.
             self._manifest = manifest = replace(manifest, last_page=built["uuid"].to_list())
-            self._save_manifest()
+            self._submit(partial(self._write_manifest, manifest))
         chunk = (number - 1) // manifest.per_chunk
         pages = self._pending.setdefault(chunk, {})
         pages[number] = built
         if len(pages) == len(manifest.chunk_pages(chunk)):
             del self._pending[chunk]
-            self._save_chunk(chunk, [pages[n] for n in manifest.chunk_pages(chunk)])
+            in_order = [pages[n] for n in manifest.chunk_pages(chunk)]
+            rows = sum(page.height for page in in_order)
+            self._manifest = manifest = replace(manifest, chunks={**manifest.chunks, chunk: rows})
+            self._submit(partial(self._write_chunk, chunk, in_order, manifest))
 
     # -- the end of a read -----------------------------------------------------------------------
 
     def finish(self) -> StoredFrame:
         """The resource, read completely, as its stored frame (the manifest says so from now)."""
+        self.flush()
         manifest = self._manifest
         assert manifest is not None, "finish before begin"
         expected = range(-(-manifest.pages // manifest.per_chunk))
@@ -265,24 +280,44 @@ class ResourceCheckpoint:
                 f"{self.resource}: the checkpoint holds {rows} rows, the listing {manifest.total}"
             )
         self._manifest = manifest = replace(manifest, complete=True)
-        self._save_manifest()
+        self._write_manifest(manifest)
         return StoredFrame(self._store, self._line, self.resource, manifest)
+
+    def close(self) -> None:
+        """Wait for the writes under way and stop the writer (an interrupted read leaves what
+        it read saved); a write that failed is logged here, ``finish`` raises it."""
+        try:
+            self.flush()
+        except Exception as error:  # the read's own error, if any, is the one raised
+            logger.warning("%s: a checkpoint write failed: %s", self.resource, error)
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True, cancel_futures=True)
+                self._writer = None
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _save_chunk(self, chunk: int, pages: list[pl.DataFrame]) -> None:
-        assert self._manifest is not None
+    def _submit(self, write: Callable[[], None]) -> None:
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
+        self._writes.append(self._writer.submit(write))
+        while len(self._writes) > _WRITES_IN_FLIGHT or (self._writes and self._writes[0].done()):
+            self._writes.popleft().result()  # a failed write fails the read here
+
+    def flush(self) -> None:
+        """Wait until every chunk completed so far is in the store (raises a failed write)."""
+        while self._writes:
+            self._writes.popleft().result()
+
+    def _write_chunk(self, chunk: int, pages: list[pl.DataFrame], manifest: _Manifest) -> None:
         frame = pl.concat(pages, how="vertical", rechunk=False) if len(pages) > 1 else pages[0]
         del pages
         with frame_buffer(frame) as buffer:
             self._store.save_checkpoint(self._line, f"{self.resource}:{chunk}", buffer)
-        chunks = {**self._manifest.chunks, chunk: frame.height}
-        self._manifest = replace(self._manifest, chunks=chunks)
-        self._save_manifest()
+        self._write_manifest(manifest)
 
-    def _save_manifest(self) -> None:
-        assert self._manifest is not None
-        self._store.save_checkpoint(self._line, self.resource, io.BytesIO(self._manifest.to_json()))
+    def _write_manifest(self, manifest: _Manifest) -> None:
+        self._store.save_checkpoint(self._line, self.resource, io.BytesIO(manifest.to_json()))
 
     def _held_identities(self) -> Iterable[tuple[int, Sequence[object]]]:
         manifest = self._manifest

@@ -89,14 +89,16 @@ def sync_snapshot(
             continue
         try:
             stats = _read(client, line, resource, checkpoint, observer=observer, cancel=cancel)
+            parts[resource] = checkpoint.finish()
         except PermissionDeniedError as error:
             if resource not in OPTIONAL:
                 raise
             errors[resource] = str(error)
             continue
+        finally:
+            checkpoint.close()  # an interrupted read leaves what it read saved
         totals["requests"] += stats.requests
         totals["paced_seconds"] += stats.paced_seconds
-        parts[resource] = checkpoint.finish()
     _check(cancel)
     extracted_at = min(part.started_at for part in parts.values())
     frames: dict[str, PublishedFrame] = dict(parts)

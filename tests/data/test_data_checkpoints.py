@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import orjson
 import polars as pl
@@ -59,6 +60,7 @@ def read_partly(
     assert interrupted.begin(SHAPE) is None
     for number in numbers:
         interrupted.add(number, pages[number])
+    interrupted.close()
     return interrupted
 
 
@@ -67,11 +69,14 @@ def test_pages_leave_memory_a_chunk_at_a_time(store, pages) -> None:
     assert sink.begin(SHAPE) is None
 
     sink.add(5, pages[5])
+    sink.flush()
     assert saved_chunks(store) == [2]  # the last chunk is one page: complete at once
     sink.add(3, pages[3])
+    sink.flush()
     assert saved_chunks(store) == [2]
     sink.add(4, pages[4])
     sink.add(2, pages[2])
+    sink.flush()
     assert saved_chunks(store) == [1, 2]
     sink.add(1, pages[1])
     stored = sink.finish()
@@ -199,7 +204,36 @@ def test_chunks_hold_whole_pages(store, pages) -> None:
     sink.begin(SHAPE)
     sink.add(5, pages[5])
     sink.add(4, pages[4])
+    sink.close()
 
     assert [k for k in range(6) if store.load_checkpoint(LINE, f"enrollments:{k}")] == [3, 4]
     with pytest.raises(ValueError, match="at least one row"):
         ResourceCheckpoint.open(store, LINE, "enrollments", resume_seconds=60.0, rows=0)
+
+
+class FullDisk(DiskSnapshotStore):
+    """A store whose chunk writes fail (the manifest still goes in)."""
+
+    def save_checkpoint(self, line: CacheKey, name: str, data: IO[bytes]) -> None:
+        if ":" in name:
+            raise OSError("no space left on device")
+        super().save_checkpoint(line, name, data)
+
+
+def test_a_failed_chunk_write_fails_the_read_and_is_not_in_the_manifest(
+    tmp_path: Path, pages
+) -> None:
+    with FullDisk(tmp_path / "full") as full:
+        sink = ResourceCheckpoint.open(full, LINE, "enrollments", resume_seconds=60.0, rows=4)
+        sink.begin(SHAPE)
+
+        def read_all() -> None:
+            for number in (5, 3, 4, 2, 1):
+                sink.add(number, pages[number])
+            sink.finish()
+
+        with pytest.raises(OSError, match="no space"):
+            read_all()
+        sink.close()  # after the failure: logs, does not raise again
+
+        assert checkpoint(full).begin(SHAPE) is None  # nothing held: no chunk was written
