@@ -174,7 +174,7 @@ def test_a_sync_reads_every_resource_into_one_consistent_snapshot(
     assert checkpoints(store, line) == []  # dropped once published
 
 
-def test_a_filtered_line_reads_only_its_enrollments_without_checkpoints(
+def test_a_filtered_line_reads_only_its_enrollments_and_drops_its_checkpoints(
     open_source: Callable[..., DataSource], store: DiskSnapshotStore, tmp_path: Path
 ) -> None:
     source = open_source()
@@ -187,6 +187,7 @@ def test_a_filtered_line_reads_only_its_enrollments_without_checkpoints(
     assert 0 < frame.height < ENROLLMENTS
     assert frame["completion_status"].unique().to_list() == ["completed"]
     assert store.latest(source.line()) is None  # the unfiltered line is another line
+    assert checkpoints(store, line) == []
 
 
 def test_a_cancelled_sync_publishes_nothing_and_the_next_resumes_from_its_checkpoints(
