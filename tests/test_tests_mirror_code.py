@@ -35,6 +35,7 @@ TESTED_IN = {
     "dashboard/client/_credentials.py": "tests/client/test_client_auth.py",
     "dashboard/client/_sending.py": "tests/client/test_client_retry.py",
     "dashboard/data/corrections_log_place.py": "tests/data/test_data_shared_store_log.py",
+    "dashboard/data/frame_bytes.py": "tests/data/test_data_snapshots.py",
     "dashboard/data/source.py": "tests/test_sources.py",
     "dokstamp_sandbox/__init__.py": "tests/test_import_boundaries.py",
     "dokstamp_sandbox/api.py": "tests/sandbox/test_sandbox_fuzz.py",

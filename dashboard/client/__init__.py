@@ -25,6 +25,7 @@ from dashboard.client._exceptions import (
     ValidationError,
 )
 from dashboard.client._models import SyncStats, parse_grade, parse_timestamp
+from dashboard.client._pagination import HeldPages, ListingShape, PageSink
 
 __all__ = [
     "AuthenticationError",
@@ -34,10 +35,13 @@ __all__ = [
     "Credentials",
     "DokStampClient",
     "DokStampError",
+    "HeldPages",
     "IncompleteSyncError",
     "ListingProgress",
+    "ListingShape",
     "NetworkError",
     "NotFoundError",
+    "PageSink",
     "PasswordLogin",
     "PermissionDeniedError",
     "RateLimitedError",

@@ -20,10 +20,14 @@ import orjson
 from dashboard.client._auth import token_source_for
 from dashboard.client._config import ClientSettings
 from dashboard.client._exceptions import ConfigurationError, DokStampError
-from dashboard.client._listing import ListingProgress, ListingReader, records_as_list
+from dashboard.client._listing import (
+    ListingProgress,
+    ListingReader,
+    records_as_list,
+)
 from dashboard.client._models import SyncStats
 from dashboard.client._pacing import Permit, RateLimitPacer, WaitListener
-from dashboard.client._pagination import Page, read_page
+from dashboard.client._pagination import Page, PageSink, PagesInMemory, read_page
 from dashboard.client._retry import RetryBudget, RetryPolicy
 from dashboard.client._sending import HEADER_SAFE, Sender, Tally
 from dashboard.client._writes import EnrollmentWrites, segment
@@ -186,12 +190,37 @@ class DokStampClient:
         found from 64-bit hashes (16 bytes a record), confirmed by reading those pages again.
         Sets ``last_sync_stats``.
         """
+        pages: PagesInMemory[T] = PagesInMemory()
+        self.read_pages(
+            resource, pages, filters=filters, progress=progress, on_wait=on_wait, build=build
+        )
+        return pages.in_order()
+
+    def read_pages(
+        self,
+        resource: str,
+        sink: PageSink[T],
+        *,
+        filters: Mapping[str, str] | None = None,
+        progress: ListingProgress | None = None,
+        on_wait: WaitListener | None = None,
+        build: Callable[[list[dict[str, Any]]], T],
+    ) -> SyncStats:
+        """Every page of a list endpoint, built as in ``list_pages`` and handed to ``sink``.
+
+        Nothing is kept here: ``sink.add`` gets each page once it passed the checks (say, to
+        write it away), and the pages ``sink.begin`` says it holds already (from an interrupted
+        read of the same listing shape) are not asked for; their identities still count in the
+        check for repeats, and the last page as read now must equal the one they were read with,
+        else the whole listing is read again (``begin`` is then called again). Returns and sets
+        ``last_sync_stats`` (``requests`` counts only what was sent).
+        """
         started = self._clock()
         before = self._tally.snapshot()
         throttled_before = self._pacer.throttled()
         self.last_sync_stats = None
         listing = self._listings.collect(
-            resource, filters=filters, progress=progress, on_wait=on_wait, build=build
+            resource, filters=filters, progress=progress, on_wait=on_wait, build=build, sink=sink
         )
         if listing.sent_ahead_at is not None:  # its first page (start_listing) is its cost too
             before = listing.sent_ahead_at
@@ -209,7 +238,7 @@ class DokStampClient:
             throttled=self._pacer.throttled() - throttled_before,
             peak_concurrency=listing.peak_concurrency,
         )
-        return listing.built
+        return self.last_sync_stats
 
     def start_listing(self, resource: str, *, filters: Mapping[str, str] | None = None) -> None:
         """Send the first page request of a listing now, in the background, and return.

@@ -23,8 +23,11 @@ from dashboard.client._concurrency import AdaptiveLimit
 from dashboard.client._exceptions import IncompleteSyncError
 from dashboard.client._pacing import REPORT_WAITS_OVER, Permit, RateLimitPacer, WaitListener
 from dashboard.client._pagination import (
+    HeldPages,
     ListingChanged,
+    ListingShape,
     Page,
+    PageSink,
     UuidHashes,
     check_page,
     check_page_size,
@@ -101,10 +104,9 @@ def _where(filters: Mapping[str, str] | None) -> dict[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
-class Listing(Generic[T]):
-    """What one listing read: the built pages in order, and how it went."""
+class Listing:
+    """How one listing read went (its built pages went to the read's ``PageSink``)."""
 
-    built: list[T]
     pages: int
     records: int
     attempts: int = 1
@@ -222,12 +224,15 @@ class ListingReader:
         progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
-    ) -> Listing[T]:
+        sink: PageSink[T],
+    ) -> Listing:
+        """Every page of ``resource`` handed to ``sink`` (see ``PageSink``), read again from
+        page 1 when the pages do not add up, up to ``SYNC_ATTEMPTS`` times."""
         path, params = _request_of(resource, filters)
         change: ListingChanged | None = None
         for attempt in range(1, SYNC_ATTEMPTS + 1):
             try:
-                listing = self._read_listing(path, params, progress, on_wait, build)
+                listing = self._read_listing(path, params, progress, on_wait, build, sink)
             except ListingChanged as changed:
                 change = changed
                 logger.warning(
@@ -256,7 +261,8 @@ class ListingReader:
         progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
-    ) -> Listing[T]:
+        sink: PageSink[T],
+    ) -> Listing:
         """Every page of a listing, read so that rows moving between pages cannot go unseen.
 
         Offset pages shift when a row before them is deleted or inserted while they are read,
@@ -271,11 +277,11 @@ class ListingReader:
         early = self._early_page(path, params)
         if early is not None:
             sent = early.result()
-            listing = self._from_first(sent.page, path, params, progress, report, build)
+            listing = self._from_first(sent.page, path, params, progress, report, build, sink)
             return dataclasses.replace(listing, sent_ahead_at=sent.tally)
         permit = self._pacer.acquire(API, on_wait=report)
         first = self._fetch(path, params, number=1, per_page=self._page_size, permit=permit)
-        return self._from_first(first, path, params, progress, report, build)
+        return self._from_first(first, path, params, progress, report, build, sink)
 
     def _from_first(
         self,
@@ -285,7 +291,8 @@ class ListingReader:
         progress: ListingProgress | None,
         report: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
-    ) -> Listing[T]:
+        sink: PageSink[T],
+    ) -> Listing:
         """The rest of a listing, from its first page."""
         if first.total is None or first.per_page is None:
             found = identities(first.records)
@@ -294,14 +301,23 @@ class ListingReader:
                 raise ListingChanged("a record appeared twice", expected=len(first.records))
             if progress is not None:
                 progress(1, 1)
-            return Listing([build(first.records)], pages=1, records=len(first.records))
+            count = len(first.records)
+            sink.begin(ListingShape(total=count, per_page=max(1, count), pages=1))
+            sink.add(1, build(first.records))
+            return Listing(pages=1, records=count)
         total_pages = page_count(first.total, first.per_page)
-        if progress is not None:
-            progress(1, total_pages)
+        held = sink.begin(ListingShape(first.total, first.per_page, total_pages))
         if total_pages == 1:  # one response: nothing could move between pages
+            if progress is not None:
+                progress(1, 1)
             check_page_size(first, first=first)
-            return Listing([build(first.records)], pages=1, records=first.total)
-        return self._read_pages(path, params, first, total_pages, progress, report, build)
+            sink.add(1, build(first.records))
+            return Listing(pages=1, records=first.total)
+        if held is not None and not held.numbers <= set(range(1, total_pages + 1)):
+            raise ValueError(f"{path}: the held pages are not pages of this listing")
+        return self._read_pages(
+            path, params, first, total_pages, progress, report, build, sink, held
+        )
 
     def _read_pages(
         self,
@@ -312,22 +328,34 @@ class ListingReader:
         progress: ListingProgress | None,
         on_wait: WaitListener | None,
         build: Callable[[list[dict[str, Any]]], T],
-    ) -> Listing[T]:
+        sink: PageSink[T],
+        held: HeldPages | None,
+    ) -> Listing:
         """Pages 2..n, page 1 again and the last page again, at most ``limit.current`` at a time.
 
         The calling thread takes each request's pacing permit (so ``on_wait`` and ``progress``
-        are called from it) and hands the request to a worker; workers decode, check and build.
+        are called from it) and hands the request to a worker; workers decode, check and build;
+        the calling thread hands each built page to ``sink``. Pages ``held`` are skipped: they
+        were read after the last page was first read (``held.last_page``), which must not have
+        changed since, so the window that every page used was read in spans both reads.
         """
         assert first.per_page is not None
         assert first.total is not None
         cap = self._concurrency
         limit = self._limit
-        queue: deque[int] = deque([total_pages, *range(2, total_pages)])
-        built: dict[int, T] = {}
+        skip = held.numbers if held is not None else frozenset()
+        queue: deque[int] = deque(n for n in (total_pages, *range(2, total_pages)) if n not in skip)
         hashes = UuidHashes()
-        last_read: list[object] | None = None  # the last page's identities, as first read
+        anchor = list(held.last_page) if held is not None else None
+        # The last page's identities, as first read (by the read that the held pages come from).
+        last_read: list[object] | None = anchor if total_pages in skip else None
+        if held is not None:
+            for number, found in held.identities():
+                hashes.add(number, found)
         stage = "pages"  # then "page 1 again", then "last page again"
-        done = 1
+        done = 1 + len(skip - {1})
+        if progress is not None:
+            progress(done, total_pages)
         running: dict[Future[_PageRead[T]], Permit] = {}
         pool = ThreadPoolExecutor(max_workers=cap, thread_name_prefix="dokstamp-page")
         peak = 0
@@ -352,7 +380,8 @@ class ListingReader:
                 if not queue:
                     if stage == "pages" and last_read is not None:
                         stage = "page 1 again"  # may go now: the last page has been read
-                        queue.append(1)
+                        if 1 not in skip:
+                            queue.append(1)
                         continue
                     if stage == "page 1 again" and not running:
                         stage = "last page again"  # goes after every other read
@@ -363,9 +392,9 @@ class ListingReader:
                 finished, _ = wait(running, timeout=_LOOK_AGAIN, return_when=FIRST_COMPLETED)
                 if on_wait is not None:
                     # A worker's resend may be held by a Retry-After: tell the caller too.
-                    held = self._pacer.held_until(API)
-                    if held is not None:
-                        on_wait(held - self._clock())
+                    until = self._pacer.held_until(API)
+                    if until is not None:
+                        on_wait(until - self._clock())
                 for future in finished:
                     running.pop(future)
                     read = future.result()
@@ -378,10 +407,15 @@ class ListingReader:
                             )
                         continue
                     assert read.built is not None
-                    built[read.number] = read.built
-                    hashes.add(read.number, read.found)
                     if read.number == total_pages:
+                        if anchor is not None and read.found != anchor:
+                            raise ListingChanged(
+                                f"page {total_pages} changed since the held pages were read",
+                                expected=first.total,
+                            )
                         last_read = read.found
+                    sink.add(read.number, read.built)
+                    hashes.add(read.number, read.found)
                     if read.number != 1:
                         done += 1
                         if progress is not None:
@@ -395,9 +429,8 @@ class ListingReader:
                     self._pacer.release(unused, None, None)
         suspects = hashes.suspects()
         if suspects:
-            self._confirm_repeats(path, params, first, suspects, hashes)
+            self._confirm_repeats(path, params, first, suspects, hashes, held)
         return Listing(
-            [built[n] for n in range(1, total_pages + 1)],
             pages=total_pages,
             records=first.total,
             peak_concurrency=peak,
@@ -429,13 +462,25 @@ class ListingReader:
         first: Page,
         suspects: dict[int, set[int]],
         hashes: UuidHashes,
+        held: HeldPages | None,
     ) -> None:
-        """Read the pages of records whose hashes repeat again: a real repeat, or a collision."""
+        """Read the pages of records whose hashes repeat again: a real repeat, or a collision.
+
+        A held page is taken as held (it is what would be used), not read again.
+        """
         assert first.per_page is not None
         seen: dict[object, int] = {}
-        for number in sorted(set().union(*suspects.values())):
-            page = self._fetch(path, params, number=number, per_page=first.per_page)
-            for identity in identities(page.records):
+        numbers = sorted(set().union(*suspects.values()))
+        kept: dict[int, list[object]] = {}
+        if held is not None and held.numbers.intersection(numbers):
+            kept = {n: list(found) for n, found in held.identities() if n in numbers}
+        for number in numbers:
+            if number in kept:
+                found = kept[number]
+            else:
+                page = self._fetch(path, params, number=number, per_page=first.per_page)
+                found = identities(page.records)
+            for identity in found:
                 if identity is not None and hashes.hash_of(identity) in suspects:
                     if identity in seen and seen[identity] != number:
                         raise ListingChanged(

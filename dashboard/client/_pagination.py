@@ -6,13 +6,17 @@ import math
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from dashboard.client._exceptions import DokStampError, IncompleteSyncError
 
 __all__ = [
+    "HeldPages",
     "ListingChanged",
+    "ListingShape",
     "Page",
+    "PageSink",
+    "PagesInMemory",
     "UuidHashes",
     "assemble_pages",
     "check_page",
@@ -42,6 +46,68 @@ class Page:
     per_page: int | None
     total: int | None
     current_page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListingShape:
+    """What page 1 of a listing said: records in all, records per page, and so pages."""
+
+    total: int
+    per_page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPages:
+    """Pages of a listing an earlier, interrupted read already has: they are not asked for again.
+
+    ``numbers``: the pages held. ``last_page``: the identities (uuids) of the listing's last page
+    as that earlier read first saw it; the listing is read again from page 1 when the last page
+    differs now (rows were added or deleted before it meanwhile). ``identities()``: each held
+    page's identities, read when the listing's repeats are checked (one page at a time).
+    """
+
+    numbers: frozenset[int]
+    last_page: Sequence[object]
+    identities: Callable[[], Iterable[tuple[int, Sequence[object]]]]
+
+
+_Built = TypeVar("_Built", contravariant=True)
+
+
+class PageSink(Protocol[_Built]):
+    """Where a listing's pages go as they are read, instead of a list kept until the end.
+
+    ``begin`` is called when a read of the listing starts (again, after the listing changed:
+    everything added before is then void), with the shape page 1 gave; it may return the pages
+    already held for that shape, which are then not read (only for listings of several pages).
+    ``add`` gets each other page, built, from the thread that called the client, once it passed
+    the page checks; in any order, and page 1 last or nearly so (it is read again at the end).
+    """
+
+    def begin(self, shape: ListingShape) -> HeldPages | None: ...
+
+    def add(self, number: int, built: _Built) -> None: ...
+
+
+_Kept = TypeVar("_Kept")
+
+
+class PagesInMemory(Generic[_Kept]):
+    """The sink of ``list_pages``: every page built, kept in memory; no pages held."""
+
+    def __init__(self) -> None:
+        self.built: dict[int, _Kept] = {}
+
+    def begin(self, shape: ListingShape) -> HeldPages | None:
+        self.built.clear()  # a read again: what the last one built is void
+        return None
+
+    def add(self, number: int, built: _Kept) -> None:
+        self.built[number] = built
+
+    def in_order(self) -> list[_Kept]:
+        return [self.built[number] for number in sorted(self.built)]
 
 
 def _meta_int(meta: Mapping[str, Any], key: str) -> int | None:

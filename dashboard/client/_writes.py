@@ -18,6 +18,7 @@ import httpx
 from dashboard.client._exceptions import DokStampError
 from dashboard.client._listing import ListingReader, records_as_list
 from dashboard.client._models import parse_timestamp
+from dashboard.client._pagination import PagesInMemory
 from dashboard.client._retry import RetryBudget
 from dashboard.client._sending import Tally, UncertainWrite
 
@@ -178,16 +179,18 @@ class EnrollmentWrites:
         student, course = body.get("student_uuid"), body.get("course_uuid")
         if not student or not course:
             return None
-        listing = self._listings.collect(
+        pages: PagesInMemory[list[dict[str, Any]]] = PagesInMemory()
+        self._listings.collect(
             "enrollments",
             filters={"student_uuid": str(student), "course_uuid": str(course)},
             progress=None,
             on_wait=None,
             build=records_as_list,
+            sink=pages,
         )
         day = _day(body.get("enrolled_at"))
         cohort = body.get("cohort_uuid") or None
-        for record in (r for page in listing.built for r in page):
+        for record in (r for page in pages.in_order() for r in page):
             if (
                 _related_uuid(record, "student") == str(student)
                 and _related_uuid(record, "course") == str(course)

@@ -50,6 +50,7 @@ from dashboard.data.corrections_log import (
 from dashboard.data.errors import CorrectionsLogError
 from dashboard.data.snapshots import (
     DEFAULT_KEEP,
+    PublishedFrame,
     RefreshLock,
     SnapshotInfo,
     SnapshotLine,
@@ -73,7 +74,8 @@ NOTICE_CHANNEL: Final = "enrollment-outcomes:snapshots"
 _PREFIX: Final = "enrollment-outcomes:"
 _LOCK_SECONDS: Final = 60.0  # a refresh lock lapses this long after its holder stops renewing it
 _LOG_TIME: Final = "%Y-%m-%dT%H:%M:%S.%fZ"  # the corrections log's times (``time_text``)
-_CHECKPOINT_SECONDS: Final = 1800  # an unfinished sync's checkpoints expire (as DEFAULT_RESUME)
+# An unfinished sync's checkpoints expire this long after its last write (as DEFAULT_RESUME).
+_CHECKPOINT_SECONDS: Final = 1800
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
 """
@@ -231,7 +233,7 @@ class RedisSnapshotStore:
     def publish(
         self,
         line: SnapshotLine,
-        frames: Mapping[str, pl.DataFrame],
+        frames: Mapping[str, PublishedFrame],
         *,
         extracted_at: datetime,
         stats: Mapping[str, Any] | None = None,
@@ -305,24 +307,26 @@ class RedisSnapshotStore:
 
     # -- checkpoints -------------------------------------------------------------------------------
 
-    def _checkpoint_key(self, line: SnapshotLine, name: str) -> str:
-        return f"{_PREFIX}checkpoint:{self._digest(line)}:{name}"
+    def _checkpoints_key(self, line: SnapshotLine) -> str:
+        return f"{_PREFIX}checkpoints:{self._digest(line)}"
 
     def save_checkpoint(self, line: SnapshotLine, name: str, data: IO[bytes]) -> None:
-        with data, _translated():
-            key = self._checkpoint_key(line, name)
-            self._client.set(key, data.read(), ex=_CHECKPOINT_SECONDS)
+        # One hash per line, its expiry renewed by every write: the chunks a long sync wrote
+        # first expire with its last ones, never before its publish reads them back.
+        key = self._checkpoints_key(line)
+        with data, _translated(), self._client.pipeline() as pipe:
+            pipe.hset(key, name, data.read())
+            pipe.expire(key, _CHECKPOINT_SECONDS)
+            pipe.execute()
 
     def load_checkpoint(self, line: SnapshotLine, name: str) -> bytes | None:
         with _translated():
-            value = self._client.get(self._checkpoint_key(line, name))
+            value = self._client.hget(self._checkpoints_key(line), name)
         return value if isinstance(value, bytes) else None
 
     def clear_checkpoints(self, line: SnapshotLine) -> None:
         with _translated():
-            keys = list(self._client.scan_iter(self._checkpoint_key(line, "*")))
-            if keys:
-                self._client.delete(*keys)
+            self._client.delete(self._checkpoints_key(line))
 
     # -- notices -----------------------------------------------------------------------------------
 

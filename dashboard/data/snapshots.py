@@ -21,7 +21,6 @@ import io
 import logging
 import os
 import secrets
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,11 +32,21 @@ import orjson
 import polars as pl
 
 from dashboard.data.cache_keys import CacheKey
+from dashboard.data.frame_bytes import (
+    FrameChunks,
+    PublishedFrame,
+    SnapshotUnreadableError,
+    frame_buffer,
+    frame_from_bytes,
+    frame_to_bytes,
+)
 from dashboard.data.safe_disk import RefusedEntryError, open_cache
 
 __all__ = [
     "DEFAULT_KEEP",
     "DiskSnapshotStore",
+    "FrameChunks",
+    "PublishedFrame",
     "RefreshLock",
     "SnapshotInfo",
     "SnapshotLine",
@@ -59,10 +68,6 @@ _CHECKPOINT = "checkpoint:"
 
 SnapshotLine = CacheKey
 """A line is the enrollment listing's cache key: API, tenant, filters, schema version."""
-
-
-class SnapshotUnreadableError(Exception):
-    """A snapshot's frame is missing or does not decode (the store was damaged or pruned)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,33 +139,6 @@ def new_snapshot_id(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(4)
 
 
-# A frame's bytes beyond this size go to a temporary file, not memory, on their way to a store.
-_SPOOL_BYTES: Final = 8 * 2**20
-
-
-def frame_to_bytes(frame: pl.DataFrame) -> bytes:
-    """A frame as lz4-compressed Arrow IPC bytes (schema included; no pickle anywhere)."""
-    with frame_buffer(frame) as buffer:
-        return buffer.read()
-
-
-def frame_buffer(frame: pl.DataFrame, *, head: bytes = b"") -> IO[bytes]:
-    """``head`` then the frame's Arrow IPC bytes, rewound, as a file to hand to a store.
-
-    Large frames spill to a temporary file: the compressed bytes of a 1M-row frame (~120 MB)
-    then never sit in memory beside the frame itself while a store copies them in.
-    """
-    buffer = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - returned
-    buffer.write(head)
-    frame.write_ipc(buffer, compression="lz4")
-    buffer.seek(0)
-    return buffer
-
-
-def frame_from_bytes(data: bytes) -> pl.DataFrame:
-    return pl.read_ipc(io.BytesIO(data))
-
-
 def decode_frame(info: SnapshotInfo, name: str, data: object) -> pl.DataFrame:
     """The ``name`` frame of ``info`` from its stored bytes (every store reads through this);
     ``SnapshotUnreadableError`` when it is missing, does not decode or has other rows."""
@@ -200,7 +178,7 @@ class SnapshotStore(Protocol):
     def publish(
         self,
         line: SnapshotLine,
-        frames: Mapping[str, pl.DataFrame],
+        frames: Mapping[str, PublishedFrame],
         *,
         extracted_at: datetime,
         stats: Mapping[str, Any] | None = None,
@@ -226,7 +204,7 @@ class SnapshotStore(Protocol):
 
 def build_info(
     line: SnapshotLine,
-    frames: Mapping[str, pl.DataFrame],
+    frames: Mapping[str, PublishedFrame],
     *,
     extracted_at: datetime,
     stats: Mapping[str, Any] | None,
@@ -366,7 +344,7 @@ class DiskSnapshotStore:
     def publish(
         self,
         line: SnapshotLine,
-        frames: Mapping[str, pl.DataFrame],
+        frames: Mapping[str, PublishedFrame],
         *,
         extracted_at: datetime,
         stats: Mapping[str, Any] | None = None,

@@ -10,7 +10,7 @@ it started.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,21 @@ from typing import Any
 import polars as pl
 
 from dashboard.data.cache_keys import CacheKey
+from dashboard.data.corrections_log import Correction
 from dashboard.data.corrections_log_place import open_corrections_log
 from dashboard.data.errors import CorrectionsLogError, MalformedRecordError
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.patching import apply_write
 from dashboard.data.snapshots import SnapshotStore
 
-__all__ = ["REPLAY_MARGIN", "patch_snapshots", "replay_writes", "snapshot_enrollment_rows"]
+__all__ = [
+    "REPLAY_MARGIN",
+    "apply_corrections",
+    "patch_snapshots",
+    "replay_writes",
+    "snapshot_enrollment_rows",
+    "writes_since",
+]
 
 logger = logging.getLogger("dashboard.data")
 
@@ -73,20 +81,34 @@ def replay_writes(
     since: datetime,
     store: SnapshotStore | None = None,
 ) -> pl.DataFrame:
-    """``frame`` (fetched for ``key`` from ``since``) with the writes logged since replayed.
+    """``frame`` (fetched for ``key`` from ``since``) with the writes logged since replayed."""
+    corrections = writes_since(log_dir=log_dir, key=key, since=since, store=store)
+    return apply_corrections(frame, corrections, key=key)
+
+
+def writes_since(
+    *, log_dir: Path, key: CacheKey, since: datetime, store: SnapshotStore | None = None
+) -> list[Correction]:
+    """The writes to ``key``'s API and tenant logged since ``since`` (with a margin), in order.
 
     The log is the one that goes with ``store`` (a shared store's: the writes of every replica),
     else the file in ``log_dir``. When the log cannot be read, the writes whose entries wait in
-    this host's side file are still replayed (a write made while the log is unusable is kept
+    this host's side file are still returned (a write made while the log is unusable is kept
     there).
     """
     start = since - REPLAY_MARGIN
     log = open_corrections_log(store, log_dir)
     try:
-        corrections = log.since(api_url=key.api_url, tenant=key.tenant, since=start)
+        return log.since(api_url=key.api_url, tenant=key.tenant, since=start)
     except CorrectionsLogError as error:
         logger.warning("replaying only the pending corrections: %s", error)
-        corrections = log.pending(api_url=key.api_url, tenant=key.tenant, since=start)
+        return log.pending(api_url=key.api_url, tenant=key.tenant, since=start)
+
+
+def apply_corrections(
+    frame: pl.DataFrame, corrections: Sequence[Correction], *, key: CacheKey
+) -> pl.DataFrame:
+    """``frame`` of ``key`` with ``corrections`` applied in order (the frame itself if none)."""
     for correction in corrections:
         written = None
         if correction.action != "delete" and correction.after is not None:

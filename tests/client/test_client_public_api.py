@@ -29,6 +29,9 @@ EXPECTED = {
     "Secret",
     "SyncStats",
     "ListingProgress",
+    "ListingShape",
+    "HeldPages",
+    "PageSink",
     "parse_grade",
     "parse_timestamp",
 }

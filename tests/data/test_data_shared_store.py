@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+import redis
 
 from dashboard.data.cache_keys import CacheKey
 from dashboard.data.loading import load_enrollments
@@ -114,9 +115,33 @@ def test_patched_snapshot_shares_unchanged_frames_and_sends_a_notice(redis_serve
 def test_checkpoints_round_trip_and_clear(redis_server: Any) -> None:
     store = RedisSnapshotStore.from_url(redis_server.url)
     store.save_checkpoint(LINE, "courses", io.BytesIO(b"abc"))
+    store.save_checkpoint(LINE, "enrollments:0", io.BytesIO(b"chunk"))
+    store.save_checkpoint(OTHER, "courses", io.BytesIO(b"other"))
     assert store.load_checkpoint(LINE, "courses") == b"abc"
+    assert store.load_checkpoint(LINE, "enrollments:0") == b"chunk"
     store.clear_checkpoints(LINE)
     assert store.load_checkpoint(LINE, "courses") is None
+    assert store.load_checkpoint(LINE, "enrollments:0") is None
+    assert store.load_checkpoint(OTHER, "courses") == b"other"
+    store.close()
+
+
+def test_every_checkpoint_write_renews_the_expiry_of_the_lines_checkpoints(
+    redis_server: Any,
+) -> None:
+    store = RedisSnapshotStore.from_url(redis_server.url)
+    raw = redis.Redis.from_url(redis_server.url)
+    store.save_checkpoint(LINE, "enrollments:0", io.BytesIO(b"first chunk"))
+    key = next(iter(raw.scan_iter("enrollment-outcomes:checkpoints:*")))
+    raw.expire(key, 5)  # as if written ~30 min ago
+
+    store.save_checkpoint(LINE, "enrollments:1", io.BytesIO(b"a later chunk"))
+
+    assert raw.ttl(key) > 60  # the first chunk lives as long as the last one
+    assert store.load_checkpoint(LINE, "enrollments:0") == b"first chunk"
+    store.clear_checkpoints(LINE)
+    store.close()
+    raw.close()
 
 
 def test_a_stopped_server_is_a_store_error_not_a_crash(redis_server: Any) -> None:

@@ -271,3 +271,36 @@ def test_a_lock_that_could_not_be_taken_is_not_left_held(store: DiskSnapshotStor
     (store.directory / "locks").mkdir()
     assert lock.acquire()  # the failed attempt did not keep the lock for this process
     lock.release()
+
+
+class Chunks:
+    """A FrameChunks over frames in memory (a sync's checkpoint stands in the store)."""
+
+    def __init__(self, chunks: list[pl.DataFrame], height: int) -> None:
+        self._chunks = chunks
+        self.height = height
+        self.schema = chunks[0].schema
+
+    def chunks(self) -> Iterator[pl.DataFrame]:
+        yield from self._chunks
+
+
+def test_chunks_are_published_as_one_frame(store: DiskSnapshotStore, fakes: Any) -> None:
+    whole = enrollment_frame([fakes.enrollment(n) for n in range(7)])
+    parts = [whole.slice(0, 3), whole.slice(3, 3), whole.slice(6, 1)]
+
+    info = store.publish(line(), {"enrollments": Chunks(parts, 7)}, extracted_at=EXTRACTED)
+
+    assert info.rows == {"enrollments": 7}
+    assert store.read(info)["enrollments"].equals(whole)
+
+
+def test_chunks_that_do_not_add_up_publish_nothing(store: DiskSnapshotStore, fakes: Any) -> None:
+    whole = enrollment_frame([fakes.enrollment(n) for n in range(7)])
+    short = Chunks([whole.slice(0, 3), whole.slice(3, 3)], 7)
+    mixed = Chunks([whole.slice(0, 3), whole.slice(3, 4).drop("grade")], 7)
+
+    for wrong in (short, mixed):
+        with pytest.raises(SnapshotUnreadableError):
+            store.publish(line(), {"enrollments": wrong}, extracted_at=EXTRACTED)
+    assert store.latest(line()) is None
