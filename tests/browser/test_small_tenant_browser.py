@@ -99,7 +99,8 @@ def test_completion_page_shows_each_course_rate(
 
     # The table's download is the export's bytes (same cached extract, no filter, internal).
     with page.expect_download(timeout=TIMEOUT_MS) as download:
-        page.get_by_role("button", name="Download CSV").first.click()
+        # The completion-rates table's own button (the page has one per table).
+        page.locator(".st-key-csv_completion_rates").get_by_role("button").click()
     downloaded = Path(download.value.path()).read_bytes()
     for name in list(os.environ):
         if name.startswith(("DOKSTAMP_", "ENROLLMENT_OUTCOMES_")):
