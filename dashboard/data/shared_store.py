@@ -243,22 +243,24 @@ class RedisSnapshotStore:
         info = build_info(
             line, frames, extracted_at=extracted_at, stats=stats, errors=errors, parent=parent
         )
-        blobs = {self._frame_key(info.id, name): frame_to_bytes(f) for name, f in frames.items()}
-        if parent is not None:
-            unchanged = [name for name in info.rows if name not in frames]
-            with _translated():
-                copies = self._client.mget([self._frame_key(parent.id, n) for n in unchanged])
-            for name, data in zip(unchanged, copies, strict=True):
-                if not isinstance(data, bytes):
-                    raise SnapshotUnreadableError(f"{parent.id}: {name} missing")
-                blobs[self._frame_key(info.id, name)] = data
         history_key = self._history_key(line)
+        written: list[str] = []
         with _translated():
-            self._client.mset(blobs)
             try:
+                # One frame's bytes in memory at a time; a patched snapshot's unchanged frames
+                # are copied inside Redis (never through this process).
+                for name, frame in frames.items():
+                    written.append(self._frame_key(info.id, name))
+                    self._client.set(written[-1], frame_to_bytes(frame))
+                for name in (n for n in info.rows if n not in frames):
+                    assert parent is not None  # build_info takes unchanged frames from it only
+                    written.append(self._frame_key(info.id, name))
+                    if not self._client.copy(self._frame_key(parent.id, name), written[-1]):
+                        raise SnapshotUnreadableError(f"{parent.id}: {name} missing")
                 dropped = self._swap_history(line, history_key, info)
             except BaseException:
-                self._client.delete(*blobs)  # nothing half-published stays behind
+                if written:
+                    self._client.delete(*written)  # nothing half-published stays behind
                 raise
             stale = [self._frame_key(old.id, name) for old in dropped for name in old.rows]
             if stale:
