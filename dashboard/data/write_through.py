@@ -10,7 +10,7 @@ it started.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from dashboard.data.corrections_log_place import open_corrections_log
 from dashboard.data.errors import CorrectionsLogError, MalformedRecordError
 from dashboard.data.frames import enrollment_frame
 from dashboard.data.patching import apply_write
-from dashboard.data.snapshots import SnapshotStore
+from dashboard.data.snapshots import SnapshotInfo, SnapshotLine, SnapshotStore
 
 __all__ = [
     "REPLAY_MARGIN",
@@ -51,13 +51,7 @@ def patch_snapshots(
     """Publish a patched snapshot for each line of ``source``'s API and tenant; returns how many."""
     patched = 0
     with store.patching():
-        for line in store.lines():
-            if not line.same_source(source):
-                continue
-            latest = store.latest(line)
-            if latest is None or "enrollments" not in latest.rows:
-                continue
-            frame = store.read(latest, ["enrollments"])["enrollments"]
+        for line, latest, frame in _latest_enrollments(store, source):
             frame, changed = apply_write(
                 frame, filters=line.filter_map, removed=removed, written=written
             )
@@ -132,16 +126,26 @@ def snapshot_enrollment_rows(
     """Rows of the given enrollments found in the latest snapshot of any line of ``source``."""
     wanted = set(uuids)
     found: dict[str, Mapping[str, Any]] = {}
-    for line in store.lines():
+    if not wanted:
+        return found
+    for _, _, frame in _latest_enrollments(store, source):
+        missing = pl.Series(list(wanted - found.keys()), dtype=pl.String)
+        for row in frame.filter(pl.col("uuid").is_in(missing)).iter_rows(named=True):
+            found[row["uuid"]] = row
         if not wanted - found.keys():
             break
+    return found
+
+
+def _latest_enrollments(
+    store: SnapshotStore, source: CacheKey
+) -> Iterator[tuple[SnapshotLine, SnapshotInfo, pl.DataFrame]]:
+    """Each line of ``source``'s API and tenant with its latest snapshot's enrollment frame,
+    read one line at a time (lines without a snapshot or enrollments are skipped)."""
+    for line in store.lines():
         if not line.same_source(source):
             continue
         latest = store.latest(line)
         if latest is None or "enrollments" not in latest.rows:
             continue
-        frame = store.read(latest, ["enrollments"])["enrollments"]
-        missing = pl.Series(list(wanted - found.keys()), dtype=pl.String)
-        for row in frame.filter(pl.col("uuid").is_in(missing)).iter_rows(named=True):
-            found[row["uuid"]] = row
-    return found
+        yield line, latest, store.read(latest, ["enrollments"])["enrollments"]
