@@ -18,7 +18,6 @@ from dashboard.metrics.groupings import GROUPINGS
 from dashboard.publication import (
     MIN_CELL,
     cohort_timeline_table,
-    cohort_windows_table,
     completion_table,
     filter_vs_all_table,
     grade_histogram_table,
@@ -87,6 +86,22 @@ def _cohort_detail(
     return detail
 
 
+def _windows(
+    inputs: ReportInputs, enrollments: pl.DataFrame, cohorts: pl.DataFrame
+) -> pl.DataFrame:
+    """Cohort completion within normal time of ``enrollments`` with the report's options."""
+    return cohort_windows(
+        enrollments,
+        cohorts,
+        as_of=inputs.as_of,
+        min_cell=inputs.min_cell,
+        policy=inputs.policy,
+        windows=inputs.windows,
+        course_normal_time_days=inputs.course_normal_time_days,
+        exclusions=inputs.exclusions,
+    )
+
+
 def _one(table: pl.DataFrame, cohort: str) -> pl.DataFrame:
     return table.filter(pl.col("cohort_uuid") == cohort)
 
@@ -138,16 +153,7 @@ _REPORTS = (
         "Share of each cohort completed within 100/150/200% of normal time; immature cohorts "
         "are 'in progress'.",
         "aggregate",
-        lambda i: cohort_windows(
-            i.enrollments,
-            i.cohorts,
-            as_of=i.as_of,
-            min_cell=i.min_cell,
-            policy=i.policy,
-            windows=i.windows,
-            course_normal_time_days=i.course_normal_time_days,
-            exclusions=i.exclusions,
-        ),
+        lambda i: _windows(i, i.enrollments, i.cohorts),
     ),
     Report(
         "grade-distribution",
@@ -296,21 +302,7 @@ _REPORTS = (
         "One cohort's (--detail-cohort) rows of cohort completion within normal time over every "
         "cohort in the filter.",
         "aggregate",
-        _cohort_detail(
-            lambda i, rows, records, cohort: _one(
-                cohort_windows_table(
-                    rows,
-                    records,
-                    as_of=i.as_of,
-                    min_cell=i.min_cell,
-                    policy=i.policy,
-                    windows=i.windows,
-                    course_normal_time_days=i.course_normal_time_days,
-                    exclusions=i.exclusions,
-                ),
-                cohort,
-            )
-        ),
+        _cohort_detail(lambda i, rows, records, cohort: _one(_windows(i, rows, records), cohort)),
         needs_detail_cohort=True,
     ),
     Report(
