@@ -30,6 +30,7 @@ from dashboard.client._pacing import Permit, RateLimitPacer, WaitListener
 from dashboard.client._pagination import Page, PageSink, PagesInMemory, read_page
 from dashboard.client._retry import RetryBudget, RetryPolicy
 from dashboard.client._sending import HEADER_SAFE, Sender, Tally
+from dashboard.client._transport import transport_for
 from dashboard.client._writes import EnrollmentWrites, segment
 
 __all__ = ["DokStampClient", "ListingProgress"]
@@ -78,7 +79,7 @@ class DokStampClient:
         connections = settings.concurrency + 2  # the page workers plus token/lookup requests
         self._http = httpx.Client(
             base_url=settings.api_url,
-            transport=transport,
+            transport=transport if transport is not None else transport_for(max_idle=connections),
             timeout=httpx.Timeout(settings.timeout_seconds),
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             headers={

@@ -1,8 +1,9 @@
 """A sync's checkpoints: each resource's pages, kept in the store chunk by chunk as they are read.
 
-A sync hands every page it reads (a typed frame) to the resource's ``ResourceCheckpoint``. Pages
-are grouped in chunks of consecutive pages (``CHECKPOINT_ROWS`` rows or so); once a chunk's pages
-are all in, the chunk is written to the store as Arrow IPC bytes and leaves memory, and the
+A sync hands every page it reads (its decoded records) to the resource's ``ResourceCheckpoint``.
+Pages are grouped in chunks of consecutive pages (``CHECKPOINT_ROWS`` rows or so), made into typed
+frames a batch of pages at a time (``ChunkFrames``); once a chunk's pages are all in, the chunk is
+written to the store as Arrow IPC bytes and leaves memory, and the
 resource's *manifest* (a small JSON entry) records it. So memory holds a chunk or two of each
 listing, never the whole of it, and a sync that is interrupted (cancelled, killed, failed) leaves
 what it read behind: the next sync of the line, within ``resume_seconds`` of the resource's first
@@ -30,6 +31,8 @@ import orjson
 import polars as pl
 
 from dashboard.client import HeldPages, ListingShape
+from dashboard.data.chunk_frames import FRAME_BATCH_ROWS, ChunkFrames
+from dashboard.data.frames import FRAME_BUILDERS
 from dashboard.data.schema import RESOURCE_SCHEMAS
 from dashboard.data.snapshots import (
     SnapshotLine,
@@ -172,7 +175,8 @@ class ResourceCheckpoint:
         self._found = found
         self._rows = rows
         self._manifest: _Manifest | None = None
-        self._pending: dict[int, dict[int, pl.DataFrame]] = {}
+        self._pending: dict[int, ChunkFrames] = {}
+        self._build = FRAME_BUILDERS[resource]
         self._began = datetime.now(UTC)
         self._writer: ThreadPoolExecutor | None = None
         self._writes: deque[Future[None]] = deque()
@@ -244,20 +248,28 @@ class ResourceCheckpoint:
         self._write_manifest(self._manifest)
         return None
 
-    def add(self, number: int, built: pl.DataFrame) -> None:
-        """A page read and checked: kept until its chunk is complete, then written away."""
+    def add(self, number: int, records: list[dict[str, Any]]) -> None:
+        """A page read and checked: its records, kept until their batch of pages is complete
+        (then one typed frame), its chunk written away once complete. Raises
+        ``MalformedRecordError`` for a record the frame cannot take."""
         manifest = self._manifest
         assert manifest is not None, "add before begin"
+        chunk = (number - 1) // manifest.per_chunk
+        pages = self._pending.get(chunk)
+        if pages is None:
+            per_batch = max(1, FRAME_BATCH_ROWS // manifest.per_page)
+            pages = ChunkFrames(manifest.chunk_pages(chunk), per_batch=per_batch, build=self._build)
+            self._pending[chunk] = pages
+        pages.add(number, records)
         if number == manifest.pages and manifest.last_page is None:
             # What a resumed read checks the listing against: saved at once, as chunks may be.
-            self._manifest = manifest = replace(manifest, last_page=built["uuid"].to_list())
+            # (A page without uuids fails when its batch is built: nothing is published.)
+            uuids = [str(record.get("uuid")) for record in records]
+            self._manifest = manifest = replace(manifest, last_page=uuids)
             self._submit(partial(self._write_manifest, manifest))
-        chunk = (number - 1) // manifest.per_chunk
-        pages = self._pending.setdefault(chunk, {})
-        pages[number] = built
-        if len(pages) == len(manifest.chunk_pages(chunk)):
+        if pages.complete:
             del self._pending[chunk]
-            in_order = [pages[n] for n in manifest.chunk_pages(chunk)]
+            in_order = pages.frames()
             rows = sum(page.height for page in in_order)
             self._manifest = manifest = replace(manifest, chunks={**manifest.chunks, chunk: rows})
             self._submit(partial(self._write_chunk, chunk, in_order, manifest))

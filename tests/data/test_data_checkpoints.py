@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import orjson
 import polars as pl
@@ -28,17 +28,22 @@ def store(tmp_path: Path) -> Iterator[DiskSnapshotStore]:
         yield opened
 
 
+Records = list[dict[str, Any]]
+
+
 @pytest.fixture
-def pages(fakes) -> dict[int, pl.DataFrame]:
+def pages(fakes) -> dict[int, Records]:
+    """Each page's records, as the client hands them over."""
     records = [fakes.enrollment(n) for n in range(SHAPE.total)]
-    return {
-        number: enrollment_frame(records[(number - 1) * 2 : number * 2])
-        for number in range(1, SHAPE.pages + 1)
-    }
+    return {number: records[(number - 1) * 2 : number * 2] for number in range(1, SHAPE.pages + 1)}
 
 
-def whole(pages: dict[int, pl.DataFrame]) -> pl.DataFrame:
-    return pl.concat([pages[n] for n in sorted(pages)])
+def whole(pages: dict[int, Records]) -> pl.DataFrame:
+    return enrollment_frame([record for n in sorted(pages) for record in pages[n]])
+
+
+def uuids(records: Records) -> list[str]:
+    return [record["uuid"] for record in records]
 
 
 def checkpoint(store: DiskSnapshotStore, *, resume_seconds: float = 60.0) -> ResourceCheckpoint:
@@ -53,7 +58,7 @@ def saved_chunks(store: DiskSnapshotStore) -> list[int]:
 
 
 def read_partly(
-    store: DiskSnapshotStore, pages: dict[int, pl.DataFrame], numbers: list[int]
+    store: DiskSnapshotStore, pages: dict[int, Records], numbers: list[int]
 ) -> ResourceCheckpoint:
     """A read interrupted after ``numbers`` came in (the last page first, as the client reads)."""
     interrupted = checkpoint(store)
@@ -99,8 +104,8 @@ def test_an_interrupted_read_offers_its_saved_pages_back(store, pages) -> None:
 
     assert held is not None
     assert held.numbers == {3, 4, 5}
-    assert held.last_page == pages[5]["uuid"].to_list()
-    assert dict(held.identities()) == {n: pages[n]["uuid"].to_list() for n in (3, 4, 5)}
+    assert held.last_page == uuids(pages[5])
+    assert dict(held.identities()) == {n: uuids(pages[n]) for n in (3, 4, 5)}
     assert resumed.held_pages == 3
     resumed.add(2, pages[2])
     resumed.add(1, pages[1])
