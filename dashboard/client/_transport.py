@@ -51,14 +51,8 @@ class KeepAliveTransport(httpx.BaseTransport):
 
     def __init__(self, *, max_idle: int, verify: ssl.SSLContext | bool = True) -> None:
         self._max_idle = max(1, max_idle)
-        if isinstance(verify, ssl.SSLContext):
-            self._ssl = verify
-        elif verify:
-            self._ssl = ssl.create_default_context()
-        else:
-            self._ssl = ssl.create_default_context()
-            self._ssl.check_hostname = False
-            self._ssl.verify_mode = ssl.CERT_NONE
+        self._verify = verify
+        self._ssl: ssl.SSLContext | None = None  # made at the first https connection
         self._idle: dict[_Origin, list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -115,7 +109,7 @@ class KeepAliveTransport(httpx.BaseTransport):
         scheme, host, port = origin
         if scheme == "https":
             connection = http.client.HTTPSConnection(
-                host, port, timeout=connect_timeout, context=self._ssl
+                host, port, timeout=connect_timeout, context=self._tls()
             )
         else:
             connection = http.client.HTTPConnection(host, port, timeout=connect_timeout)
@@ -126,6 +120,13 @@ class KeepAliveTransport(httpx.BaseTransport):
         # waits for the delayed ACK of the one before (Nagle), ~40 ms each.
         connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return connection, False
+
+    def _tls(self) -> ssl.SSLContext:
+        """The TLS settings httpx's own transport would use (its CA bundle, ``SSL_CERT_FILE``)."""
+        with self._lock:
+            if self._ssl is None:
+                self._ssl = httpx.create_ssl_context(verify=self._verify)
+            return self._ssl
 
     def _give_back(self, origin: _Origin, connection: http.client.HTTPConnection) -> None:
         with self._lock:

@@ -6,12 +6,16 @@ sandbox never does (closing idle connections, chunked and gzipped answers, stall
 
 from __future__ import annotations
 
+import datetime
 import gzip
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
@@ -190,3 +194,64 @@ def test_a_proxy_in_the_environment_gets_httpx_own_transport(monkeypatch) -> Non
     assert isinstance(transport_for(max_idle=2), KeepAliveTransport)
     monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
     assert isinstance(transport_for(max_idle=2), httpx.HTTPTransport)
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by itself, and its key (PEM files)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_https_is_verified_as_httpx_verifies_it(tmp_path) -> None:
+    cert_file, key_file = _self_signed(tmp_path)
+    served = _Server()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    served.socket = context.wrap_socket(served.socket, server_side=True)
+    threading.Thread(target=served.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{served.server_address[1]}/plain"
+    try:
+        trusting = ssl.create_default_context(cafile=str(cert_file))
+        with httpx.Client(transport=KeepAliveTransport(max_idle=2, verify=trusting)) as client:
+            assert client.get(url).json() == {"ok": True}
+            assert client.get(url).json() == {"ok": True}
+        assert served.connections == 1
+        # httpx's default CA bundle does not know this certificate: refused before sending.
+        with (
+            httpx.Client(transport=KeepAliveTransport(max_idle=2)) as client,
+            pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"),
+        ):
+            client.get(url)
+    finally:
+        served.shutdown()
+        served.server_close()
