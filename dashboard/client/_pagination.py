@@ -6,7 +6,6 @@ import math
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, Generic, Protocol, TypeVar
 
 from dashboard.client._exceptions import DokStampError, IncompleteSyncError
@@ -216,11 +215,9 @@ def check_page_size(page: Page, *, first: Page, key: str = "uuid") -> list[objec
     return found
 
 
-# Up to this many records the repeats are counted in a dict; beyond, the hashes are sorted
-# (100k records: ~0.4 s of counting in Python, ~50 ms of sorting), by Python up to _MEDIUM and
-# by numpy beyond (1M: ~1 s in Python, ~0.1 s in numpy once it is imported).
+# Up to this many records the repeats are counted in a dict; beyond, numpy sorts the hashes
+# (100k records: ~0.4 s of counting in Python, ~10 ms of sorting).
 _SMALL = 10_000
-_MEDIUM = 300_000
 
 
 class UuidHashes:
@@ -267,14 +264,10 @@ class UuidHashes:
         return {value: pages for value, pages in found.items() if len(pages) > 1}
 
     def _repeated_sorted(self) -> set[int]:
-        if len(self._hashes) <= _MEDIUM:
-            # Sorted in Python: importing numpy for it took longer (0.2-0.7 s) than sorting.
-            ordered = sorted(self._hashes)
-            return {a for a, b in zip(ordered, islice(ordered, 1, None), strict=False) if a == b}
         import numpy as np  # only for large listings: the client's start stays light
 
-        in_order = np.sort(np.frombuffer(self._hashes, dtype=np.int64))
-        return {int(v) for v in in_order[1:][in_order[1:] == in_order[:-1]].tolist()}
+        ordered = np.sort(np.frombuffer(self._hashes, dtype=np.int64))
+        return {int(v) for v in ordered[1:][ordered[1:] == ordered[:-1]].tolist()}
 
 
 def assemble_pages(pages: Sequence[Page], *, key: str = "uuid") -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ import pytest
 
 from dashboard.client import DokStampError
 from dashboard.client import _listing as listing_module
-from dashboard.client import _pagination as pagination_module
 from dashboard.client._pagination import UuidHashes
 
 
@@ -144,14 +143,7 @@ def test_a_page_with_a_uuid_twice_is_refused(make_client, fakes) -> None:
         client.list_pages("enrollments", build=len)
 
 
-@pytest.mark.parametrize(
-    ("small", "medium"),
-    [(10_000, 300_000), (2, 300_000), (2, 3)],
-    ids=["counted", "sorted-in-python", "sorted-by-numpy"],
-)
-def test_uuid_hashes_find_repeats_across_pages_only(monkeypatch, small, medium) -> None:
-    monkeypatch.setattr(pagination_module, "_SMALL", small)
-    monkeypatch.setattr(pagination_module, "_MEDIUM", medium)
+def test_uuid_hashes_find_repeats_across_pages_only() -> None:
     hashes = UuidHashes()
     hashes.add(1, ["a", "b", None])
     hashes.add(2, ["c", "a"])
