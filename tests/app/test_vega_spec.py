@@ -111,3 +111,21 @@ def test_a_layer_with_a_parameter_is_lifted_as_altair_does() -> None:
     assert [param["name"] for param in spec["params"]] == ["pick"]
     assert all("params" not in layer for layer in spec["layer"])
     assert points.params  # the caller's layer is left as it was
+
+
+def test_a_shorthand_without_a_type_still_takes_it_from_the_data() -> None:
+    # Typed shorthands are parsed once; an untyped one is read against each chart's data.
+    frame = pl.DataFrame({"course_name": ["Law"], "n": [3]})
+    spec = vega_lite_spec(alt.Chart(frame).mark_bar().encode(x="n", y="course_name:N"))
+    assert spec["encoding"]["x"] == {"field": "n", "type": "quantitative"}
+    assert spec["encoding"]["y"] == {"field": "course_name", "type": "nominal"}
+    again = vega_lite_spec(alt.Chart(frame).mark_bar().encode(x="n:Q", y="course_name:N"))
+    assert again["encoding"] == spec["encoding"]
+
+
+def test_numpy_values_are_still_converted() -> None:
+    import numpy as np
+
+    spec = vega_lite_spec(alt.Chart(RATES).mark_rule().encode(x=alt.XDatum(np.float64(0.25))))
+    assert spec["encoding"]["x"] == {"datum": 0.25}
+    assert type(spec["encoding"]["x"]["datum"]) is float
