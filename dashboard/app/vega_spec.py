@@ -81,8 +81,34 @@ def _combine_subchart_params(params: Any, subcharts: list[Any]) -> tuple[Any, li
     return _altair_combine_subchart_params(params, subcharts)
 
 
+def _without_data(layer: Any) -> Any:
+    if alt.utils.is_undefined(layer.data):
+        return layer
+    # Altair first stores a hash of the layer in it (to name views of layers that have
+    # parameters, which plain layers never need) and deep-copies it; a shallow copy is enough
+    # to set the copy's data aside.
+    lifted = layer.copy(deep=False)
+    lifted.data = alt.Undefined
+    return lifted
+
+
+def _combine_subchart_data(data: Any, subcharts: list[Any]) -> tuple[Any, list[Any]]:
+    """Altair's: the layers' common data lifted to the layered chart (plain layers: no copies)."""
+    if not subcharts or not _plain_layers(subcharts):
+        return _altair_combine_subchart_data(data, subcharts)
+    if alt.utils.is_undefined(data):
+        shared = subcharts[0].data
+        if not alt.utils.is_undefined(shared) and all(c.data is shared for c in subcharts):
+            return shared, [_without_data(c) for c in subcharts]
+    elif all(alt.utils.is_undefined(c.data) or c.data is data for c in subcharts):
+        return data, [_without_data(c) for c in subcharts]
+    return data, subcharts
+
+
+_altair_combine_subchart_data = altair_api._combine_subchart_data
 altair_api._remove_duplicate_params = _remove_duplicate_params
 altair_api._combine_subchart_params = _combine_subchart_params
+altair_api._combine_subchart_data = _combine_subchart_data
 
 # ``to_dict`` walks every value of a chart; for each plain value (a field name, a title, a
 # number) Altair asks ``isinstance(value, SchemaLike)``, a runtime-checkable protocol whose check
