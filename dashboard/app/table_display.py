@@ -231,9 +231,12 @@ def table_view(
             return total_label if column == groups[0] else ""
         return EMPTY
 
-    text: dict[str, list[str]] = {}
+    text: dict[str, list[str] | pl.Series] = {}
     for column in columns:
         series = _dates_as_text(data.get_column(column))
+        if series.dtype == pl.String and not series.null_count():
+            text[column] = series  # already its own text
+            continue
         shown = _formatter(column, series.dtype)
         values = series.to_list()
         if not series.null_count():
