@@ -9,7 +9,7 @@ export REPORT`` does with the same filters (``Filters.to_cli_args``), ``--policy
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Final, TypedDict, Unpack
 
@@ -18,9 +18,16 @@ import polars as pl
 from dashboard.app.runtime import PageContext
 from dashboard.publication import DisclosurePolicy
 from dashboard.publication.filters import Filters
-from dashboard.reports import REPORTS, build_report, frame_to_csv
+from dashboard.reports import REPORTS, build_report, build_reports, frame_to_csv
 
-__all__ = ["PAGE_REPORTS", "PAGE_REPORT_OPTIONS", "PageOptions", "page_report", "page_report_csv"]
+__all__ = [
+    "PAGE_REPORTS",
+    "PAGE_REPORT_OPTIONS",
+    "PageOptions",
+    "page_report",
+    "page_report_csv",
+    "page_reports",
+]
 
 
 class PageOptions(TypedDict, total=False):
@@ -76,14 +83,31 @@ def page_report(
     whole dataset once more for every report of the page. A report that compares the filter
     with every row (filter-vs-all) gets the dataset's rows as ``unfiltered``.
     """
-    return build_report(
-        name,
+    return page_reports([name], context, policy=policy, **options)[name]
+
+
+def page_reports(
+    names: Sequence[str],
+    context: PageContext,
+    *,
+    policy: DisclosurePolicy,
+    **options: Unpack[PageOptions],
+) -> dict[str, pl.DataFrame]:
+    """``page_report`` of each of ``names`` (same options), built together (``build_reports``:
+    what the one-cohort details read is picked once for all of them)."""
+    reports = [REPORTS[name] for name in names]
+    return build_reports(
+        names,
         enrollments=context.filtered,
         cohorts=context.dataset.cohorts,
         as_of=context.as_of,
         policy=policy,
-        unfiltered=context.dataset.enrollments if REPORTS[name].reads_unfiltered else None,
-        certificates=context.dataset.certificates if REPORTS[name].needs_certificates else None,
+        unfiltered=context.dataset.enrollments
+        if any(report.reads_unfiltered for report in reports)
+        else None,
+        certificates=context.dataset.certificates
+        if any(report.needs_certificates for report in reports)
+        else None,
         **options,
     )
 

@@ -13,6 +13,7 @@ and drawn by every session.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Sequence
@@ -20,7 +21,9 @@ from contextlib import nullcontext
 from typing import Any
 
 import altair as alt
+import altair.utils.schemapi as altair_schemapi
 import altair.vegalite.v6.api as altair_api
+import altair.vegalite.v6.schema.channels as altair_channels
 from streamlit import dataframe_util
 
 from dashboard.charts import ChartSpec
@@ -78,8 +81,73 @@ def _combine_subchart_params(params: Any, subcharts: list[Any]) -> tuple[Any, li
     return _altair_combine_subchart_params(params, subcharts)
 
 
+def _without_data(layer: Any) -> Any:
+    if alt.utils.is_undefined(layer.data):
+        return layer
+    # Altair first stores a hash of the layer in it (to name views of layers that have
+    # parameters, which plain layers never need) and deep-copies it; a shallow copy is enough
+    # to set the copy's data aside.
+    lifted = layer.copy(deep=False)
+    lifted.data = alt.Undefined
+    return lifted
+
+
+def _combine_subchart_data(data: Any, subcharts: list[Any]) -> tuple[Any, list[Any]]:
+    """Altair's: the layers' common data lifted to the layered chart (plain layers: no copies)."""
+    if not subcharts or not _plain_layers(subcharts):
+        return _altair_combine_subchart_data(data, subcharts)
+    if alt.utils.is_undefined(data):
+        shared = subcharts[0].data
+        if not alt.utils.is_undefined(shared) and all(c.data is shared for c in subcharts):
+            return shared, [_without_data(c) for c in subcharts]
+    elif all(alt.utils.is_undefined(c.data) or c.data is data for c in subcharts):
+        return data, [_without_data(c) for c in subcharts]
+    return data, subcharts
+
+
+_altair_combine_subchart_data = altair_api._combine_subchart_data
 altair_api._remove_duplicate_params = _remove_duplicate_params
 altair_api._combine_subchart_params = _combine_subchart_params
+altair_api._combine_subchart_data = _combine_subchart_data
+
+# ``to_dict`` walks every value of a chart; for each plain value (a field name, a title, a
+# number) Altair asks ``isinstance(value, SchemaLike)``, a runtime-checkable protocol whose check
+# inspects the value's class attribute by attribute: a third of turning a chart into its spec.
+# A str, int, float, bool or None (exactly those types: a numpy float is a float subclass and
+# keeps Altair's conversion) is returned as is by Altair's own ``_todict`` too.
+_PLAIN_VALUES = frozenset({str, int, float, bool, type(None)})
+_altair_todict = altair_schemapi._todict
+
+
+def _todict(obj: Any, context: dict[str, Any] | None, np_opt: Any, pd_opt: Any) -> Any:
+    if type(obj) in _PLAIN_VALUES:
+        return obj
+    return _altair_todict(obj, context, np_opt, pd_opt)
+
+
+altair_schemapi._todict = _todict  # (its recursive calls look the name up in the module)
+
+# Each field channel parses its shorthand ("cohort_code:N") with a dozen regular expressions
+# every time a spec is made. A shorthand that names its type parses the same whatever the data
+# (the data is read only to infer a missing type): those are parsed once.
+_altair_parse_shorthand = altair_channels.parse_shorthand  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=1024)
+def _typed_shorthand(shorthand: str) -> tuple[tuple[str, Any], ...] | None:
+    attrs = _altair_parse_shorthand(shorthand)
+    return tuple(attrs.items()) if "type" in attrs else None
+
+
+def _parse_shorthand(shorthand: Any, data: Any = None, *args: Any, **kwargs: Any) -> Any:
+    if isinstance(shorthand, str) and not args and not kwargs:
+        typed = _typed_shorthand(shorthand)
+        if typed is not None:
+            return dict(typed)  # a new dict each time: the caller changes it
+    return _altair_parse_shorthand(shorthand, data, *args, **kwargs)
+
+
+altair_channels.parse_shorthand = _parse_shorthand  # type: ignore[attr-defined]
 
 
 def vega_lite_spec(chart: ChartSpec) -> VegaLiteSpec:

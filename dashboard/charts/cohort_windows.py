@@ -183,10 +183,10 @@ def cohort_window_chart(
         stroke=PLACEHOLDER_STROKE,
         strokeDash=[4, 3],
         strokeWidth=1,
-    ).encode(x=alt.datum(0), x2=alt.datum(1), y=y, yOffset=offset, tooltip=tooltip)
+    ).encode(x=alt.XDatum(0), x2=alt.X2Datum(1), y=y, yOffset=offset, tooltip=tooltip)
     notes = pending.mark_text(
         align="left", dx=4, fontSize=10, fontStyle="italic", color=PLACEHOLDER_TEXT
-    ).encode(x=alt.datum(0), y=y, yOffset=offset, text=alt.Text(f"{NOTE}:N"), tooltip=tooltip)
+    ).encode(x=alt.XDatum(0), y=y, yOffset=offset, text=alt.Text(f"{NOTE}:N"), tooltip=tooltip)
 
     subtitle = [
         "Completed within w% of the cohort's normal time / cohort after exclusions (n). "

@@ -273,7 +273,7 @@ def _withheld_notes(
             stroke=None,
         )
         .encode(
-            x=alt.datum(0),
+            x=alt.XDatum(0),
             y=y,
             text=alt.Text(f"{NOTE}:N"),
             tooltip=[

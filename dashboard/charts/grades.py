@@ -107,7 +107,7 @@ def grade_histogram_chart(
             x=x,
             x2=alt.X2("bin_end:Q"),
             y=alt.Y("count:Q", title="Graded enrollments", axis=alt.Axis(format=COUNT_FORMAT)),
-            y2=alt.datum(0),
+            y2=alt.Y2Datum(0),
             tooltip=tooltip,
         )
     )
@@ -125,7 +125,7 @@ def grade_histogram_chart(
         )
         .encode(
             x=alt.X("bin_mid:Q"),
-            y=alt.datum(0),
+            y=alt.YDatum(0),
             text=alt.Text("mark_note:N"),
             tooltip=[*tooltip[:-1], alt.Tooltip(f"{NOTE}:N", title="n in bin")],
         )
@@ -135,7 +135,7 @@ def grade_histogram_chart(
         layers.append(
             base.mark_rule(color=_PASS_MARK_COLOUR, strokeDash=[5, 3], strokeWidth=1.5)
             .encode(
-                x=alt.datum(pass_mark),
+                x=alt.XDatum(pass_mark),
                 tooltip=[alt.Tooltip("pass_mark:Q", title="Pass mark", format=GRADE_FORMAT)],
             )
             .transform_calculate(pass_mark=str(pass_mark))
@@ -256,7 +256,7 @@ def grade_box_chart(
         base.transform_filter(f"datum.{WITHHELD}")
         .mark_text(align="left", dx=3, fontStyle="italic", color=PLACEHOLDER_TEXT)
         .encode(
-            x=alt.datum(GRADE_SCALE[0]),
+            x=alt.XDatum(GRADE_SCALE[0]),
             y=y,
             text=alt.Text(f"{NOTE}:N"),
             tooltip=[tooltip[0], alt.Tooltip(f"{NOTE}:N", title="n graded")],
@@ -273,7 +273,7 @@ def grade_box_chart(
     if pass_mark is not None:
         layers.append(
             base.mark_rule(color=_PASS_MARK_COLOUR, strokeDash=[5, 3], strokeWidth=1.5).encode(
-                x=alt.datum(pass_mark)
+                x=alt.XDatum(pass_mark)
             )
         )
         subtitle.append(f"Dashed line: pass mark {pass_mark:g}.")

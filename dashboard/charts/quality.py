@@ -68,8 +68,10 @@ def data_quality_chart(
             scale=alt.Scale(domainMin=0, domainMax=top),
         ),
         y=y,
-        color=alt.condition(
-            "datum.count > 0", alt.value(OKABE_ITO["vermillion"]), alt.value(PLACEHOLDER_STROKE)
+        # A channel object, not alt.condition's dict: a dict is parsed against the whole schema.
+        color=alt.ColorValue(
+            PLACEHOLDER_STROKE,
+            condition={"test": "datum.count > 0", "value": OKABE_ITO["vermillion"]},
         ),
         tooltip=tooltip,
     )
@@ -80,7 +82,7 @@ def data_quality_chart(
         base.transform_filter(f"datum.{WITHHELD}")
         .mark_text(align="left", dx=3, fontStyle="italic", color=PLACEHOLDER_TEXT)
         .encode(
-            x=alt.datum(0),
+            x=alt.XDatum(0),
             y=y,
             text=alt.Text(f"{NOTE}:N"),
             tooltip=[tooltip[0], alt.Tooltip(f"{NOTE}:N", title="n rows flagged")],

@@ -203,7 +203,7 @@ def _monthly_layers(events: pl.DataFrame, dated: list[tuple[str, str]]) -> list[
         .encode(
             x=month_x,
             xOffset=alt.XOffset("event:N", sort=names),
-            y=alt.value(_HEIGHT - 4),
+            y=alt.YValue(_HEIGHT - 4),  # type: ignore[no-untyped-call]  # (Altair's YValue is untyped)
             tooltip=[
                 month_tooltip,
                 alt.Tooltip("event:N", title="Event"),
@@ -280,5 +280,9 @@ def _planned_window(window: pl.DataFrame) -> list[alt.Chart]:
         ),
         base.mark_text(
             align="left", baseline="top", dx=4, dy=4, color=PLACEHOLDER_TEXT, fontStyle="italic"
-        ).encode(x=alt.X("start_date:T", scale=_UTC), y=alt.value(0), text=alt.Text("label:N")),
+        ).encode(
+            x=alt.X("start_date:T", scale=_UTC),
+            y=alt.YValue(0),  # type: ignore[no-untyped-call]  # (Altair's YValue is untyped)
+            text=alt.Text("label:N"),
+        ),
     ]

@@ -95,12 +95,23 @@ def cohort_completion_windows(
     as_of = as_utc(as_of)
     excluded_uuids = _excluded_uuids(exclusions)
 
-    members = enrollments.filter(pl.col("cohort_uuid").is_not_null()).with_columns(
-        pl.col("uuid").is_in(excluded_uuids).alias("_excluded"),
-        ((pl.col("completed_at") - pl.col("enrolled_at")).dt.total_microseconds() / _DAY_US).alias(
-            "_days_to_complete"
-        ),
-        (pl.col("completion_status") == "completed").alias("_completed"),
+    # Only the columns used below are copied for the rows in a cohort (not every column).
+    members = (
+        enrollments.lazy()
+        .filter(pl.col("cohort_uuid").is_not_null())
+        .select(
+            "cohort_uuid",
+            "cohort_code",
+            "course_uuid",
+            "course_name",
+            "enrolled_at",
+            pl.col("uuid").is_in(excluded_uuids).alias("_excluded"),
+            (
+                (pl.col("completed_at") - pl.col("enrolled_at")).dt.total_microseconds() / _DAY_US
+            ).alias("_days_to_complete"),
+            (pl.col("completion_status") == "completed").alias("_completed"),
+        )
+        .collect()
     )
     cohort_rows = _cohort_records(members, cohorts, course_normal_time_days or {})
     grid = cohort_rows.join(

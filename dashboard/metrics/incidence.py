@@ -166,8 +166,12 @@ def _subjects(
         t = pl.when(completed_ok).then(days(pl.col("completed_at"))).otherwise(follow_up)
         event = pl.when(completed_ok).then(pl.lit("completed"))
     group = pl.struct(keys) if keys else pl.lit(0)
-    return enrollments.filter(placeable.fill_null(False)).select(
-        group.alias(_GROUP), t.cast(pl.Int64).alias("t"), event.alias("event")
+    # Lazy: the filter reads only the columns the selection needs (no copy of every column).
+    return (
+        enrollments.lazy()
+        .filter(placeable.fill_null(False))
+        .select(group.alias(_GROUP), t.cast(pl.Int64).alias("t"), event.alias("event"))
+        .collect()
     )
 
 

@@ -52,7 +52,9 @@ def completion_rates(
     else:
         grouped = enrollments.select(counts)
     if total and keys:
-        overall = enrollments.select(counts).with_columns(
+        # The groups' counts added up: every row is in one group (a null key is a group too),
+        # so this is the overall row without another pass over the rows.
+        overall = grouped.select(pl.col("n", *STATUS_COUNTS).sum()).with_columns(
             [pl.lit(None, dtype=enrollments.schema[k]).alias(k) for k in keys]
         )
         grouped = pl.concat(

@@ -287,10 +287,11 @@ def cohort_timeline_table(
     )
     if chosen is DisclosurePolicy.NONE:
         return _unsuppressed(timeline)
+    # Counted over every row, then the no-cohort group dropped: no copy of the rows' columns.
     sizes = (
-        enrollments.filter(pl.col("cohort_uuid").is_not_null())
-        .group_by("cohort_uuid")
+        enrollments.group_by("cohort_uuid")
         .agg(pl.len().cast(pl.Int64).alias("_cohort_n"))
+        .filter(pl.col("cohort_uuid").is_not_null())
     )
     if only is None:
         sized = timeline.join(sizes, on="cohort_uuid", how="left", maintain_order="left")

@@ -10,6 +10,7 @@ from dashboard.reports.catalog import (
     ReportInputs,
     ReportOptions,
     build_report,
+    build_reports,
     report_csv,
 )
 from dashboard.reports.csv_format import CSV_MIME, CsvFormatError, frame_to_csv, neutralise_formula
@@ -34,6 +35,7 @@ __all__ = [
     "ReportOptions",
     "UnknownReportError",
     "build_report",
+    "build_reports",
     "frame_to_csv",
     "neutralise_formula",
     "report_csv",

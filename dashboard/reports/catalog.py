@@ -6,7 +6,8 @@ definition: the same frames and options give the same table and the same CSV byt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Unpack
@@ -14,7 +15,6 @@ from typing import Unpack
 import polars as pl
 
 from dashboard.metrics import MetricsError, with_groupings
-from dashboard.metrics.groupings import GROUPINGS
 from dashboard.publication import (
     MIN_CELL,
     cohort_timeline_table,
@@ -27,6 +27,12 @@ from dashboard.publication import (
 )
 from dashboard.publication.certificates import certificate_coverage
 from dashboard.publication.labels import with_policy_column
+from dashboard.reports.cohort_detail import (
+    CohortMembers,
+    cohort_detail,
+    cohort_members,
+    one_cohort,
+)
 from dashboard.reports.cohort_windows import cohort_windows
 from dashboard.reports.completion import completion_by_cohort, completion_by_course
 from dashboard.reports.csv_format import frame_to_csv
@@ -37,7 +43,15 @@ from dashboard.reports.grades import grade_distribution, grade_summary_by_course
 from dashboard.reports.records import corrections_log, data_quality_report, enrollment_rows
 from dashboard.reports.timeline import cohort_timeline_report
 
-__all__ = ["REPORTS", "Report", "ReportInputs", "ReportOptions", "build_report", "report_csv"]
+__all__ = [
+    "REPORTS",
+    "Report",
+    "ReportInputs",
+    "ReportOptions",
+    "build_report",
+    "build_reports",
+    "report_csv",
+]
 
 
 def _completion_by(column: str) -> Callable[[ReportInputs], pl.DataFrame]:
@@ -64,28 +78,6 @@ def _certificates(inputs: ReportInputs) -> pl.DataFrame:
 _BY_COHORT = ["cohort_uuid", "cohort_code"]
 
 
-def _cohort_detail(
-    build: Callable[[ReportInputs, pl.DataFrame, pl.DataFrame, str], pl.DataFrame],
-) -> Callable[[ReportInputs], pl.DataFrame]:
-    """A detail report: ``build(inputs, rows in a cohort, those cohorts' records, the cohort)``.
-
-    The detail is the chosen cohort's rows of the breakdown over every cohort in the filter, so
-    a cohort hidden there (too small, or hidden so that a small one cannot be worked out from
-    the total) is hidden in its detail too.
-    """
-
-    def detail(inputs: ReportInputs) -> pl.DataFrame:
-        if inputs.detail_cohort is None:
-            raise ReportInputError("this report shows one cohort: give --detail-cohort UUID")
-        in_cohorts = inputs.enrollments.filter(pl.col("cohort_uuid").is_not_null())
-        records = inputs.cohorts.filter(
-            pl.col("uuid").is_in(in_cohorts.get_column("cohort_uuid").unique().implode())
-        )
-        return build(inputs, in_cohorts, records, inputs.detail_cohort)
-
-    return detail
-
-
 def _windows(
     inputs: ReportInputs, enrollments: pl.DataFrame, cohorts: pl.DataFrame
 ) -> pl.DataFrame:
@@ -100,10 +92,6 @@ def _windows(
         course_normal_time_days=inputs.course_normal_time_days,
         exclusions=inputs.exclusions,
     )
-
-
-def _one(table: pl.DataFrame, cohort: str) -> pl.DataFrame:
-    return table.filter(pl.col("cohort_uuid") == cohort)
 
 
 def _corrections(inputs: ReportInputs) -> pl.DataFrame:
@@ -275,7 +263,7 @@ _REPORTS = (
         "One cohort (--detail-cohort) by month: new enrollments, completions and active "
         "headcount, as published in the timeline of every cohort in the filter.",
         "aggregate",
-        _cohort_detail(
+        cohort_detail(
             lambda i, rows, records, cohort: cohort_timeline_table(
                 rows, records, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy, only=[cohort]
             )
@@ -288,8 +276,8 @@ _REPORTS = (
         "One cohort's (--detail-cohort) row of completion by cohort over every cohort in the "
         "filter.",
         "aggregate",
-        _cohort_detail(
-            lambda i, rows, records, cohort: _one(
+        cohort_detail(
+            lambda i, rows, records, cohort: one_cohort(
                 completion_table(rows, by=_BY_COHORT, min_cell=i.min_cell, policy=i.policy),
                 cohort,
             )
@@ -302,7 +290,9 @@ _REPORTS = (
         "One cohort's (--detail-cohort) rows of cohort completion within normal time over every "
         "cohort in the filter.",
         "aggregate",
-        _cohort_detail(lambda i, rows, records, cohort: _one(_windows(i, rows, records), cohort)),
+        cohort_detail(
+            lambda i, rows, records, cohort: one_cohort(_windows(i, rows, records), cohort)
+        ),
         needs_detail_cohort=True,
     ),
     Report(
@@ -311,8 +301,8 @@ _REPORTS = (
         "One cohort's (--detail-cohort) row of the grade summary by cohort over every cohort in "
         "the filter.",
         "aggregate",
-        _cohort_detail(
-            lambda i, rows, records, cohort: _one(
+        cohort_detail(
+            lambda i, rows, records, cohort: one_cohort(
                 grade_summary_table(
                     rows, by=_BY_COHORT, pass_mark=i.pass_mark, min_cell=i.min_cell, policy=i.policy
                 ),
@@ -402,6 +392,47 @@ def build_report(
     ReportInputError
         An input is missing or an option is out of range.
     """
+    return build_reports([name], enrollments=enrollments, cohorts=cohorts, as_of=as_of, **options)[
+        name
+    ]
+
+
+def build_reports(
+    names: Sequence[str],
+    *,
+    enrollments: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    as_of: datetime,
+    **options: Unpack[ReportOptions],
+) -> dict[str, pl.DataFrame]:
+    """``build_report`` of each of ``names`` with the same frames and options, by name.
+
+    The same tables as one ``build_report`` call per name; the rows in a cohort that the
+    one-cohort details read (and their cohorts' records) are picked once for all of them.
+    """
+    built: dict[str, pl.DataFrame] = {}
+    members: CohortMembers | None = None
+    for name in names:
+        report, inputs = _report_inputs(name, enrollments, cohorts, as_of, options)
+        if report.needs_detail_cohort:
+            members = members or cohort_members(inputs.enrollments, inputs.cohorts)
+            inputs = replace(inputs, cohort_members=members)
+        try:
+            frame = report.build(inputs)
+        except MetricsError as error:
+            raise ReportInputError(f"{name}: {error}") from error
+        built[name] = with_policy_column(frame, inputs.policy)
+    return built
+
+
+def _report_inputs(
+    name: str,
+    enrollments: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    as_of: datetime,
+    options: ReportOptions,
+) -> tuple[Report, ReportInputs]:
+    """The report ``name`` and its inputs, options checked (``build_report``'s errors)."""
     report = REPORTS.get(name)
     if report is None:
         raise UnknownReportError(f"unknown report {name!r}; reports: {', '.join(REPORTS)}")
@@ -413,7 +444,7 @@ def build_report(
     if min_cell < 1:
         raise ReportInputError(f"min_cell must be at least 1, got {min_cell}")
     chosen = report.checked_policy(options.get("policy"))
-    by = _grouping_columns(report, options.get("by"))
+    by = report.grouping_columns(options.get("by"))
     if options.get("detail_cohort") is not None and not report.needs_detail_cohort:
         raise ReportInputError(f"{name} takes no --detail-cohort (it is not a one-cohort report)")
     unfiltered = options.get("unfiltered")
@@ -443,25 +474,7 @@ def build_report(
         certificates=options.get("certificates"),
         detail_cohort=options.get("detail_cohort"),
     )
-    try:
-        frame = report.build(inputs)
-    except MetricsError as error:
-        raise ReportInputError(f"{name}: {error}") from error
-    return with_policy_column(frame, chosen)
-
-
-def _grouping_columns(report: Report, by: str | None) -> tuple[str, ...]:
-    """The columns of the grouping ``by`` names for ``report`` (its default when None)."""
-    if not report.groupings:
-        if by is not None:
-            raise ReportInputError(f"{report.name} takes no --by (it has no grouping to choose)")
-        return ()
-    chosen = report.groupings[0] if by is None else by
-    if chosen not in report.groupings:
-        raise ReportInputError(
-            f"{report.name}: --by {chosen!r} is not one of {', '.join(report.groupings)}"
-        )
-    return () if chosen == "all" else tuple(GROUPINGS[chosen][1])
+    return report, inputs
 
 
 def report_csv(

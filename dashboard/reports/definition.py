@@ -10,8 +10,10 @@ from typing import Literal, TypedDict
 
 import polars as pl
 
+from dashboard.metrics.groupings import GROUPINGS
 from dashboard.publication import DisclosurePolicy, InvalidPolicyError
 from dashboard.publication.filters import Filters
+from dashboard.reports.cohort_detail import CohortMembers
 from dashboard.reports.errors import ReportInputError
 
 __all__ = ["Level", "Report", "ReportInputs", "ReportOptions"]
@@ -63,6 +65,9 @@ class ReportInputs:
     unfiltered: pl.DataFrame | None = None
     certificates: pl.DataFrame | None = None
     detail_cohort: str | None = None
+    # The rows in a cohort and their cohorts' records, where reports built together share them
+    # (None: a one-cohort detail picks them from ``enrollments``).
+    cohort_members: CohortMembers | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,19 @@ class Report:
     def default_policy(self) -> DisclosurePolicy:
         """internal for aggregate reports, none for student-level rows."""
         return DisclosurePolicy.INTERNAL if self.suppressed else DisclosurePolicy.NONE
+
+    def grouping_columns(self, by: str | None) -> tuple[str, ...]:
+        """The columns of the grouping ``by`` names (the report's default when None)."""
+        if not self.groupings:
+            if by is not None:
+                raise ReportInputError(f"{self.name} takes no --by (it has no grouping to choose)")
+            return ()
+        chosen = self.groupings[0] if by is None else by
+        if chosen not in self.groupings:
+            raise ReportInputError(
+                f"{self.name}: --by {chosen!r} is not one of {', '.join(self.groupings)}"
+            )
+        return () if chosen == "all" else tuple(GROUPINGS[chosen][1])
 
     def checked_policy(self, policy: DisclosurePolicy | str | None) -> DisclosurePolicy:
         """The policy this report is built under (``None``: its default); a clear error where

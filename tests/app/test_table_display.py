@@ -141,6 +141,41 @@ def test_months_days_grades_and_years() -> None:
     assert _rows(grades) == [{"n": "20", "n_graded": "15", "mean": "7.26"}]
 
 
+def test_every_row_of_a_long_table_reads_as_one_row_would() -> None:
+    # Columns are formatted at once (format methods, polars for dates): each cell must still
+    # read as the one-row table above gives it, hidden cells and year-999 dates included.
+    rows = 3000
+    table = pl.DataFrame(
+        {
+            "cohort_code": [f"C-{i}" if i % 7 else None for i in range(rows)],
+            "month": [date(2000 + i % 30, 1 + i % 12, 1) for i in range(rows)],
+            "n": [i * 997 - 50_000 if i % 11 else None for i in range(rows)],
+            "completion_rate": [i / rows if i % 13 else None for i in range(rows)],
+            "mean_days": [i * 12.345 for i in range(rows)],
+            "matures_on": [datetime(2024, 1, 1 + i % 28, 23, tzinfo=UTC) for i in range(rows)],
+            "is_total": [False] * rows,
+            "suppressed": [i % 13 == 0 for i in range(rows)],
+            "suppression_note": ["n<10" if i % 13 == 0 else None for i in range(rows)],
+        }
+    )
+    view = _rows(table)
+    assert len(view) == rows
+    for row in (0, 1, 11, 999, 2_999):
+        assert view[row] == _rows(table.slice(row, 1))[0]
+    assert view[12] == {
+        "cohort_code": "C-12",
+        "month": "2012-01",
+        "n": "-38,036",
+        "completion_rate": "0.4%",
+        "mean_days": "148",
+        "matures_on": "2024-01-13",
+    }
+    assert view[13]["completion_rate"] == "n<10"
+    assert view[14]["cohort_code"] == "(none)"
+    old = pl.DataFrame({"start_date": [date(999, 5, 1), None]})
+    assert _rows(old) == [{"start_date": "999-05-01"}, {"start_date": "(none)"}]
+
+
 def test_counts_that_stand_alone_read_n_lt_10() -> None:
     quality = pl.DataFrame(
         {

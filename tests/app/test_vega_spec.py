@@ -83,6 +83,9 @@ def _built(monkeypatch: pytest.MonkeyPatch, *, altair_own: bool) -> list[str]:
         monkeypatch.setattr(
             altair_api, "_combine_subchart_params", vega_spec._altair_combine_subchart_params
         )
+        monkeypatch.setattr(
+            altair_api, "_combine_subchart_data", vega_spec._altair_combine_subchart_data
+        )
     charts = [
         completion_rate_chart(RATES, by="course_name"),
         status_composition_chart(RATES, by="course_name"),
@@ -99,6 +102,7 @@ def test_layers_without_parameters_give_the_spec_altair_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert altair_api._combine_subchart_params is vega_spec._combine_subchart_params
+    assert altair_api._combine_subchart_data is vega_spec._combine_subchart_data
     assert _built(monkeypatch, altair_own=False) == _built(monkeypatch, altair_own=True)
 
 
@@ -111,3 +115,35 @@ def test_a_layer_with_a_parameter_is_lifted_as_altair_does() -> None:
     assert [param["name"] for param in spec["params"]] == ["pick"]
     assert all("params" not in layer for layer in spec["layer"])
     assert points.params  # the caller's layer is left as it was
+
+
+def test_layers_with_one_data_have_it_lifted_and_the_callers_layers_keep_it() -> None:
+    frame = pl.DataFrame({"x": [1, 2], "y": [3, 4]})
+    base = alt.Chart(frame)
+    points, line = base.mark_point().encode(x="x:Q"), base.mark_line().encode(x="x:Q")
+    layered = alt.layer(points, line)
+    assert layered.data is frame
+    assert all(alt.utils.is_undefined(layer.data) for layer in layered.layer)
+    assert points.data is frame  # the caller's layers are left as they were
+    other = alt.Chart(pl.DataFrame({"x": [5]})).mark_rule().encode(x="x:Q")
+    mixed = alt.layer(points, other)  # two data: each layer keeps its own
+    assert alt.utils.is_undefined(mixed.data)
+    assert [id(layer.data) for layer in mixed.layer] == [id(frame), id(other.data)]
+
+
+def test_a_shorthand_without_a_type_still_takes_it_from_the_data() -> None:
+    # Typed shorthands are parsed once; an untyped one is read against each chart's data.
+    frame = pl.DataFrame({"course_name": ["Law"], "n": [3]})
+    spec = vega_lite_spec(alt.Chart(frame).mark_bar().encode(x="n", y="course_name:N"))
+    assert spec["encoding"]["x"] == {"field": "n", "type": "quantitative"}
+    assert spec["encoding"]["y"] == {"field": "course_name", "type": "nominal"}
+    again = vega_lite_spec(alt.Chart(frame).mark_bar().encode(x="n:Q", y="course_name:N"))
+    assert again["encoding"] == spec["encoding"]
+
+
+def test_numpy_values_are_still_converted() -> None:
+    import numpy as np
+
+    spec = vega_lite_spec(alt.Chart(RATES).mark_rule().encode(x=alt.XDatum(np.float64(0.25))))
+    assert spec["encoding"]["x"] == {"datum": 0.25}
+    assert type(spec["encoding"]["x"]["datum"]) is float

@@ -43,7 +43,7 @@ def test_public_names() -> None:
             "CSV_MIME", "REPORTS", "CsvFormatError", "Report", "ReportError", "ReportFilterError",
             "ReportFilters", "ReportInputError", "ReportInputs", "ReportOptions",
             "UnknownReportError",
-            "build_report", "frame_to_csv", "neutralise_formula", "report_csv",
+            "build_report", "build_reports", "frame_to_csv", "neutralise_formula", "report_csv",
         ]
     )  # fmt: skip
     for name in dashboard.reports.__all__:

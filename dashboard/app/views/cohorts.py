@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.app import page_params
 from dashboard.app.cohort_choice import default_cohort
 from dashboard.app.disclosure import app_policy, show_policy
-from dashboard.app.page_reports import page_report
+from dashboard.app.page_reports import page_report, page_reports
 from dashboard.app.panels import Panel, chart_content, row_extract, show_panel, table_content
 from dashboard.app.runtime import page_context
 from dashboard.app.view_cache import per_view
@@ -39,10 +39,14 @@ def _in_cohorts() -> pl.DataFrame:
 
 
 def _tables() -> CohortTables:
-    in_cohorts = _in_cohorts()
-    if in_cohorts.is_empty():
+    # Counted over the filter's rows, then the no-cohort group dropped: no copy of the rows.
+    sizes = (
+        context.filtered.group_by("cohort_uuid", "cohort_code")
+        .len()
+        .filter(pl.col("cohort_uuid").is_not_null())
+    )
+    if sizes.is_empty():
         return CohortTables(codes={}, largest=None)
-    sizes = in_cohorts.group_by("cohort_uuid", "cohort_code").len()
     return CohortTables(
         codes=dict(
             zip(sizes["cohort_uuid"].to_list(), sizes["cohort_code"].to_list(), strict=True)
@@ -87,16 +91,24 @@ def _detail() -> tuple[Panel, ...]:
     # Catalog reports (export cohort-detail-* --detail-cohort UUID): the cohort's rows of the
     # breakdowns over every cohort in the filter, so a cohort hidden there (too small, or hidden
     # so a small one cannot be worked out from the total) is hidden in its detail too.
-    def report(name: str) -> pl.DataFrame:
-        return page_report(name, context, policy=policy, detail_cohort=cohort_uuid)
-
-    timeline = report("cohort-detail-timeline")
+    reports = page_reports(
+        [
+            "cohort-detail-timeline",
+            "cohort-detail-status",
+            "cohort-detail-windows",
+            "cohort-detail-grades",
+        ],
+        context,
+        policy=policy,
+        detail_cohort=cohort_uuid,
+    )
+    timeline = reports["cohort-detail-timeline"]
     planned = cohort_windows_planned(record)
     undated = [
         column for column in ("drops",) if timeline.get_column(column).is_null().all()
     ]  # DokStamp records no drop date: the column is never filled, so it is left off the screen
-    status = report("cohort-detail-status")
-    windows = report("cohort-detail-windows")
+    status = reports["cohort-detail-status"]
+    windows = reports["cohort-detail-windows"]
     return (
         chart_content(
             cohort_timeline_chart(timeline, planned, cohort_uuid=cohort_uuid),
@@ -121,7 +133,7 @@ def _detail() -> tuple[Panel, ...]:
             reorder=False,
         ),
         table_content(
-            report("cohort-detail-grades"),
+            reports["cohort-detail-grades"],
             title="Cohort grade summary",
             key="cohort_grades",
             reorder=False,
