@@ -39,7 +39,7 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from bench.chromium import launch_chromium  # noqa: E402
 from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
-from dashboard.app.server import ENTRY  # noqa: E402
+from dashboard.app.startup import ENTRY  # noqa: E402
 from dashboard.cli.dashboard_command import streamlit_command  # noqa: E402
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
