@@ -39,7 +39,7 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from bench.chromium import launch_chromium  # noqa: E402
 from bench.loopback import free_port, wait_for_port  # noqa: E402
 from bench.machine_info import machine  # noqa: E402
-from dashboard.app.server import ENTRY  # noqa: E402
+from dashboard.app.startup import ENTRY  # noqa: E402
 from dashboard.cli.dashboard_command import streamlit_command  # noqa: E402
 from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT  # noqa: E402
 
@@ -169,8 +169,9 @@ def run(enrollments: int, latency_ms: int, repeats: int = 1) -> str:
         "viewer's wait. The cold start runs once, first; then the three restarts are "
         f"interleaved, {repeats} time(s) each, and the table gives their medians. The bare "
         "`streamlit run` row is the same entry file without the server's start-up work "
-        "(imports before listening, the snapshot read and the default page run once right "
-        "after, the collector's freeze, the expired refresh held for the first viewers).",
+        "(imports before listening with the snapshot read beside them, the default page run "
+        "once right after, the collector's freeze, the expired refresh held for the first "
+        "viewers, no file watcher).",
         "",
         "| case | listening | first viewer waits | start to chart | next viewer waits | "
         "first viewer vs cold |",

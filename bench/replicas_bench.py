@@ -158,9 +158,9 @@ def run(enrollments: int, replicas: int) -> str:
             for n, (total, view, warm, failed) in enumerate(results)
         ),
         "",
-        "Before it listens, a replica imports every module the pages use; right after, it reads "
-        "the snapshot from Redis into memory and runs the default page once by itself "
-        "(`dashboard/app/server.py`), so the first viewer finds the view computed; a second "
+        "Before it listens, a replica imports every module the pages use and meanwhile reads "
+        "the snapshot from Redis into memory; right after, it runs the default page once by "
+        "itself (`dashboard/app/server.py`), so the first viewer finds the view computed; a second "
         "browser session on the same replica shares all of it (read once per process).",
         "",
         f"Redis memory after the sync (snapshot frames as lz4 Arrow IPC): {memory}.",

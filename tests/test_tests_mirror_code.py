@@ -25,6 +25,7 @@ TESTED_IN = {
     "dashboard/app/page_params.py": "tests/app/test_app_filters.py",
     "dashboard/app/page_reports.py": "tests/publication/test_page_downloads.py",
     "dashboard/app/server.py": "tests/cli/test_dashboard_command.py",
+    "dashboard/app/startup.py": "tests/app/test_server.py",
     "dashboard/app/views/cohorts.py": "tests/app/test_app_pages.py",
     "dashboard/app/views/completion.py": "tests/app/test_app_pages.py",
     "dashboard/app/views/data_quality.py": "tests/app/test_record_quality.py",

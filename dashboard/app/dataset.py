@@ -24,7 +24,14 @@ from dashboard.data.source import DataSource
 from dashboard.data.sync import RESOURCES, CallbackObserver, ResourceProgress
 from dashboard.metrics import with_groupings
 
-__all__ = ["RESOURCES", "Dataset", "assemble_dataset", "dataset_from_snapshot", "load_dataset"]
+__all__ = [
+    "RESOURCES",
+    "Dataset",
+    "assemble_dataset",
+    "dataset_frames",
+    "dataset_from_snapshot",
+    "load_dataset",
+]
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,13 @@ def assemble_dataset(
     )
 
 
+def dataset_frames(info: SnapshotInfo, *, students: bool) -> tuple[str, ...]:
+    """The frames of ``info`` a dataset is built from: the student list only when kept
+    (editors). Viewers never see it, and it is the largest frame after the enrollments (at
+    1,000,000 enrollments, ~870,000 students: a third of the snapshot's reading time)."""
+    return tuple(name for name in info.resources if students or name != "students")
+
+
 def dataset_from_snapshot(
     info: SnapshotInfo, frames: Mapping[str, pl.DataFrame], *, students: bool, cache_dir: Path
 ) -> Dataset:
@@ -145,5 +159,5 @@ def load_dataset(
     if info is None:
         observer = CallbackObserver(pages=progress)
         info = refresh_line(source, line, observer=observer, force=refresh)
-    frames = source.store.read(info)
+    frames = source.store.read(info, dataset_frames(info, students=students))
     return dataset_from_snapshot(info, frames, students=students, cache_dir=source.cache_dir)

@@ -90,8 +90,9 @@ def filter_options(enrollments: pl.DataFrame, cohorts: pl.DataFrame) -> FilterOp
         .sort("cohort_code", "cohort_uuid", nulls_last=True)
     )
     years = enrollments.get_column("intake_year").drop_nulls().unique().sort()
-    present = set(cohorts.get_column("modality").drop_nulls().to_list())
-    present |= set(enrollments.get_column("modality").drop_nulls().to_list())
+    present = set(cohorts.get_column("modality").drop_nulls().unique().to_list())
+    # Distinct values first: one Python string per modality, not one per enrollment.
+    present |= set(enrollments.get_column("modality").drop_nulls().unique().to_list())
     return FilterOptions(
         courses=tuple(
             (row[0], row[1] or row[0]) for row in course_pairs.iter_rows() if row[0] is not None

@@ -119,7 +119,7 @@ def comparison_years(enrollments: pl.DataFrame, *, as_of: datetime) -> KpiCompar
     """
     years = {
         year
-        for year in enrollments.get_column("intake_year").drop_nulls().to_list()
+        for year in enrollments.get_column("intake_year").drop_nulls().unique().to_list()
         if year < as_of.year
     }
     if not years:

@@ -19,8 +19,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard.access import ANONYMOUS, Access
-from dashboard.app.dataset import Dataset, dataset_from_snapshot
+from dashboard.app.dataset import Dataset, dataset_frames, dataset_from_snapshot
 from dashboard.app.global_filters import Filters
+from dashboard.app.prefetch import LATEST, ConfigKey, config_key
 from dashboard.app.scope import ScopedDataset, scope_dataset
 from dashboard.data.background import BackgroundRefresh
 from dashboard.data.loading import STORE_ERRORS, refresh_line
@@ -46,7 +47,6 @@ __all__ = [
     "set_page_context",
 ]
 
-ConfigKey = tuple[tuple[str, str], ...]
 _CONTEXT_KEY = "_page_context"
 
 
@@ -94,7 +94,8 @@ def read_config(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 
 @st.cache_resource(show_spinner="Starting the data source (a new demo seeds its database)…")
 def _source(key: ConfigKey) -> AppSource:
-    data = open_source(dict(key))
+    # The server opened it already when it started (``dashboard.app.prefetch``).
+    data = LATEST.take_source(key) or open_source(dict(key))
     return AppSource(
         data=data,
         demo=data.demo,
@@ -106,7 +107,7 @@ def _source(key: ConfigKey) -> AppSource:
 
 def current_source() -> AppSource:
     """The data source for the current configuration (starting the demo sandbox if needed)."""
-    return _source(tuple(sorted(read_config().items())))
+    return _source(config_key(read_config()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -119,8 +120,11 @@ def background_refresh(key: ConfigKey) -> BackgroundRefresh:
 # Two: the snapshot on screen and the one replacing it (each holds every frame in memory).
 @st.cache_resource(show_spinner="Loading the latest snapshot…", max_entries=2)
 def _snapshot_dataset(key: ConfigKey, snapshot_id: str, _info: SnapshotInfo) -> Dataset:
+    prefetched = LATEST.take_dataset(key, snapshot_id)  # read as the server started
+    if prefetched is not None:
+        return prefetched
     source = _source(key)
-    frames = source.data.store.read(_info)
+    frames = source.data.store.read(_info, dataset_frames(_info, students=source.editing))
     return dataset_from_snapshot(
         _info, frames, students=source.editing, cache_dir=source.data.cache_dir
     )

@@ -11,10 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit.web.cli as streamlit_cli
 from streamlit import config as streamlit_config
 
 from dashboard.app import runtime
-from dashboard.app.server import render_default_page, stream_url
+from dashboard.app.startup import (
+    ENTRY,
+    SERVER_OPTIONS,
+    render_default_page,
+    stream_url,
+    streamlit_argv,
+)
 from dashboard.cli.dashboard_command import streamlit_command
 from dokstamp_sandbox.runner import RunningSandbox
 
@@ -56,6 +63,22 @@ def test_the_stream_url_is_the_server_on_loopback(
 def test_a_unix_socket_has_no_stream_url(streamlit_options: None) -> None:
     streamlit_config.set_option("server.address", "unix:///tmp/dashboard.sock")
     assert stream_url() is None
+
+
+def _run_options(argv: list[str]) -> dict[str, object]:
+    """The options ``streamlit run`` reads from ``argv`` (``["streamlit", "run", ...]``)."""
+    return dict(streamlit_cli.main_run.make_context("run", argv[2:]).params)
+
+
+def test_the_server_does_not_watch_source_files_unless_told() -> None:
+    argv = streamlit_argv(["--server.port", "8600"])
+    assert argv[:3] == ["streamlit", "run", str(ENTRY)]
+    assert list(SERVER_OPTIONS) == ["--server.fileWatcherType", "none"]
+    options = _run_options(argv)
+    assert options["server_fileWatcherType"] == "none"
+    assert options["server_port"] == 8600
+    told = _run_options(streamlit_argv(["--server.fileWatcherType", "poll"]))
+    assert told["server_fileWatcherType"] == "poll"
 
 
 def test_an_expired_snapshot_refresh_waits_while_held(

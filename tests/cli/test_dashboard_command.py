@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from dashboard.app import server
+from dashboard.app import startup
 from dashboard.cli import main
 from dashboard.cli.dashboard_command import (
     ENTRY_FILE,
@@ -23,7 +23,7 @@ from dashboard.cli.dashboard_command import (
 def test_entry_file_exists() -> None:
     assert ENTRY_FILE.is_file()
     assert ENTRY_FILE.parent.name == "app"
-    assert ENTRY_FILE == server.ENTRY
+    assert ENTRY_FILE == startup.ENTRY
 
 
 def test_command_runs_streamlit_on_loopback_without_usage_stats() -> None:
