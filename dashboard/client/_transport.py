@@ -34,12 +34,12 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 _Origin = tuple[str, str, int]
 
 
-def transport_for(*, max_idle: int, verify: ssl.SSLContext | bool = True) -> httpx.BaseTransport:
+def transport_for(*, max_idle: int) -> httpx.BaseTransport:
     """The transport a client sends through: ours, or httpx's own where a proxy is configured
     in the environment (httpx reads those variables; ours does not speak to proxies)."""
     if any(os.environ.get(name) or os.environ.get(name.lower()) for name in _PROXY_VARIABLES):
-        return httpx.HTTPTransport(verify=verify)
-    return KeepAliveTransport(max_idle=max_idle, verify=verify)
+        return httpx.HTTPTransport()
+    return KeepAliveTransport(max_idle=max_idle)
 
 
 class KeepAliveTransport(httpx.BaseTransport):
