@@ -355,6 +355,8 @@ FIRST_CHART_RESULTS = ROOT / "bench" / "results_app_first_chart.md"
 
 def _first_chart_only(enrollments: int, browser_runs: int) -> dict[str, Any]:
     """Browser runs of this tree only, on a snapshot that ``enrollment-outcomes sync`` wrote."""
+    from bench.first_chart_bench import ONE_CHART_PAGE, first_chart
+
     work, sandbox, seed_seconds, env = _seeded_sandbox(enrollments, "app-bench-first-chart")
     try:
         synced = time.perf_counter()
@@ -367,13 +369,21 @@ def _first_chart_only(enrollments: int, browser_runs: int) -> dict[str, Any]:
         )
         sync_seconds = time.perf_counter() - synced
         runs = []
+        floors = []
         for _ in range(browser_runs):
             print(f"{enrollments:,}: ours (browser)…", flush=True)
             runs.append(_browser_run(ROOT, env, work / "ours.log"))
+            # Interleaved: the floor, what the browser alone needs here for one chart.
+            floors.append(first_chart(env, work / "floor.log", plain=ONE_CHART_PAGE).first_view)
     finally:
         sandbox.stop()
         shutil.rmtree(work, ignore_errors=True)
-    return {"seed_seconds": seed_seconds, "sync_seconds": sync_seconds, "runs": runs}
+    return {
+        "seed_seconds": seed_seconds,
+        "sync_seconds": sync_seconds,
+        "runs": runs,
+        "floor": floors,
+    }
 
 
 def _first_chart_report(sizes: dict[int, dict[str, Any]], started: datetime) -> str:
@@ -394,19 +404,25 @@ def _first_chart_report(sizes: dict[int, dict[str, Any]], started: datetime) -> 
         f"page. Median of {runs} start(s) per size, seconds (memory in MB).",
         "",
         "| enrollments | process start to listening | viewer's wait for the first chart | "
-        "process start to the first chart | every other page visited | server peak RSS (MB) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "floor: the wait for a one-chart page | wait vs floor | process start to the first "
+        "chart | every other page visited | server peak RSS (MB) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for enrollments, data in sizes.items():
         runs_of = data["runs"]
         listening, first_chart, visited, rss, first_view = (
             _median([run[index] for run in runs_of]) for index in range(5)
         )
+        floor = _median(data["floor"])
         lines.append(
-            f"| {enrollments:,} | {listening:.2f} | {first_view:.2f} | {first_chart:.2f} | "
-            f"{visited:.2f} | {rss:.0f} |"
+            f"| {enrollments:,} | {listening:.2f} | {first_view:.2f} | {floor:.2f} | "
+            f"{first_view / floor:.2f}x | {first_chart:.2f} | {visited:.2f} | {rss:.0f} |"
         )
     lines += [
+        "",
+        "Floor: a bare `streamlit run` of `bench/one_chart_page.py` (one small chart, no data), "
+        "opened by the same Chromium as soon as it listens, once after each start of the "
+        "dashboard: what loading Streamlit's frontend and drawing one chart costs on this machine.",
         "",
         "Goal (issue 14): first chart under 3 s from a warm snapshot at 1,000,000 enrollments; "
         "the server under 1.5 GB after every page.",

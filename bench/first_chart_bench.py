@@ -80,7 +80,7 @@ def _plain_command(port: int, entry: Path = ENTRY) -> list[str]:
     ]  # fmt: skip
 
 
-def _first_chart(env: dict[str, str], log: Path, *, plain: Path | None = None) -> Timing:
+def first_chart(env: dict[str, str], log: Path, *, plain: Path | None = None) -> Timing:
     """Start the server as ``enrollment-outcomes app`` does (``plain``: a bare ``streamlit
     run`` of that entry file); a viewer opens it when it listens."""
     port = free_port()
@@ -142,15 +142,15 @@ def run(enrollments: int, latency_ms: int, repeats: int = 1) -> str:
                 "ENROLLMENT_OUTCOMES_CACHE_DIR": str(work / "cache"),
             }
             log = work / "app.log"
-            cold = _first_chart(env, log)
+            cold = first_chart(env, log)
             # Interleaved, so that the load of the shared machine falls on every case alike.
             runs: dict[str, list[Timing]] = {"floor": [], "plain": [], "fresh": [], "expired": []}
             for _ in range(repeats):
-                runs["floor"].append(_first_chart(env, log, plain=ONE_CHART_PAGE))
-                runs["plain"].append(_first_chart(env, log, plain=ENTRY))
-                runs["fresh"].append(_first_chart(env, log))
+                runs["floor"].append(first_chart(env, log, plain=ONE_CHART_PAGE))
+                runs["plain"].append(first_chart(env, log, plain=ENTRY))
+                runs["fresh"].append(first_chart(env, log))
                 expired_env = {**env, "ENROLLMENT_OUTCOMES_CACHE_TTL": "0"}
-                runs["expired"].append(_first_chart(expired_env, log))
+                runs["expired"].append(first_chart(expired_env, log))
             floor, plain, fresh, expired = (
                 _median(runs[name]) for name in ("floor", "plain", "fresh", "expired")
             )
