@@ -75,8 +75,8 @@ class Listener:
     """An HTTP server on a free loopback port, in a thread, recording request arrival times."""
 
     def __init__(self) -> None:
-        handler = type("Handler", (_FirstRequest,), {"arrived": []})
-        self.arrived: list[float] = handler.arrived
+        self.arrived: list[float] = []
+        handler = type("Handler", (_FirstRequest,), {"arrived": self.arrived})
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

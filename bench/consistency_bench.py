@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.sync_bench import machine  # noqa: E402
+from bench.machine_info import machine  # noqa: E402
 from dashboard.client import DokStampClient, IncompleteSyncError  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 from dokstamp_sandbox import demo  # noqa: E402

@@ -75,7 +75,10 @@ def synthetic(rows: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         )
         .cast(dict(COHORT_SCHEMA))  # type: ignore[arg-type]
     )
-    h = lambda seed: pl.int_range(rows).hash(seed)  # noqa: E731
+
+    def h(seed: int) -> pl.Expr:
+        return pl.int_range(rows).hash(seed)
+
     base = pl.DataFrame({"i": pl.int_range(rows, eager=True)}).with_columns(
         (h(1) % COHORTS).alias("cohort"),
         (h(2) % 100).alias("roll"),

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.sync_bench import machine  # noqa: E402
+from bench.machine_info import machine  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results_ratelimit.md"
 RESOURCES = ("enrollments", "courses", "cohorts", "certificates")
