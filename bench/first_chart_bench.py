@@ -13,7 +13,8 @@ runs from the app's process start to the first chart drawn (``svg.marks``):
 Each restart is compared, in the same run, with a bare ``streamlit run`` of the entry file on
 the same fresh snapshot (what the server's start-up work saves the first viewer), and with the
 floor: a bare ``streamlit run`` of a page holding one small chart and nothing else
-(``bench/one_chart_page.py``), what the browser alone needs on this machine to load Streamlit's
+(``bench/one_chart_page.py``), its next viewer's wait (the server warm: its first run imports
+the charting libraries): what the browser alone needs on this machine to load Streamlit's
 frontend and draw a chart.
 
 Usage: ``python bench/first_chart_bench.py [--enrollments 100000] [--latency-ms 20]
@@ -37,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, WebSocket, sync_playwright  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from bench.chromium import launch_chromium  # noqa: E402
 from bench.loopback import free_port, wait_for_port  # noqa: E402
@@ -53,22 +55,52 @@ BIN = Path(sys.executable).parent
 
 @dataclass(frozen=True)
 class Timing:
-    """One restart: process start to port open, the first viewer's wait, the next viewer's."""
+    """One restart: process start to port open, the first viewer's wait, the next viewer's.
+
+    The first viewer's wait in three parts: ``shell``, opening the page to its websocket
+    connecting (the browser loading Streamlit's frontend); ``run``, from there to the server's
+    message that the page's run finished (the server); and the rest, the browser drawing.
+    """
 
     listening: float
     first_view: float
     total: float
     next_view: float
+    shell: float
+    run: float
 
 
-def _view(browser: Browser, port: int) -> float:
+@dataclass(frozen=True)
+class _View:
+    seconds: float
+    shell: float
+    run: float
+
+
+def _view(browser: Browser, port: int) -> _View:
     started = time.perf_counter()
+    marks: dict[str, float] = {}
+
+    def finished(payload: str | bytes) -> None:
+        if (
+            "run" not in marks
+            and isinstance(payload, bytes)
+            and ForwardMsg.FromString(payload).WhichOneof("type") == "script_finished"
+        ):
+            marks["run"] = time.perf_counter() - started
+
+    def connected(socket: WebSocket) -> None:
+        marks.setdefault("shell", time.perf_counter() - started)
+        socket.on("framereceived", finished)
+
     page = browser.new_page()
+    page.on("websocket", connected)
     page.goto(f"http://127.0.0.1:{port}/", timeout=600_000)
     page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=600_000)
     seconds = time.perf_counter() - started
     page.close()
-    return seconds
+    shell = marks.get("shell", seconds)
+    return _View(seconds, shell, marks.get("run", seconds) - shell)
 
 
 def _plain_command(port: int, entry: Path = ENTRY) -> list[str]:
@@ -106,7 +138,14 @@ def first_chart(env: dict[str, str], log: Path, *, plain: Path | None = None) ->
             process.terminate()
             process.wait(30)
             browser.close()
-    return Timing(listening=listening, first_view=first_view, total=total, next_view=next_view)
+    return Timing(
+        listening=listening,
+        first_view=first_view.seconds,
+        total=total,
+        next_view=next_view.seconds,
+        shell=first_view.shell,
+        run=first_view.run,
+    )
 
 
 def _median(timings: list[Timing]) -> Timing:
@@ -173,21 +212,27 @@ def run(enrollments: int, latency_ms: int, repeats: int = 1) -> str:
         "process, `python -m dashboard.app.server`); a viewer (real Chromium, launched before "
         "the server starts, Overview page) opens it as soon as it listens, and another viewer "
         "opens it after. Seconds: process start to listening; the first viewer's wait from "
-        "opening the page to the first chart drawn; process start to that chart; the next "
-        "viewer's wait. The cold start runs once, first; then the three restarts are "
-        f"interleaved, {repeats} time(s) each, and the table gives their medians. The bare "
+        "opening the page to the first chart drawn, in three parts (the browser loading "
+        "Streamlit's frontend until its websocket connects; the server running the page until "
+        "it says the run finished; the browser drawing); process start to that chart; the next "
+        "viewer's wait. The cold start runs once, first; then the floor and the three restarts "
+        f"are interleaved, {repeats} time(s) each, and the table gives their medians. The floor "
+        "is a bare `streamlit run` of a page of one small chart (`bench/one_chart_page.py`); "
+        "the last column divides by its next viewer's wait (its server warm), what loading "
+        "Streamlit and drawing one chart costs the browser on this machine. The bare "
         "`streamlit run` row is the same entry file without the server's start-up work "
         "(imports before listening with the snapshot read beside them, the default page run "
         "once right after, the collector's freeze, the expired refresh held for the first "
         "viewers, no file watcher).",
         "",
-        "| case | listening | first viewer waits | start to chart | next viewer waits | "
-        "first viewer vs cold | first viewer vs floor |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| case | listening | first viewer waits | of which: frontend loads | server runs "
+        "the page | browser draws | start to chart | next viewer waits | first viewer vs cold | "
+        "first viewer vs floor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(
-            f"| {name} | {t.listening:.2f} | {t.first_view:.2f} | {t.total:.2f} | "
-            f"{t.next_view:.2f} | {t.first_view / cold.first_view:.2f}x | "
-            f"{t.first_view / floor.first_view:.2f}x |"
+            f"| {name} | {t.listening:.2f} | {t.first_view:.2f} | {t.shell:.2f} | {t.run:.2f} | "
+            f"{t.first_view - t.shell - t.run:.2f} | {t.total:.2f} | {t.next_view:.2f} | "
+            f"{t.first_view / cold.first_view:.2f}x | {t.first_view / floor.next_view:.2f}x |"
             for name, t in rows
         ),
         "",
