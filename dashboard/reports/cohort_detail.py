@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -11,33 +10,10 @@ import polars as pl
 from dashboard.publication.one_cohort import OneCohort
 from dashboard.reports.errors import ReportInputError
 
-if TYPE_CHECKING:  # (definition's ReportInputs holds a CohortMembers)
+if TYPE_CHECKING:  # (definition's ReportInputs holds a OneCohort)
     from dashboard.reports.definition import ReportInputs
 
-__all__ = ["CohortMembers", "cohort_detail", "cohort_members", "detail_cohort"]
-
-
-@dataclass(frozen=True)
-class CohortMembers:
-    """The enrollments that belong to a cohort, and the records of the cohorts they are in."""
-
-    rows: pl.DataFrame
-    records: pl.DataFrame
-
-
-def cohort_members(enrollments: pl.DataFrame, cohorts: pl.DataFrame) -> CohortMembers:
-    """The rows of ``enrollments`` with a cohort, and the ``cohorts`` records of those cohorts.
-
-    Rows already all in a cohort are taken as they are (no copy of a large frame).
-    """
-    if enrollments.get_column("cohort_uuid").null_count():
-        rows = enrollments.filter(pl.col("cohort_uuid").is_not_null())
-    else:
-        rows = enrollments
-    records = cohorts.filter(
-        pl.col("uuid").is_in(rows.get_column("cohort_uuid").unique().implode())
-    )
-    return CohortMembers(rows=rows, records=records)
+__all__ = ["cohort_detail", "detail_cohort"]
 
 
 def detail_cohort(inputs: ReportInputs) -> OneCohort:
