@@ -220,16 +220,21 @@ def table_view(
     first_measure = next((at for at, column in enumerate(columns) if column in measures), None)
     groups = columns[:first_measure] if first_measure is not None else list(columns)
 
-    def empty_text(column: str, row: int) -> str:
+    # What an empty cell reads, per row, for each kind of column (built once, not per cell).
+    empty_measure = [
+        SMALL_GROUP if whole else PROTECTED_CELL if part else EMPTY
+        for whole, part in zip(small, protected, strict=True)
+    ]
+    empty_label = [total_label if total else MISSING_GROUP for total in totals]
+    empty_group = ["" if total else MISSING_GROUP for total in totals]
+    empty_other = [EMPTY] * height
+
+    def empty_texts(column: str) -> list[str]:
         if column in measures:
-            if small[row]:
-                return SMALL_GROUP
-            return PROTECTED_CELL if protected[row] else EMPTY
+            return empty_measure
         if column in groups:
-            if not totals[row]:
-                return MISSING_GROUP
-            return total_label if column == groups[0] else ""
-        return EMPTY
+            return empty_label if column == groups[0] else empty_group
+        return empty_other
 
     text: dict[str, list[str] | pl.Series] = {}
     for column in columns:
@@ -242,9 +247,9 @@ def table_view(
         if not series.null_count():
             text[column] = list(map(shown, values))
             continue
-        cells = [None if value is None else shown(value) for value in values]
         text[column] = [
-            empty_text(column, row) if cell is None else cell for row, cell in enumerate(cells)
+            empty if value is None else shown(value)
+            for value, empty in zip(values, empty_texts(column), strict=True)
         ]
     lines = legend_lines(
         small_group=any(small),

@@ -95,57 +95,37 @@ def cohort_completion_windows(
     as_of = as_utc(as_of)
     excluded_uuids = _excluded_uuids(exclusions)
 
-    # Only the columns used below are copied for the rows in a cohort (not every column).
-    members = (
-        enrollments.lazy()
-        .filter(pl.col("cohort_uuid").is_not_null())
-        .select(
-            "cohort_uuid",
-            "cohort_code",
-            "course_uuid",
-            "course_name",
-            "enrolled_at",
-            pl.col("uuid").is_in(excluded_uuids).alias("_excluded"),
-            (
-                (pl.col("completed_at") - pl.col("enrolled_at")).dt.total_microseconds() / _DAY_US
-            ).alias("_days_to_complete"),
-            (pl.col("completion_status") == "completed").alias("_completed"),
-        )
-        .collect()
-    )
-    cohort_rows = _cohort_records(members, cohorts, course_normal_time_days or {})
+    members = _members(enrollments, excluded_uuids)
+    per_cohort = _per_cohort(members, completer_days=True)
+    cohort_rows = _cohort_records(per_cohort, cohorts, course_normal_time_days or {})
     grid = cohort_rows.join(
         pl.DataFrame({"window_pct": window_list}, schema={"window_pct": pl.Int64}), how="cross"
     ).with_columns(
         (pl.col("normal_time_days") * pl.col("window_pct") / 100.0).alias("_window_days")
     )
-    # One pass over the members: per cohort, n, excluded and the completers within each window.
+    # The completers within each window, counted from each cohort's completers' days (one row
+    # per completer, numbered by cohort): no join or grouping of every member by its uuid again.
+    days = per_cohort.select("cohort_uuid", "n", "excluded", "_completer_days").join(
+        cohort_rows.select("cohort_uuid", "normal_time_days"),
+        on="cohort_uuid",
+        how="left",
+        maintain_order="left",
+    )
     counted_wide = (
-        members.join(
-            cohort_rows.select("cohort_uuid", "normal_time_days"), on="cohort_uuid", how="left"
-        )
-        .with_columns(
-            (
-                ~pl.col("_excluded")
-                & pl.col("_completed").fill_null(False)
-                & (pl.col("_days_to_complete") >= 0)
-            ).alias("_completer")
-        )
-        .group_by("cohort_uuid")
+        days.with_row_index("_cohort")
+        .explode("_completer_days", empty_as_null=True)  # a cohort without completers: 0
+        .group_by("_cohort", maintain_order=True)
         .agg(
-            (~pl.col("_excluded")).sum().cast(pl.Int64).alias("n"),
-            pl.col("_excluded").sum().cast(pl.Int64).alias("excluded"),
+            pl.col("cohort_uuid", "n", "excluded").first(),
             *[
-                (
-                    pl.col("_completer")
-                    & (pl.col("_days_to_complete") <= pl.col("normal_time_days") * w / 100.0)
-                )
+                (pl.col("_completer_days") <= pl.col("normal_time_days") * w / 100.0)
                 .sum()
                 .cast(pl.Int64)
                 .alias(f"_within_{w}")
                 for w in window_list
             ],
         )
+        .drop("_cohort")
     )
     counted = counted_wide.unpivot(
         index=["cohort_uuid", "n", "excluded"], variable_name="_window", value_name="_within"
@@ -188,6 +168,68 @@ def cohort_completion_windows(
     )
 
 
+def cohort_window_sizes(
+    enrollments: pl.DataFrame,
+    cohorts: pl.DataFrame,
+    *,
+    exclusions: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The cohorts of ``cohort_completion_windows(enrollments, cohorts, exclusions=...)`` in the
+    order of its rows, each with its n (enrollments minus exclusions): all that the group rule
+    reads of that table (``cohort_uuid``, ``n``), without counting completers.
+    """
+    members = _members(enrollments, _excluded_uuids(exclusions))
+    per_cohort = _per_cohort(members, completer_days=False)
+    return (
+        _cohort_records(per_cohort, cohorts, {})
+        .join(per_cohort.select("cohort_uuid", "n"), on="cohort_uuid", how="left")
+        .with_columns(pl.col("n").fill_null(0))
+        .sort(["course_name", "cohort_code", "cohort_uuid"], nulls_last=True)
+        .select("cohort_uuid", "n")
+    )
+
+
+def _members(enrollments: pl.DataFrame, excluded_uuids: pl.Series) -> pl.DataFrame:
+    """The rows in a cohort, with only the columns the windows read (not every column)."""
+    return (
+        enrollments.lazy()
+        .filter(pl.col("cohort_uuid").is_not_null())
+        .select(
+            "cohort_uuid",
+            "cohort_code",
+            "course_uuid",
+            "course_name",
+            "enrolled_at",
+            pl.col("uuid").is_in(excluded_uuids).alias("_excluded"),
+            (
+                (pl.col("completed_at") - pl.col("enrolled_at")).dt.total_microseconds() / _DAY_US
+            ).alias("_days_to_complete"),
+            (pl.col("completion_status") == "completed").alias("_completed"),
+        )
+        .collect()
+    )
+
+
+def _per_cohort(members: pl.DataFrame, *, completer_days: bool) -> pl.DataFrame:
+    """One pass over the members: per cohort its first row's identity, latest enrollment, n,
+    excluded and (``completer_days``) the days to completion of its completers."""
+    completer = (
+        ~pl.col("_excluded")
+        & pl.col("_completed").fill_null(False)
+        & (pl.col("_days_to_complete") >= 0)
+    )
+    days = [pl.col("_days_to_complete").filter(completer).alias("_completer_days")]
+    return members.group_by("cohort_uuid").agg(
+        pl.col("cohort_code").first(),
+        pl.col("course_uuid").first(),
+        pl.col("course_name").first(),
+        pl.col("enrolled_at").max().alias("_latest_enrolled_at"),
+        (~pl.col("_excluded")).sum().cast(pl.Int64).alias("n"),
+        pl.col("_excluded").sum().cast(pl.Int64).alias("excluded"),
+        *(days if completer_days else []),
+    )
+
+
 def _excluded_uuids(exclusions: pl.DataFrame | None) -> pl.Series:
     if exclusions is None:
         return pl.Series("enrollment_uuid", [], dtype=pl.String)
@@ -196,9 +238,10 @@ def _excluded_uuids(exclusions: pl.DataFrame | None) -> pl.Series:
 
 
 def _cohort_records(
-    members: pl.DataFrame, cohorts: pl.DataFrame, course_normal_time_days: Mapping[str, int]
+    per_cohort: pl.DataFrame, cohorts: pl.DataFrame, course_normal_time_days: Mapping[str, int]
 ) -> pl.DataFrame:
-    """One row per cohort: identity, normal time and its source, the date maturity counts from."""
+    """One row per cohort: identity, normal time and its source, the date maturity counts from
+    (``per_cohort``: the members' cohorts, from ``_per_cohort``)."""
     known = cohorts.select(
         pl.col("uuid").alias("cohort_uuid"),
         pl.col("code").alias("cohort_code"),
@@ -207,13 +250,7 @@ def _cohort_records(
         "start_date",
         "end_date",
     ).unique("cohort_uuid", keep="first", maintain_order=True)
-    seen = members.group_by("cohort_uuid").agg(
-        pl.col("cohort_code").first(),
-        pl.col("course_uuid").first(),
-        pl.col("course_name").first(),
-        pl.col("enrolled_at").max().alias("_latest_enrolled_at"),
-    )
-    unknown = seen.join(known, on="cohort_uuid", how="anti").select(
+    unknown = per_cohort.join(known, on="cohort_uuid", how="anti").select(
         "cohort_uuid",
         "cohort_code",
         "course_uuid",
@@ -222,7 +259,7 @@ def _cohort_records(
         pl.lit(None, dtype=UtcDatetime).alias("end_date"),
     )
     records = pl.concat([known, unknown]).join(
-        seen.select("cohort_uuid", "_latest_enrolled_at"), on="cohort_uuid", how="left"
+        per_cohort.select("cohort_uuid", "_latest_enrolled_at"), on="cohort_uuid", how="left"
     )
     fallback = pl.DataFrame(
         {

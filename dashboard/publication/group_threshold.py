@@ -13,7 +13,7 @@ groups whose sum is still small. Groups of size 0 protect and need nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,6 +27,7 @@ __all__ = [
     "SMALL_BASE_NOTE",
     "GroupLayout",
     "small_group_note",
+    "withhold_as_decided",
     "withhold_small_groups",
 ]
 
@@ -113,13 +114,52 @@ def withhold_small_groups(
     units = _units(frame, layout)
     primary = {key for key, unit in units.items() if unit.size < min_cell}
     complement = _complements(units, primary, layout, min_cell=min_cell)
-    height = frame.height
-    row_primary = [False] * height
-    row_complement = [False] * height
+    row_primary = [False] * frame.height
+    row_complement = [False] * frame.height
     for key, unit in units.items():
         for row in unit.rows:
             row_primary[row] = key in primary
             row_complement[row] = key in complement
+    return _withheld(frame, layout, row_primary, row_complement, min_cell=min_cell)
+
+
+def withhold_as_decided(
+    frame: pl.DataFrame, layout: GroupLayout, notes: Sequence[str | None], *, min_cell: int
+) -> pl.DataFrame:
+    """``frame``'s rows published as ``withhold_small_groups`` publishes them in a larger table
+    whose decision for these rows is ``notes`` (its ``suppression_note``, one per row, read from
+    that table's sizes alone): a group too small ("n<10") or hidden as a complement shows no
+    value; a value resting on a small count (``bases``) is hidden by the rows' own counts.
+
+    So the rows of one group are published as in the breakdown over every group without that
+    breakdown being computed: its decision needs only each group's size.
+    """
+    if min_cell < 1:
+        raise InvalidOptionError(f"min_cell must be at least 1, got {min_cell}")
+    if len(notes) != frame.height:
+        raise InvalidOptionError(f"{len(notes)} decisions for {frame.height} rows")
+    require_columns(frame, [layout.size, *layout.values], function="withhold_as_decided")
+    small = small_group_note(min_cell)
+    return _withheld(
+        frame,
+        layout,
+        [note == small for note in notes],
+        [note == COMPLEMENT_NOTE for note in notes],
+        min_cell=min_cell,
+    )
+
+
+def _withheld(
+    frame: pl.DataFrame,
+    layout: GroupLayout,
+    row_primary: list[bool],
+    row_complement: list[bool],
+    *,
+    min_cell: int,
+) -> pl.DataFrame:
+    """``frame`` with the rows of small groups (``row_primary``) and of complements hidden, and
+    values resting on a small count (``layout.bases``) hidden in the rows shown."""
+    height = frame.height
     row_hidden = [a or b for a, b in zip(row_primary, row_complement, strict=True)]
 
     masks: dict[str, list[bool]] = {}

@@ -27,12 +27,13 @@ from dashboard.publication import (
 )
 from dashboard.publication.certificates import certificate_coverage
 from dashboard.publication.labels import with_policy_column
-from dashboard.reports.cohort_detail import (
-    CohortMembers,
-    cohort_detail,
-    cohort_members,
-    one_cohort,
+from dashboard.publication.one_cohort import (
+    OneCohort,
+    cohort_grade_summary,
+    cohort_status,
+    cohort_windows_detail,
 )
+from dashboard.reports.cohort_detail import cohort_detail, detail_cohort
 from dashboard.reports.cohort_windows import cohort_windows
 from dashboard.reports.completion import completion_by_cohort, completion_by_course
 from dashboard.reports.csv_format import frame_to_csv
@@ -73,9 +74,6 @@ def _certificates(inputs: ReportInputs) -> pl.DataFrame:
             "certificate-coverage needs the certificates frame (certificates=...)"
         )
     return inputs.certificates
-
-
-_BY_COHORT = ["cohort_uuid", "cohort_code"]
 
 
 def _windows(
@@ -264,8 +262,13 @@ _REPORTS = (
         "headcount, as published in the timeline of every cohort in the filter.",
         "aggregate",
         cohort_detail(
-            lambda i, rows, records, cohort: cohort_timeline_table(
-                rows, records, as_of=i.as_of, min_cell=i.min_cell, policy=i.policy, only=[cohort]
+            lambda i, cohort: cohort_timeline_table(
+                cohort.enrollments,
+                cohort.records,
+                as_of=i.as_of,
+                min_cell=i.min_cell,
+                policy=i.policy,
+                only=[cohort.uuid],
             )
         ),
         needs_detail_cohort=True,
@@ -277,10 +280,7 @@ _REPORTS = (
         "filter.",
         "aggregate",
         cohort_detail(
-            lambda i, rows, records, cohort: one_cohort(
-                completion_table(rows, by=_BY_COHORT, min_cell=i.min_cell, policy=i.policy),
-                cohort,
-            )
+            lambda i, cohort: cohort_status(cohort, policy=i.policy, min_cell=i.min_cell)
         ),
         needs_detail_cohort=True,
     ),
@@ -291,7 +291,15 @@ _REPORTS = (
         "cohort in the filter.",
         "aggregate",
         cohort_detail(
-            lambda i, rows, records, cohort: one_cohort(_windows(i, rows, records), cohort)
+            lambda i, cohort: cohort_windows_detail(
+                cohort,
+                as_of=i.as_of,
+                policy=i.policy,
+                min_cell=i.min_cell,
+                windows=i.windows,
+                course_normal_time_days=i.course_normal_time_days,
+                exclusions=i.exclusions,
+            )
         ),
         needs_detail_cohort=True,
     ),
@@ -302,11 +310,8 @@ _REPORTS = (
         "the filter.",
         "aggregate",
         cohort_detail(
-            lambda i, rows, records, cohort: one_cohort(
-                grade_summary_table(
-                    rows, by=_BY_COHORT, pass_mark=i.pass_mark, min_cell=i.min_cell, policy=i.policy
-                ),
-                cohort,
+            lambda i, cohort: cohort_grade_summary(
+                cohort, pass_mark=i.pass_mark, policy=i.policy, min_cell=i.min_cell
             )
         ),
         needs_detail_cohort=True,
@@ -408,15 +413,16 @@ def build_reports(
     """``build_report`` of each of ``names`` with the same frames and options, by name.
 
     The same tables as one ``build_report`` call per name; the rows in a cohort that the
-    one-cohort details read (and their cohorts' records) are picked once for all of them.
+    one-cohort details read (their cohorts' records, the chosen cohort's rows and every cohort's
+    size) are picked once for all of them.
     """
     built: dict[str, pl.DataFrame] = {}
-    members: CohortMembers | None = None
+    detail: OneCohort | None = None
     for name in names:
         report, inputs = _report_inputs(name, enrollments, cohorts, as_of, options)
         if report.needs_detail_cohort:
-            members = members or cohort_members(inputs.enrollments, inputs.cohorts)
-            inputs = replace(inputs, cohort_members=members)
+            detail = detail or detail_cohort(inputs)
+            inputs = replace(inputs, detail=detail)
         try:
             frame = report.build(inputs)
         except MetricsError as error:

@@ -13,7 +13,7 @@ import polars as pl
 from dashboard.metrics.groupings import GROUPINGS
 from dashboard.publication import DisclosurePolicy, InvalidPolicyError
 from dashboard.publication.filters import Filters
-from dashboard.reports.cohort_detail import CohortMembers
+from dashboard.publication.one_cohort import OneCohort
 from dashboard.reports.errors import ReportInputError
 
 __all__ = ["Level", "Report", "ReportInputs", "ReportOptions"]
@@ -65,9 +65,9 @@ class ReportInputs:
     unfiltered: pl.DataFrame | None = None
     certificates: pl.DataFrame | None = None
     detail_cohort: str | None = None
-    # The rows in a cohort and their cohorts' records, where reports built together share them
-    # (None: a one-cohort detail picks them from ``enrollments``).
-    cohort_members: CohortMembers | None = None
+    # The detail cohort among the rows in a cohort, where reports built together share it (its
+    # rows and sizes are picked once; None: a one-cohort detail picks it from ``enrollments``).
+    detail: OneCohort | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dashboard.metrics import (
     cohort_completion_windows,
     wilson_interval,
 )
+from dashboard.metrics.cohort_windows import cohort_window_sizes
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -244,3 +245,19 @@ def test_matches_a_plain_python_count(rows) -> None:
             len(mine) - len(kept),
             len(within),
         )
+
+
+def test_window_sizes_are_the_tables_cohorts_in_order_with_their_n(enrollments, cohorts) -> None:
+    members = enrollments(
+        [{"cohort_uuid": "h1", "course_name": "B"}] * 3
+        + [{"cohort_uuid": "h0", "course_name": "B"}] * 2
+        + [{"cohort_uuid": "hx", "cohort_code": "X", "course_name": "A"}]  # no record
+        + [{"cohort_uuid": None}]
+    )
+    records = cohorts([{"course_name": "B"}, {"course_name": "B"}, {"course_name": "C"}])
+    excluded = pl.DataFrame({"enrollment_uuid": ["e0"], "reason": ["transfer"]})
+    table = cohort_completion_windows(members, records, as_of=at(100), exclusions=excluded)
+    expected = table.select("cohort_uuid", "n").unique("cohort_uuid", maintain_order=True)
+    got = cohort_window_sizes(members, records, exclusions=excluded)
+    assert got.equals(expected)
+    assert got.rows() == [("hx", 1), ("h0", 2), ("h1", 2), ("h2", 0)]

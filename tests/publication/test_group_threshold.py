@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 
 from dashboard.metrics import InvalidOptionError
 from dashboard.publication import GroupLayout, withhold_small_groups
-from dashboard.publication.group_threshold import COMPLEMENT_NOTE, SMALL_BASE_NOTE
+from dashboard.publication.group_threshold import (
+    COMPLEMENT_NOTE,
+    SMALL_BASE_NOTE,
+    withhold_as_decided,
+)
 
 LAYOUT = GroupLayout(size="n", values=("n", "k", "rate"), total_row=pl.col("is_total"))
 
@@ -137,3 +141,19 @@ def test_the_hidden_part_of_a_shown_total_is_never_small(sizes: list[int], min_c
     if total["n"] is not None:
         unshown = total["n"] - sum(shown_n)
         assert unshown == 0 or unshown >= min_cell
+
+
+def test_rows_published_as_decided_are_those_of_the_whole_table() -> None:
+    whole = withhold_small_groups(table([40, 25, 12, 7]), LAYOUT, min_cell=10)
+    sizes_only = GroupLayout(size="n", values=(), total_row=pl.col("is_total"))
+    notes = withhold_small_groups(table([40, 25, 12, 7]), sizes_only, min_cell=10)
+    for row in range(5):
+        alone = table([40, 25, 12, 7]).slice(row, 1)
+        decided = notes.get_column("suppression_note").slice(row, 1).to_list()
+        got = withhold_as_decided(alone, LAYOUT, decided, min_cell=10)
+        assert got.equals(whole.slice(row, 1), null_equal=True)
+
+
+def test_a_decision_per_row_is_needed() -> None:
+    with pytest.raises(InvalidOptionError, match="2 decisions for 1 rows"):
+        withhold_as_decided(table([40], total=False), LAYOUT, [None, None], min_cell=10)

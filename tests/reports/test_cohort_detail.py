@@ -6,8 +6,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from dashboard.publication.one_cohort import OneCohort
 from dashboard.reports import REPORTS, ReportInputError, build_report, build_reports
-from dashboard.reports.cohort_detail import cohort_members
 
 from .conftest import ReportData
 
@@ -34,18 +34,22 @@ def test_details_built_together_are_the_tables_built_alone(
 
 
 def test_members_are_the_rows_in_a_cohort_and_their_records(report_data: ReportData) -> None:
-    members = cohort_members(report_data.enrollments, report_data.cohorts)
-    assert members.rows.get_column("cohort_uuid").null_count() == 0
-    assert members.rows.height == 70  # Algebra 40 and Biology 30; Chemistry has no cohort
-    assert sorted(members.records.get_column("code").to_list()) == ["ALG-2020", "BIO-2023"]
+    algebra_uuid = report_data.cohort_uuids["ALG-2020"]
+    cohort = OneCohort(algebra_uuid, report_data.enrollments, report_data.cohorts)
+    assert cohort.members.get_column("cohort_uuid").null_count() == 0
+    assert cohort.members.height == 70  # Algebra 40 and Biology 30; Chemistry has no cohort
+    assert sorted(cohort.records.get_column("code").to_list()) == ["ALG-2020", "BIO-2023"]
+    assert cohort.rows.height == 40
+    assert cohort.sizes.rows() == sorted(
+        (uuid, code, n) for code, uuid, n in (("ALG-2020", algebra_uuid, 40),
+        ("BIO-2023", report_data.cohort_uuids["BIO-2023"], 30))
+    )  # fmt: skip
     # Rows all in a cohort already are taken as they are.
-    assert cohort_members(members.rows, report_data.cohorts).rows is members.rows
-    algebra = report_data.enrollments.filter(
-        pl.col("cohort_uuid") == report_data.cohort_uuids["ALG-2020"]
-    )
-    assert cohort_members(algebra, report_data.cohorts).records.get_column("code").to_list() == [
-        "ALG-2020"
-    ]
+    again = OneCohort(algebra_uuid, cohort.members, report_data.cohorts)
+    assert again.members is cohort.members
+    algebra = report_data.enrollments.filter(pl.col("cohort_uuid") == algebra_uuid)
+    alone = OneCohort(algebra_uuid, algebra, report_data.cohorts)
+    assert alone.records.get_column("code").to_list() == ["ALG-2020"]
 
 
 def test_a_detail_without_its_cohort_is_refused(report_data: ReportData) -> None:
