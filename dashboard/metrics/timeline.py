@@ -31,8 +31,8 @@ def cohort_timeline(
     active and past headcounts are understated by the drops that had not yet happened; completed
     rows without a completed_at between enrollment and ``as_of`` are left out too). Events after
     ``as_of`` are not counted. Months run without gaps from the first month of the cohort's start
-    date or first enrollment to ``as_of``'s month (or, when no one is still enrolled, to the last
-    of its end date and events).
+    date, first enrollment or first completion to ``as_of``'s month (or, when no one is still
+    enrolled, to the last of its end date and events).
 
     Returns
     -------
@@ -40,38 +40,9 @@ def cohort_timeline(
         ``[cohort_uuid, cohort_code, month (Date, first of month), new_enrollments, completions,
         drops, active]`` sorted by cohort code and month; enrollments without a cohort are left out.
     """
-    require_columns(cohorts, ("uuid", "code", "start_date", "end_date"), function="cohort_timeline")
     as_of = as_utc(as_of)
-    limit = pl.lit(as_of)
     members = timeline_entries(enrollments, as_of=as_of).rename({"cohort_code": "_member_code"})
-    records = cohorts.select(
-        pl.col("uuid").alias("cohort_uuid"),
-        pl.col("code").alias("cohort_code"),
-        "start_date",
-        "end_date",
-    ).unique("cohort_uuid", keep="first", maintain_order=True)
-    spans = (
-        members.group_by("cohort_uuid")
-        .agg(
-            pl.col("_member_code").drop_nulls().first(),
-            pl.col("_in").min().alias("_first_in"),
-            pl.col("_in").max().alias("_last_in"),
-            pl.col("_done").max().alias("_last_done"),
-            pl.col("_still").any().alias("_any_still"),
-        )
-        .join(records, on="cohort_uuid", how="full", coalesce=True)
-        .with_columns(pl.coalesce("cohort_code", "_member_code").alias("cohort_code"))
-    )
-    last_event = pl.max_horizontal("end_date", "_last_in", "_last_done")
-    spans = spans.with_columns(
-        pl.min_horizontal("start_date", "_first_in").dt.month_start().cast(pl.Date).alias("_from"),
-        pl.when(pl.col("_any_still").fill_null(False))
-        .then(limit)
-        .otherwise(pl.min_horizontal(last_event, limit))
-        .dt.month_start()
-        .cast(pl.Date)
-        .alias("_to"),
-    ).filter(pl.col("_from").is_not_null() & (pl.col("_from") <= pl.col("_to")))
+    spans = _spans(members, cohorts, as_of=as_of)
     months = spans.select(
         "cohort_uuid",
         "cohort_code",
@@ -100,6 +71,60 @@ def cohort_timeline(
         )
     )
     return timeline.select(TIMELINE_COLUMNS).sort("cohort_code", "cohort_uuid", "month")
+
+
+def timeline_cohorts(
+    enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime
+) -> pl.DataFrame:
+    """The cohorts of ``cohort_timeline(enrollments, cohorts, as_of=as_of)`` in the order of its
+    rows, without its months: ``[cohort_uuid, cohort_code]``."""
+    as_of = as_utc(as_of)
+    members = timeline_entries(enrollments, as_of=as_of).rename({"cohort_code": "_member_code"})
+    return (
+        _spans(members, cohorts, as_of=as_of)
+        .select("cohort_uuid", "cohort_code")
+        .sort("cohort_code", "cohort_uuid")
+    )
+
+
+def _spans(members: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime) -> pl.DataFrame:
+    """Per cohort with months to show: its code and first and last month (``_from``, ``_to``)."""
+    require_columns(cohorts, ("uuid", "code", "start_date", "end_date"), function="cohort_timeline")
+    limit = pl.lit(as_of)
+    records = cohorts.select(
+        pl.col("uuid").alias("cohort_uuid"),
+        pl.col("code").alias("cohort_code"),
+        "start_date",
+        "end_date",
+    ).unique("cohort_uuid", keep="first", maintain_order=True)
+    spans = (
+        members.group_by("cohort_uuid")
+        .agg(
+            pl.col("_member_code").drop_nulls().first(),
+            pl.col("_in").min().alias("_first_in"),
+            pl.col("_in").max().alias("_last_in"),
+            pl.col("_done").min().alias("_first_done"),
+            pl.col("_done").max().alias("_last_done"),
+            pl.col("_still").any().alias("_any_still"),
+        )
+        .join(records, on="cohort_uuid", how="full", coalesce=True)
+        .with_columns(pl.coalesce("cohort_code", "_member_code").alias("cohort_code"))
+    )
+    last_event = pl.max_horizontal("end_date", "_last_in", "_last_done")
+    return spans.with_columns(
+        # From the first event: a completion dated before its enrollment (a data-quality flag)
+        # still has its month, so the months add up to the cohort's completions.
+        pl.min_horizontal("start_date", "_first_in", "_first_done")
+        .dt.month_start()
+        .cast(pl.Date)
+        .alias("_from"),
+        pl.when(pl.col("_any_still").fill_null(False))
+        .then(limit)
+        .otherwise(pl.min_horizontal(last_event, limit))
+        .dt.month_start()
+        .cast(pl.Date)
+        .alias("_to"),
+    ).filter(pl.col("_from").is_not_null() & (pl.col("_from") <= pl.col("_to")))
 
 
 def timeline_entries(enrollments: pl.DataFrame, *, as_of: datetime) -> pl.DataFrame:

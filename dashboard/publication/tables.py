@@ -35,7 +35,7 @@ from dashboard.metrics import (
     thin_curve_for_publication,
     time_to_completion,
 )
-from dashboard.metrics.timeline import cohort_timeline
+from dashboard.metrics.timeline import cohort_timeline, timeline_cohorts
 from dashboard.metrics.timeline_publication import coarsened_cohort_timeline
 from dashboard.publication.coding import BAND_SUFFIX, code_hidden_rates
 from dashboard.publication.group_threshold import GroupLayout, withhold_small_groups
@@ -301,11 +301,17 @@ def cohort_timeline_table(
             min_cell=min_cell,
         )
         return published.drop("_cohort_n")
-    # Which cohorts the whole table hides: decided on one row per cohort, then applied.
+    # Which cohorts the whole table hides: decided on one row per cohort, its cohorts in its
+    # order (a tie between two complements goes to the first, as there), then applied.
     layout = group_layout("cohort_timeline")
-    decided = withhold_small_groups(sizes, replace(layout, values=()), min_cell=min_cell).select(
-        "cohort_uuid", pl.col("suppression_note").alias("_note")
+    whole = timeline_cohorts(enrollments, cohorts, as_of=as_of).join(
+        sizes, on="cohort_uuid", how="left", maintain_order="left"
     )
+    decided = withhold_small_groups(
+        whole.with_columns(pl.col("_cohort_n").fill_null(0)),
+        replace(layout, values=()),
+        min_cell=min_cell,
+    ).select("cohort_uuid", pl.col("suppression_note").alias("_note"))
     marked = timeline.join(decided, on="cohort_uuid", how="left", maintain_order="left")
     hidden = pl.col("_note").is_not_null()
     return marked.with_columns(

@@ -70,6 +70,27 @@ def test_events_after_the_extract_date_are_not_counted(enrollments, cohorts) -> 
     ]
 
 
+def test_a_completion_dated_before_every_enrollment_has_its_month(enrollments, cohorts) -> None:
+    # completed_at before enrolled_at (a data-quality flag), earlier than the cohort's start and
+    # first enrollment: its month is in the timeline, so the months add up to the completions.
+    members = enrollments(
+        [
+            {"cohort_uuid": "h0", "enrolled_at": d(2024, 3, 10), "completion_status": "completed",
+             "completed_at": d(2024, 1, 20)},
+            {"cohort_uuid": "h0", "enrolled_at": d(2024, 3, 12), "completion_status": "completed",
+             "completed_at": d(2024, 4, 2)},
+        ]
+    )  # fmt: skip
+    planned = cohorts([{"start_date": d(2024, 3, 1), "end_date": d(2024, 4, 30)}])
+    got = cohort_timeline(members, planned, as_of=d(2024, 6, 1))
+    assert got.select("month", "new_enrollments", "completions", "active").rows() == [
+        (date(2024, 1, 1), 0, 1, 0),  # never active: its exit cannot be placed after its entry
+        (date(2024, 2, 1), 0, 0, 0),
+        (date(2024, 3, 1), 2, 0, 1),
+        (date(2024, 4, 1), 0, 1, 0),
+    ]
+
+
 def test_cohort_missing_from_the_list_uses_the_enrollment_code(enrollments, cohorts) -> None:
     members = enrollments(
         [{"cohort_uuid": "x", "cohort_code": "X-1", "enrolled_at": d(2024, 1, 1)}]

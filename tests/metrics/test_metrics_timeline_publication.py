@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dashboard.metrics import (
@@ -21,6 +21,7 @@ from dashboard.metrics import (
     suppress_small_cells,
     suppression_layout,
 )
+from dashboard.metrics.timeline_publication import GRAINS
 
 from .conftest import day
 
@@ -272,6 +273,31 @@ def test_no_small_count_is_derivable(enrollments, cohorts, plan, min_cell) -> No
     ]
     frame, records = build(enrollments, cohorts, spec)
     check_published(frame, records, min_cell)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(plans)
+@example([(0, "completed", 0, -1, 2), (0, "enrolled", 1, None, 3)])  # completed the month before
+def test_every_grain_adds_up_to_the_cohort(enrollments, cohorts, plan) -> None:
+    # Completions dated before their enrollment (offset -1) included: at every grain the
+    # periods hold every counted event, so each publishes (its cells agree with the model) and
+    # the cumulative row counts every enrollment and completion of the cohort.
+    frame, records = build(enrollments, cohorts, plan)
+    for grain in GRAINS:
+        published_cohort_timeline(frame, records, as_of=AS_OF, min_cell=1, grain=grain)
+    cumulative = published_cohort_timeline(
+        frame, records, as_of=AS_OF, min_cell=1, grain="cumulative"
+    )
+    for (cohort,), rows in frame.group_by("cohort_uuid"):
+        row = cumulative.filter(pl.col("cohort_uuid") == cohort).row(0, named=True)
+        completed = rows.filter(
+            (pl.col("completion_status") == "completed") & (pl.col("completed_at") <= AS_OF)
+        )
+        # min_cell 1 hides only the zeros.
+        assert (row["new_enrollments"] or 0) == rows.filter(pl.col("enrolled_at") <= AS_OF).height
+        assert (row["completions"] or 0) == completed.height
 
 
 def test_coarser_grains_add_months_up_and_keep_the_last_headcount() -> None:

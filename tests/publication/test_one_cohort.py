@@ -5,15 +5,17 @@ of the small tenant, the one-cohort tables equal the whole tables' rows of that 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
 
 from dashboard.data import load_cohorts, load_enrollments
+from dashboard.data.schema import COHORT_SCHEMA, ENROLLMENT_SCHEMA
 from dashboard.metrics import with_groupings
 from dashboard.publication import (
     DisclosurePolicy,
+    cohort_timeline_table,
     cohort_windows_table,
     completion_table,
     grade_summary_table,
@@ -159,3 +161,49 @@ def test_a_cohort_is_computed_beside_the_smallest_other_one(small_data: SmallDat
     assert set(rows.get_column("cohort_uuid").unique().to_list()) == {uuid, companion}
     assert set(records.get_column("uuid").to_list()) == {uuid, companion}
     assert cohort.rows.get_column("cohort_uuid").unique().to_list() == [uuid]
+
+
+def _tied_cohorts(order: list[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cohorts A (5 enrollments: too small), B and C (12 each: tied as its complement) and D
+    (40), with the enrollments' rows in ``order`` of the cohorts."""
+    sizes = {"A": 5, "B": 12, "C": 12, "D": 40}
+    start = datetime(2024, 1, 8, tzinfo=UTC)
+    rows = [
+        {
+            "uuid": f"{code}{n}", "completion_status": "enrolled", "grade": None,
+            "enrolled_at": start, "completed_at": None,
+            "student_uuid": f"s-{code}{n}", "student_name": None,
+            "course_uuid": "c1", "course_name": "Course 1",
+            "cohort_uuid": f"h-{code}", "cohort_code": code,
+        }
+        for index in order
+        for code in [list(sizes)[index]]
+        for n in range(sizes[code])
+    ]  # fmt: skip
+    enrollments = pl.DataFrame(rows, schema=ENROLLMENT_SCHEMA)
+    cohorts = pl.DataFrame(
+        [
+            {"uuid": f"h-{code}", "code": code, "modality": "online", "start_date": start,
+             "end_date": None, "course_uuid": "c1", "course_name": "Course 1"}
+            for code in sizes
+        ],
+        schema=COHORT_SCHEMA,
+    )  # fmt: skip
+    return enrollments, cohorts
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [3, 2, 1, 0], [2, 3, 0, 1]])
+def test_a_tie_between_complements_goes_the_same_way_alone_and_whole(order: list[int]) -> None:
+    # Under internal, hiding A (5) and showing the all-cohorts total needs one more cohort
+    # hidden: B and C tie at 12, and the whole timeline hides the first by code (B). A cohort's
+    # timeline computed alone decides the same way, whatever the order of the rows.
+    enrollments, cohorts = _tied_cohorts(order)
+    as_of = datetime(2024, 3, 1, tzinfo=UTC)
+    whole = cohort_timeline_table(enrollments, cohorts, as_of=as_of, policy="internal")
+    hidden = set(whole.filter(pl.col("suppressed"))["cohort_uuid"].to_list())
+    assert hidden == {"h-A", "h-B"}
+    for uuid in ("h-A", "h-B", "h-C", "h-D"):
+        alone = cohort_timeline_table(
+            enrollments, cohorts, as_of=as_of, policy="internal", only=[uuid]
+        )
+        assert alone.equals(whole.filter(pl.col("cohort_uuid") == uuid)), uuid
