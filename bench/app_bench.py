@@ -20,10 +20,11 @@ to the Overview's first chart drawn, and from the server's process start, then e
 memory (``VmHWM``). Medians of ``--repeats`` runs; ratios are ours / baseline. Python writes
 bytecode in these processes (``PYTHONDONTWRITEBYTECODE`` is dropped), as a deployment would have.
 
-Usage: ``python bench/app_bench.py [--enrollments 100000 1000000] [--repeats 6]
-[--baseline-ref 5bf9213]``; writes ``bench/results_app.md``. With ``--first-chart-only``: the
-real server's part alone, this tree only, on a snapshot ``enrollment-outcomes sync`` wrote;
-writes ``bench/results_app_first_chart.md``.
+Usage: ``python bench/app_bench.py [--enrollments 100000 1000000] [--repeats 6] [--rounds 2]
+[--baseline-ref 5bf9213]`` (``--rounds``: the two versions alternate, a new process each round,
+and each round's reruns are pooled); writes ``bench/results_app.md``. With
+``--first-chart-only``: the real server's part alone, this tree only, on a snapshot
+``enrollment-outcomes sync`` wrote; writes ``bench/results_app_first_chart.md``.
 """
 
 from __future__ import annotations
@@ -80,9 +81,14 @@ def _worker(code: Path, repeats: int) -> dict[str, Any]:
     sys.path.insert(0, str(code))
     from streamlit.testing.v1 import AppTest  # after sys.path names the code
 
+    cpu: list[float] = []  # the process CPU time of each measured run, in order
+
     def seconds(action: Callable[[], object]) -> float:
-        started = time.perf_counter()
+        # CPU beside wall time: on a shared virtual machine the wall time also holds the time
+        # the host gave to others (steal), which CPU time leaves out.
+        started, started_cpu = time.perf_counter(), time.process_time()
         action()
+        cpu.append(time.process_time() - started_cpu)
         return time.perf_counter() - started
 
     def checked(at: AppTest) -> AppTest:
@@ -101,12 +107,13 @@ def _worker(code: Path, repeats: int) -> dict[str, Any]:
     pages: dict[str, dict[str, list[float]]] = {}
     for page in PAGES.values():
         checked(at.switch_page(f"views/{page}.py").run())
-        timings: dict[str, list[float]] = {"new": [], "seen": [], "plain": []}
+        timings: dict[str, list[float]] = {"new": [], "seen": [], "plain": [], "new_cpu": []}
         for _ in range(repeats):
             statuses, year = next(fresh)
             at.multiselect(key="filter_status").set_value(statuses)
             at.multiselect(key="filter_intake").set_value([y for y in years if y != year])
             timings["new"].append(seconds(lambda: checked(at.run())))
+            timings["new_cpu"].append(cpu[-1])
             timings["plain"].append(seconds(lambda: checked(at.run())))
         for index in range(repeats + 2):  # the first two show both filters once
             at.multiselect(key="filter_status").set_value(["completed"] if index % 2 else [])
@@ -243,23 +250,17 @@ def _seeded_sandbox(enrollments: int, prefix: str) -> tuple[Path, Any, float, di
 
 
 def _measure_size(
-    enrollments: int, repeats: int, versions: dict[str, Path], browser_runs: int
+    enrollments: int, repeats: int, versions: dict[str, Path], browser_runs: int, rounds: int
 ) -> dict[str, Any]:
     work, sandbox, seed_seconds, env = _seeded_sandbox(enrollments, "app-bench")
     result: dict[str, Any] = {"seed_seconds": seed_seconds, "versions": {}}
     try:
-        for name, code in versions.items():
-            print(f"{enrollments:,}: {name} (AppTest)…", flush=True)
-            output = subprocess.run(
-                [sys.executable, __file__, "--worker", str(code), "--repeats", str(repeats)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if output.returncode != 0:
-                raise RuntimeError(f"{name} worker failed:\n{output.stderr[-4000:]}")
-            result["versions"][name] = json.loads(output.stdout.strip().splitlines()[-1])
+        # The versions alternate, round by round, so that a slow minute of the shared machine
+        # falls on both; each round is a new process, and the rounds' reruns are pooled.
+        for _ in range(rounds):
+            for name, code in versions.items():
+                print(f"{enrollments:,}: {name} (AppTest)…", flush=True)
+                _pool(result["versions"], name, _run_worker(code, repeats, env))
         for name, code in versions.items():
             runs = []
             for _ in range(browser_runs):
@@ -272,23 +273,55 @@ def _measure_size(
     return result
 
 
-def _report(sizes: dict[int, dict[str, Any]], repeats: int, ref: str, started: datetime) -> str:
+def _run_worker(code: Path, repeats: int, env: dict[str, str]) -> dict[str, Any]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--worker", str(code), "--repeats", str(repeats)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if output.returncode != 0:
+        raise RuntimeError(f"the worker of {code} failed:\n{output.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _pool(versions: dict[str, Any], name: str, run: dict[str, Any]) -> None:
+    """Add a worker's run to ``versions[name]``: reruns pooled, the first load and peak kept
+    from the first round (its first load is the only one that syncs), the peak the highest."""
+    if name not in versions:
+        versions[name] = run
+        return
+    pooled = versions[name]
+    for page, timings in run["pages"].items():
+        for kind, values in timings.items():
+            pooled["pages"][page][kind] += values
+    pooled["apptest_peak_mb"] = max(pooled["apptest_peak_mb"], run["apptest_peak_mb"])
+
+
+def _report(
+    sizes: dict[int, dict[str, Any]], repeats: int, rounds: int, ref: str, started: datetime
+) -> str:
     from bench.machine_info import machine
 
     lines = [
         "# App benchmark: rerun after a filter change, first chart, memory",
         "",
         f"Command: `python bench/app_bench.py --enrollments {' '.join(map(str, sizes))} "
-        f"--repeats {repeats} --baseline-ref {ref}`. Date: {started:%Y-%m-%d %H:%M} UTC.  ",
+        f"--repeats {repeats} --rounds {rounds} --baseline-ref {ref}`. "
+        f"Date: {started:%Y-%m-%d %H:%M} UTC.  ",
         f"Machine: {machine()} (at the end). The 2-core machine is shared with other agents: "
-        "seconds are noisy, the ratios (both versions measured in the same run, one after the "
-        "other) less so.",
+        "seconds are noisy, the ratios (both versions measured in the same run, alternately) "
+        "less so.",
         "",
-        f"Baseline = the dashboard of `{ref}` (before this work), ours = this tree. In-process "
-        "(AppTest) medians of "
-        f"{repeats} reruns per page: **new filter** = a filter this process has not shown "
+        f"Baseline = the dashboard of `{ref}` (before this work), ours = this tree, alternating "
+        f"in {rounds} round(s) of a new process each. In-process (AppTest) medians of "
+        f"{repeats * rounds} reruns per page: **new filter** = a filter this process has not shown "
         "(a status set and every intake year but one), **seen filter** = toggling between two "
-        "filters shown before, **plain** = a rerun with no change.",
+        "filters shown before, **plain** = a rerun with no change. **CPU**: the process's "
+        "CPU time of a new-filter rerun (all threads), which leaves out the time a shared "
+        "virtual machine's host gives to others (steal).",
         "",
     ]
     for enrollments, data in sizes.items():
@@ -301,17 +334,20 @@ def _report(sizes: dict[int, dict[str, Any]], repeats: int, ref: str, started: d
             f"{base['first_load']:.1f} s; ours: read the warm snapshot, "
             f"{ours['first_load']:.1f} s).",
             "",
-            "| page | new filter: baseline s | ours s | ratio | seen filter: baseline s | ours s "
-            "| ratio | plain: baseline s | ours s |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| page | new filter: baseline s | ours s | ratio | new filter, CPU: baseline s "
+            "| ours s | ratio | seen filter: baseline s | ours s | ratio | plain: baseline s "
+            "| ours s |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for title, page in PAGES.items():
             b, o = base["pages"][page], ours["pages"][page]
             new_b, new_o = _median(b["new"]), _median(o["new"])
+            cpu_b, cpu_o = _median(b.get("new_cpu", [])), _median(o.get("new_cpu", []))
             seen_b, seen_o = _median(b["seen"]), _median(o["seen"])
             lines.append(
-                f"| {title} | {new_b:.3f} | {new_o:.3f} | {new_o / new_b:.2f} | {seen_b:.3f} "
-                f"| {seen_o:.3f} | {seen_o / seen_b:.2f} | {_median(b['plain']):.3f} "
+                f"| {title} | {new_b:.3f} | {new_o:.3f} | {new_o / new_b:.2f} | {cpu_b:.3f} "
+                f"| {cpu_o:.3f} | {cpu_o / cpu_b:.2f} | {seen_b:.3f} | {seen_o:.3f} "
+                f"| {seen_o / seen_b:.2f} | {_median(b['plain']):.3f} "
                 f"| {_median(o['plain']):.3f} |"
             )
         lines += [
@@ -437,6 +473,7 @@ def main() -> None:
     parser.add_argument("--enrollments", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeats", type=int, default=6)
     parser.add_argument("--baseline-ref", default="5bf9213")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per version")
     parser.add_argument("--browser-runs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
@@ -462,10 +499,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="app-bench-code-") as scratch:
         versions = {"baseline": _export(args.baseline_ref, Path(scratch)), "ours": ROOT}
         sizes = {
-            size: _measure_size(size, args.repeats, versions, args.browser_runs)
+            size: _measure_size(size, args.repeats, versions, args.browser_runs, args.rounds)
             for size in args.enrollments
         }
-    report = _report(sizes, args.repeats, args.baseline_ref, started)
+    report = _report(sizes, args.repeats, args.rounds, args.baseline_ref, started)
     args.out.write_text(report, encoding="utf-8")
     print(report)
 
