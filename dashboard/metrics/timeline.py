@@ -77,12 +77,12 @@ def timeline_cohorts(
     enrollments: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime
 ) -> pl.DataFrame:
     """The cohorts of ``cohort_timeline(enrollments, cohorts, as_of=as_of)`` in the order of its
-    rows, without its months: ``[cohort_uuid, cohort_code]``."""
+    rows, without its months: ``[cohort_uuid, cohort_code, n]`` (``n``: its enrollments)."""
     as_of = as_utc(as_of)
     members = timeline_entries(enrollments, as_of=as_of).rename({"cohort_code": "_member_code"})
     return (
         _spans(members, cohorts, as_of=as_of)
-        .select("cohort_uuid", "cohort_code")
+        .select("cohort_uuid", "cohort_code", pl.col("_n").fill_null(0).alias("n"))
         .sort("cohort_code", "cohort_uuid")
     )
 
@@ -106,6 +106,7 @@ def _spans(members: pl.DataFrame, cohorts: pl.DataFrame, *, as_of: datetime) -> 
             pl.col("_done").min().alias("_first_done"),
             pl.col("_done").max().alias("_last_done"),
             pl.col("_still").any().alias("_any_still"),
+            pl.len().cast(pl.Int64).alias("_n"),
         )
         .join(records, on="cohort_uuid", how="full", coalesce=True)
         .with_columns(pl.coalesce("cohort_code", "_member_code").alias("cohort_code"))

@@ -287,13 +287,13 @@ def cohort_timeline_table(
     )
     if chosen is DisclosurePolicy.NONE:
         return _unsuppressed(timeline)
-    # Counted over every row, then the no-cohort group dropped: no copy of the rows' columns.
-    sizes = (
-        enrollments.group_by("cohort_uuid")
-        .agg(pl.len().cast(pl.Int64).alias("_cohort_n"))
-        .filter(pl.col("cohort_uuid").is_not_null())
-    )
     if only is None:
+        # Counted over every row, then the no-cohort group dropped: no copy of the rows' columns.
+        sizes = (
+            enrollments.group_by("cohort_uuid")
+            .agg(pl.len().cast(pl.Int64).alias("_cohort_n"))
+            .filter(pl.col("cohort_uuid").is_not_null())
+        )
         sized = timeline.join(sizes, on="cohort_uuid", how="left", maintain_order="left")
         published = withhold_small_groups(
             sized.with_columns(pl.col("_cohort_n").fill_null(0)),
@@ -304,14 +304,10 @@ def cohort_timeline_table(
     # Which cohorts the whole table hides: decided on one row per cohort, its cohorts in its
     # order (a tie between two complements goes to the first, as there), then applied.
     layout = group_layout("cohort_timeline")
-    whole = timeline_cohorts(enrollments, cohorts, as_of=as_of).join(
-        sizes, on="cohort_uuid", how="left", maintain_order="left"
+    whole = timeline_cohorts(enrollments, cohorts, as_of=as_of).rename({"n": "_cohort_n"})
+    decided = withhold_small_groups(whole, replace(layout, values=()), min_cell=min_cell).select(
+        "cohort_uuid", pl.col("suppression_note").alias("_note")
     )
-    decided = withhold_small_groups(
-        whole.with_columns(pl.col("_cohort_n").fill_null(0)),
-        replace(layout, values=()),
-        min_cell=min_cell,
-    ).select("cohort_uuid", pl.col("suppression_note").alias("_note"))
     marked = timeline.join(decided, on="cohort_uuid", how="left", maintain_order="left")
     hidden = pl.col("_note").is_not_null()
     return marked.with_columns(
