@@ -14,11 +14,27 @@ from typing import Literal
 
 import pytest
 
+from dashboard.settings import Settings
+from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dokstamp_sandbox.runner import RunningSandbox, SandboxOptions, start_sandbox
 
 SANDBOX_ENROLLMENTS = 2_000
 
 SandboxFactory = Callable[..., RunningSandbox]
+
+
+def demo_settings(sandbox: RunningSandbox, cache_dir: Path) -> Settings:
+    """Settings that read ``sandbox`` as the demo tenant's service client, cached in
+    ``cache_dir``."""
+    return Settings.from_mapping(
+        {
+            "DOKSTAMP_API_URL": sandbox.url,
+            "DOKSTAMP_TENANT": DEMO_TENANT,
+            "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
+            "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(cache_dir),
+        }
+    )
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.app.dataset import load_dataset
 from dashboard.data.source import DataSource
-from dashboard.settings import Settings
-from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dokstamp_sandbox.runner import RunningSandbox
+
+from ..conftest import demo_settings
 
 AppFactory = Callable[..., AppTest]
 
@@ -53,15 +53,7 @@ def _user(email: str, **claims: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def demo_frames(sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The demo tenant's enrollments and courses as the data layer reads them."""
-    settings = Settings.from_mapping(
-        {
-            "DOKSTAMP_API_URL": sandbox.url,
-            "DOKSTAMP_TENANT": DEMO_TENANT,
-            "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
-            "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(tmp_path_factory.mktemp("frames")),
-        }
-    )
+    settings = demo_settings(sandbox, tmp_path_factory.mktemp("frames"))
     with DataSource(settings) as source:
         return load_dataset(source)
 

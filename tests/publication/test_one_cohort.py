@@ -30,10 +30,9 @@ from dashboard.publication.one_cohort import (
     cohort_windows_detail,
     one_cohort,
 )
-from dashboard.settings import Settings
-from dokstamp_sandbox.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
 from dokstamp_sandbox.runner import RunningSandbox
 
+from ..conftest import demo_settings
 from .conftest import SmallData
 
 POLICIES = list(DisclosurePolicy)
@@ -45,15 +44,7 @@ def demo(
     sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[pl.DataFrame, pl.DataFrame, datetime]:
     """The demo tenant's enrollments (with groupings), cohorts and extract time."""
-    settings = Settings.from_mapping(
-        {
-            "DOKSTAMP_API_URL": sandbox.url,
-            "DOKSTAMP_TENANT": DEMO_TENANT,
-            "DOKSTAMP_CLIENT_ID": DEMO_CLIENT_ID,
-            "DOKSTAMP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "ENROLLMENT_OUTCOMES_CACHE_DIR": str(tmp_path_factory.mktemp("one-cohort")),
-        }
-    )
+    settings = demo_settings(sandbox, tmp_path_factory.mktemp("one-cohort"))
     enrollments = load_enrollments(settings)
     cohorts = load_cohorts(settings).frame
     return with_groupings(enrollments.frame, cohorts), cohorts, enrollments.fetched_at
