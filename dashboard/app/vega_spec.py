@@ -149,6 +149,25 @@ def _parse_shorthand(shorthand: Any, data: Any = None, *args: Any, **kwargs: Any
 
 altair_channels.parse_shorthand = _parse_shorthand  # type: ignore[attr-defined]
 
+# ``.properties(title=..., width=...)`` validates each property against the Vega-Lite schema as
+# the chart is built (2-3 ms a call, a few calls per chart), a check of the same kind as the
+# debug mode's: made only in debug mode here, like those. The whole spec is still validated
+# wherever ``to_dict()`` runs with its default (the chart tests).
+_altair_validate_property = altair_schemapi.SchemaBase.validate_property.__func__  # type: ignore[attr-defined]
+
+
+def _validate_property(
+    cls: type[altair_schemapi.SchemaBase],
+    name: str,
+    value: Any,
+    schema: dict[str, Any] | None = None,
+) -> None:
+    if altair_schemapi.DEBUG_MODE:
+        _altair_validate_property(cls, name, value, schema)
+
+
+altair_schemapi.SchemaBase.validate_property = classmethod(_validate_property)  # type: ignore[method-assign,assignment]
+
 
 def vega_lite_spec(chart: ChartSpec) -> VegaLiteSpec:
     """``chart`` as a Vega-Lite spec dict with its data as Arrow datasets (unvalidated)."""

@@ -7,6 +7,7 @@ import json
 
 import altair as alt
 import altair.vegalite.v6.api as altair_api
+import jsonschema
 import polars as pl
 import pytest
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
@@ -147,3 +148,14 @@ def test_numpy_values_are_still_converted() -> None:
     spec = vega_lite_spec(alt.Chart(RATES).mark_rule().encode(x=alt.XDatum(np.float64(0.25))))
     assert spec["encoding"]["x"] == {"datum": 0.25}
     assert type(spec["encoding"]["x"]["datum"]) is float
+
+
+def test_a_bad_property_is_caught_by_the_specs_validation_and_in_debug_mode() -> None:
+    # Outside debug mode a property is not checked as the chart is built (the app's speed); the
+    # whole spec's validation still refuses it, and debug mode still checks it at once.
+    chart = alt.Chart(RATES).mark_bar().encode(x="n:Q", y="course_name:N")
+    bad = chart.properties(width="wide")  # not a number, "container" or a step
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError):
+        bad.to_dict()
+    with alt.utils.schemapi.debug_mode(True), pytest.raises(jsonschema.ValidationError):
+        chart.properties(width="wide")
