@@ -29,6 +29,9 @@ class Quantity:
     # Carries a headline number (a rate's count, the base of a median): when a complement must
     # be hidden, other candidates go first, so one small cell does not blank the headline.
     keep: bool = False
+    # Hidden by another publication of the same number (a group size the completion table
+    # hides): hidden here too, and protected like a small count.
+    withheld: bool = False
 
 
 class _RowSpace:
@@ -120,7 +123,7 @@ def protect(
     hidden = {
         i
         for i, q in enumerate(quantities)
-        if q.published and q.protected and not q.fixed and q.value < min_cell
+        if q.published and q.protected and not q.fixed and (q.value < min_cell or q.withheld)
     }
     protected_atoms = set(atom_values)
     for q in quantities:

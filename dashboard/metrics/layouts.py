@@ -61,6 +61,8 @@ def suppression_layout(metric: str, *, by: Sequence[str] = ()) -> SuppressionLay
             "statistic_columns": dict.fromkeys(
                 ("median_days", "q1_days", "q3_days", "mean_days"), "n_completers"
             ),
+            # A breakdown's completers add up to the overall figure shown beside it.
+            "total_row": bool(keys),
         },
         "cumulative_incidence": {
             "n_column": None,
@@ -89,6 +91,9 @@ def suppression_layout(metric: str, *, by: Sequence[str] = ()) -> SuppressionLay
             "rate_columns": {"below_threshold_rate": "below_threshold"},
             "statistic_columns": dict.fromkeys(("mean", "q1", "median", "q3"), "n_graded"),
             "individual_columns": ("min", "max"),
+            # A breakdown adds up to the overall summary shown beside it (the Grades page's): a
+            # group's hidden count is not the overall one minus the groups shown.
+            "total_row": bool(keys),
         },
         "cohort_timeline": {
             # Publish timelines with published_cohort_timeline, which models the enrollments

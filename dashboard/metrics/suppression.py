@@ -34,6 +34,7 @@ def suppress_small_cells(
     extra_count_columns: Sequence[str] = (),
     statistic_columns: Mapping[str, str] | Sequence[str] = (),
     individual_columns: Sequence[str] = (),
+    known_n: Sequence[int | None] | None = None,
 ) -> pl.DataFrame:
     """Hide small counts, and every count or rate from which one could be worked out.
 
@@ -89,6 +90,11 @@ def suppress_small_cells(
         reveal).
     individual_columns
         Values that are one student's own (min, max): always nulled in a publication.
+    known_n
+        Per row, ``n_column`` as another table of the same groups publishes it (the completion
+        table's n beside a grade summary or completers): a value there is taken as shown here
+        (never hidden: what it gives away is hidden among the other counts), None (hidden there)
+        is hidden here too and protected like a small count.
 
     Returns
     -------
@@ -114,6 +120,8 @@ def suppress_small_cells(
     layout.prefer_to_keep(
         _headline_counts(rate_columns, statistic_columns, n_column, parents or {})
     )
+    if known_n is not None:
+        layout.as_published_elsewhere(known_n)
     hidden_cells = layout.hidden_cells(min_cell=min_cell)
     return _apply(
         aggregate,
@@ -381,6 +389,17 @@ class _Layout:
         for (_, column), index in self.cells.items():
             if column in columns:
                 self.quantities[index] = replace(self.quantities[index], keep=True)
+
+    def as_published_elsewhere(self, known_n: Sequence[int | None]) -> None:
+        """Fix the n cells that another table shows, withhold those it hides (``known_n``)."""
+        if self.n_column is None or len(known_n) != self.frame.height:
+            raise InvalidOptionError("known_n needs n_column and one value per row")
+        for (row, column), index in self.cells.items():
+            if column == self.n_column:
+                shown = known_n[row] is not None
+                self.quantities[index] = replace(
+                    self.quantities[index], fixed=shown, withheld=not shown
+                )
 
     def hidden_cells(self, *, min_cell: int) -> set[tuple[int, str]]:
         hidden = protect(self.quantities, self.atom_values, min_cell=min_cell)

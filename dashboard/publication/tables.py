@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -35,6 +35,7 @@ from dashboard.metrics import (
     thin_curve_for_publication,
     time_to_completion,
 )
+from dashboard.metrics.errors import InvalidOptionError
 from dashboard.metrics.timeline import cohort_timeline, timeline_cohorts
 from dashboard.metrics.timeline_publication import coarsened_cohort_timeline
 from dashboard.publication.coding import BAND_SUFFIX, code_hidden_rates
@@ -50,6 +51,7 @@ __all__ = [
     "filter_vs_all_table",
     "grade_histogram_table",
     "grade_summary_table",
+    "group_sizes",
     "incidence_table",
     "publish",
     "publish_time_to_completion",
@@ -77,6 +79,11 @@ def _with_bands_in_place(frame: pl.DataFrame) -> pl.DataFrame:
         anchor = next((c for c in (f"{rate}_ci_high", rate) if c in order), order[-1])
         order.insert(order.index(anchor) + 1, band)
     return frame.select(order)
+
+
+# Columns a public time-to-completion table is protected with, then left out of it.
+_GROUP_N: Final = "_group_n"
+_NOT_COMPLETERS: Final = "_not_completers"
 
 
 def publish(
@@ -197,8 +204,39 @@ def time_to_completion_table(
     """Median and quartiles of days to completion per group (completers only). ``total_row``
     marks an overall row the frame carries (reports add one)."""
     table = time_to_completion(enrollments, by=by)
+    public = DisclosurePolicy.parse(policy) is DisclosurePolicy.PUBLIC
     return publish_time_to_completion(
-        table, by=by, policy=policy, min_cell=min_cell, total_row=total_row
+        table,
+        by=by,
+        policy=policy,
+        min_cell=min_cell,
+        total_row=total_row,
+        group_sizes=group_sizes(table, enrollments, by=by, min_cell=min_cell) if public else None,
+    )
+
+
+def group_sizes(
+    table: pl.DataFrame, enrollments: pl.DataFrame, *, by: Sequence[str], min_cell: int = MIN_CELL
+) -> tuple[pl.Series, pl.Series]:
+    """Each row's group size (its enrollments) for a ``table`` grouped by ``by``, in its order,
+    and that size as the public completion table by ``by`` shows it (null where it hides it)."""
+    keys = list(by)
+    published = completion_table(
+        enrollments, by=keys, policy=DisclosurePolicy.PUBLIC, min_cell=min_cell
+    )
+    if keys:
+        shown = published.filter(~pl.col("is_total")).select(*keys, pl.col("n").alias("_shown"))
+        actual = enrollments.group_by(keys).agg(pl.len().cast(pl.Int64).alias("_n"))
+        aligned = (
+            table.select(keys)
+            .join(actual, on=keys, how="left", nulls_equal=True, maintain_order="left")
+            .join(shown, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        )
+        return aligned.get_column("_n").fill_null(0), aligned.get_column("_shown")
+    overall = published.get_column("n")[0]
+    return (
+        pl.Series("_n", [enrollments.height] * table.height, dtype=pl.Int64),
+        pl.Series("_shown", [overall] * table.height, dtype=pl.Int64),
     )
 
 
@@ -209,21 +247,47 @@ def publish_time_to_completion(
     policy: DisclosurePolicy | str = DEFAULT_POLICY,
     min_cell: int = MIN_CELL,
     total_row: pl.Expr | None,
+    group_sizes: tuple[pl.Series, pl.Series] | None = None,
 ) -> pl.DataFrame:
     """A ``time_to_completion`` frame (``total_row`` marking an overall row it carries) as
-    ``policy`` publishes it."""
-    public: dict[str, Any] = dict(suppression_layout("time_to_completion", by=by))
+    ``policy`` publishes it; ``group_sizes`` (needed by ``public``): each row's enrollments,
+    and as the completion table shows them (``group_sizes()``).
+
+    Under ``public`` the completers are a part of their group's n, which the completion tables
+    publish: the rest (n minus the completers) is a cell of its own, protected like the others,
+    so that "n = 29" beside "27 completers" never tells that 2 did not complete.
+    """
+    chosen = DisclosurePolicy.parse(policy)
+    if chosen is not DisclosurePolicy.PUBLIC:
+        return publish(
+            table,
+            "time_to_completion",
+            policy=chosen,
+            by=by,
+            min_cell=min_cell,
+            internal_layout=group_layout("time_to_completion", by=by, total_row=total_row),
+        )
+    layout: dict[str, Any] = dict(suppression_layout("time_to_completion", by=by))
+    # The rest counts the completed rows without a usable date too: given n, the completers
+    # shown tell exactly how many are not completers with a date, so that is the cell kept at
+    # min_cell or more (the excluded are protected as a count of their own besides).
+    if group_sizes is None:
+        raise InvalidOptionError("a public time-to-completion table needs its group sizes")
+    sizes, shown = group_sizes
+    layout |= {
+        "n_column": _GROUP_N,
+        "count_columns": ("n_completers", _NOT_COMPLETERS),
+        "known_n": shown.to_list(),
+    }
     if total_row is not None:
-        public["total_row"] = total_row
-    return publish(
-        table,
-        "time_to_completion",
-        policy=policy,
-        by=by,
-        min_cell=min_cell,
-        public_layout=public,
-        internal_layout=group_layout("time_to_completion", by=by, total_row=total_row),
+        layout["total_row"] = total_row
+    sized = table.with_columns(sizes.alias(_GROUP_N)).with_columns(
+        (pl.col(_GROUP_N) - pl.col("n_completers")).alias(_NOT_COMPLETERS)
     )
+    published = publish(
+        sized, "time_to_completion", policy=chosen, by=by, min_cell=min_cell, public_layout=layout
+    )
+    return published.drop(_GROUP_N, _NOT_COMPLETERS)
 
 
 def grade_histogram_table(
@@ -250,7 +314,16 @@ def grade_summary_table(
     """Graded/ungraded counts, quartiles, mean and below-pass-mark rate per group (min and max
     are one student's grade each: empty unless the policy is ``none``)."""
     table = grade_summary(enrollments, by=by, pass_mark=pass_mark)
-    return publish(table, "grade_summary", policy=policy, by=by, min_cell=min_cell)
+    chosen = DisclosurePolicy.parse(policy)
+    if chosen is not DisclosurePolicy.PUBLIC:
+        return publish(table, "grade_summary", policy=chosen, by=by, min_cell=min_cell)
+    # Each group's n is the completion table's too: taken as shown where it shows it, so that
+    # "n = 29" there and "27 graded" here never tell that 2 have no grade.
+    layout: dict[str, Any] = dict(suppression_layout("grade_summary", by=by))
+    layout["known_n"] = group_sizes(table, enrollments, by=by, min_cell=min_cell)[1].to_list()
+    return publish(
+        table, "grade_summary", policy=chosen, by=by, min_cell=min_cell, public_layout=layout
+    )
 
 
 def cohort_timeline_table(
