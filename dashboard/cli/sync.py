@@ -13,7 +13,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import FrameType
@@ -115,11 +116,13 @@ class PlainProgress:
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM and SIGINT set ``stop`` instead of killing the process mid-write."""
+def _stop_on_signals(stop: threading.Event, interrupt: Callable[[], None]) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` instead of killing the process mid-write, and end the
+    client's waits (a rate limit's window can be a minute away)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        interrupt()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -214,16 +217,46 @@ def _sync_line(
     return 0
 
 
+def _uuid_option(
+    _context: click.Context, parameter: click.Parameter, value: str | None
+) -> str | None:
+    """A UUID option's value in its canonical form (a usage error, exit 2, if it is none)."""
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a UUID", param=parameter) from None
+
+
 @click.command(name="sync")
-@click.option("--course", "course_uuid", metavar="UUID", help="Only enrollments of this course.")
-@click.option("--cohort", "cohort_uuid", metavar="UUID", help="Only enrollments of this cohort.")
+@click.option(
+    "--course",
+    "course_uuid",
+    metavar="UUID",
+    callback=_uuid_option,
+    help="Only enrollments of this course.",
+)
+@click.option(
+    "--cohort",
+    "cohort_uuid",
+    metavar="UUID",
+    callback=_uuid_option,
+    help="Only enrollments of this cohort.",
+)
 @click.option(
     "--status",
     "completion_status",
     type=click.Choice(COMPLETION_STATUSES),
     help="Only enrollments with this completion status.",
 )
-@click.option("--student", "student_uuid", metavar="UUID", help="Only this student's enrollments.")
+@click.option(
+    "--student",
+    "student_uuid",
+    metavar="UUID",
+    callback=_uuid_option,
+    help="Only this student's enrollments.",
+)
 @click.option("--refresh", is_flag=True, help="Read the API even if the latest snapshot is fresh.")
 @click.option(
     "--every",
@@ -283,7 +316,8 @@ def sync(
             + (f" (enrollments where {shown})" if shown else "")
             + (f", every {every}" if every else "")
         )
-        with _stop_on_signals(stop):
+        # The client is taken now: a handler must not wait for the source's lock.
+        with _stop_on_signals(stop, source.client.interrupt):
             while True:
                 progress = PlainProgress(sys.stderr)
                 status = _run_once(

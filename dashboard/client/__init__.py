@@ -14,6 +14,7 @@ from dashboard.client._credentials import (
 )
 from dashboard.client._exceptions import (
     AuthenticationError,
+    ClientInterrupted,
     ConfigurationError,
     DokStampError,
     IncompleteSyncError,
@@ -30,6 +31,7 @@ from dashboard.client._pagination import HeldPages, ListingShape, PageSink
 __all__ = [
     "AuthenticationError",
     "ClientCredentials",
+    "ClientInterrupted",
     "ClientSettings",
     "ConfigurationError",
     "Credentials",

@@ -19,7 +19,7 @@ import orjson
 
 from dashboard.client._auth import token_source_for
 from dashboard.client._config import ClientSettings
-from dashboard.client._exceptions import ConfigurationError, DokStampError
+from dashboard.client._exceptions import ClientInterrupted, ConfigurationError, DokStampError
 from dashboard.client._listing import (
     ListingProgress,
     ListingReader,
@@ -63,6 +63,9 @@ class DokStampClient:
         rng: random.Random | None = None,
     ) -> None:
         self._settings = settings
+        self._interrupted = threading.Event()
+        if sleep is time.sleep:
+            sleep = self._wait  # the real clock's waits end at once on ``interrupt()``
         self._sleep = sleep
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
@@ -126,6 +129,18 @@ class DokStampClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
+
+    def interrupt(self) -> None:
+        """End this client's waits now, and any it would start: each raises ``ClientInterrupted``.
+
+        For a process told to stop (SIGTERM) while a read waits for the rate limit's window (up
+        to a minute) or a retry's back-off: it stops at once instead of when the wait is over.
+        """
+        self._interrupted.set()
+
+    def _wait(self, seconds: float) -> None:
+        if self._interrupted.wait(seconds):
+            raise ClientInterrupted("stopped while waiting to send a request")
 
     def __enter__(self) -> Self:
         return self

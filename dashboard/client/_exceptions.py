@@ -188,3 +188,8 @@ def error_from_response(response: httpx.Response) -> DokStampError:
     if status >= 500:
         return ServerError(message, **context)
     return _BY_STATUS.get(status, DokStampError)(message, **context)
+
+
+class ClientInterrupted(Exception):
+    """``DokStampClient.interrupt()`` ended a wait (rate limit, back-off): no request is sent
+    after it. Not a ``DokStampError``: the API did not fail, the caller is stopping."""

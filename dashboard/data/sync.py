@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from dashboard.client import DokStampClient, PermissionDeniedError, SyncStats
+from dashboard.client import ClientInterrupted, DokStampClient, PermissionDeniedError, SyncStats
 from dashboard.data.checkpoints import CHECKPOINT_ROWS, ResourceCheckpoint, StoredFrame
 from dashboard.data.snapshots import PublishedFrame, SnapshotInfo, SnapshotLine, SnapshotStore
 from dashboard.data.write_through import apply_corrections, writes_since
@@ -130,9 +130,12 @@ def sync_snapshot(
     return info
 
 
+_STOPPED = "the sync was stopped before it finished; nothing was published"
+
+
 def _check(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
-        raise SyncCancelledError("the sync was stopped before it finished; nothing was published")
+        raise SyncCancelledError(_STOPPED)
 
 
 def _read(
@@ -155,14 +158,17 @@ def _read(
     # away a chunk of pages at a time. The cyclic GC stays on: a paused collector kept every
     # response (each holds its page's body in a reference cycle) until the end: ~0.6 GB at 1M
     # enrollments.
-    return client.read_pages(
-        resource,
-        checkpoint,
-        filters=filters or None,
-        progress=report,
-        on_wait=observer.waiting if observer is not None else None,
-        build=list,  # the records as decoded: the checkpoint builds the frames
-    )
+    try:
+        return client.read_pages(
+            resource,
+            checkpoint,
+            filters=filters or None,
+            progress=report,
+            on_wait=observer.waiting if observer is not None else None,
+            build=list,  # the records as decoded: the checkpoint builds the frames
+        )
+    except ClientInterrupted as error:  # stopped while it waited for the rate limit
+        raise SyncCancelledError(_STOPPED) from error
 
 
 # progress(resource, pages_done, pages_total) of a sync, called as pages arrive.

@@ -272,6 +272,18 @@ def test_a_bad_every_is_a_usage_error_before_anything_is_read(tmp_path: Path) ->
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.parametrize("option", ["--course", "--cohort", "--student"])
+def test_a_filter_that_is_not_a_uuid_is_a_usage_error_before_anything_is_read(
+    tmp_path: Path, option: str
+) -> None:
+    env = config("https://api.dokstamp.test", tmp_path / "cache")
+    result = CliRunner().invoke(sync, [option, "not-a-uuid"], env=env)
+    assert result.exit_code == 2
+    assert "'not-a-uuid' is not a UUID" in result.output
+    assert "Syncing" not in result.output
+    assert not (tmp_path / "cache").exists()
+
+
 def test_unreachable_api_without_a_snapshot_fails(
     sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
 ) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import httpx
 import pytest
 
+from dashboard.client import ClientInterrupted, DokStampClient
 from dashboard.client._pacing import RateLimitPacer
 
 
@@ -234,3 +236,32 @@ def test_without_headers_the_same_sync_runs_unpaced(make_client, fakes, fake_tim
     assert fake_time.sleeps == []
     assert client.last_sync_stats is not None
     assert client.last_sync_stats.paced_seconds == 0.0
+
+
+def test_interrupt_ends_a_wait_for_the_rate_limit_at_once(fakes) -> None:
+    # A real clock: the server says the window turns over in a minute; a process told to stop
+    # (the sync's SIGTERM) interrupts the client, whose wait then ends with ClientInterrupted.
+    def server(request: httpx.Request) -> httpx.Response:
+        return fakes.json_response(429, {"message": "Too Many Attempts."}, {"Retry-After": "60"})
+
+    client = DokStampClient(
+        fakes.make_settings(max_attempts=5, retry_seconds=600.0),
+        transport=httpx.MockTransport(server),
+    )
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            client.list_courses()
+        except BaseException as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.5)  # the first answer came back: the reader now waits for the window
+    client.interrupt()
+    reader.join(30)
+    client.close()
+    assert not reader.is_alive()  # it did not wait the window out
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], ClientInterrupted)

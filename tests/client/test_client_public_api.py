@@ -24,6 +24,7 @@ EXPECTED = {
     "Credentials",
     "StaticToken",
     "ClientCredentials",
+    "ClientInterrupted",
     "ClientSettings",
     "PasswordLogin",
     "Secret",
