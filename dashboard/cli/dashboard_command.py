@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import subprocess
 import sys
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -72,7 +74,13 @@ def auth_configured(files: Iterable[Path] = SECRETS_FILES) -> bool:
 
 
 @click.command(name="app")
-@click.option("--port", default=8501, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8501,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
 @click.option(
     "--address",
     default=LOOPBACK,
@@ -102,8 +110,31 @@ def app(port: int, address: str, allow_anonymous: bool) -> None:
     command = streamlit_command(host=address, port=port)
     click.echo(f"Dashboard on http://{address}:{port} (Ctrl+C to stop)")
     try:
-        completed = subprocess.run(command, check=False, env=os.environ.copy())
+        returncode = run_forwarding_signals(command)
     except KeyboardInterrupt:
         return
-    if completed.returncode not in (0, -2, 130):
-        raise click.exceptions.Exit(completed.returncode)
+    if returncode not in (0, -2, 130, -signal.SIGTERM):
+        raise click.exceptions.Exit(returncode)
+
+
+def run_forwarding_signals(command: list[str]) -> int:
+    """Run ``command`` until it exits, passing SIGTERM and SIGHUP on to it.
+
+    A service manager or ``docker stop`` stops this process, not the server it started: without
+    this the server would be left running, orphaned (Ctrl+C reaches both: one process group).
+    """
+    process = subprocess.Popen(command, env=os.environ.copy())
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        process.send_signal(signum)
+
+    forwarded = (signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, forward) for signum in forwarded}
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.wait()  # the server got the same Ctrl+C: let it finish stopping
+        raise
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
-from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from dashboard.app import startup
-from dashboard.cli import main
+from dashboard.cli import dashboard_command, main
 from dashboard.cli.dashboard_command import (
     ENTRY_FILE,
     auth_configured,
@@ -41,11 +44,11 @@ def test_command_runs_streamlit_on_loopback_without_usage_stats() -> None:
 def test_cli_invokes_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
 
-    def fake_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    def fake_run(command: list[str]) -> int:
         calls.append(command)
-        return subprocess.CompletedProcess(command, 0)
+        return 0
 
-    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(dashboard_command, "run_forwarding_signals", fake_run)
     result = CliRunner().invoke(main, ["app", "--port", "8600"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8600" in result.output
@@ -55,12 +58,55 @@ def test_cli_invokes_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_cli_passes_on_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.CompletedProcess(command, 3)
-
-    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(dashboard_command, "run_forwarding_signals", lambda command: 3)
     result = CliRunner().invoke(main, ["app"])
     assert result.exit_code == 3
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_a_port_out_of_range_is_a_usage_error(port: str) -> None:
+    result = CliRunner().invoke(main, ["app", "--port", port])
+    assert result.exit_code == 2
+    assert "--port" in result.output
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sigterm_to_the_app_command_stops_the_server_it_started(tmp_path: Path) -> None:
+    # The wrapper as a service manager sees it: SIGTERM goes to it, not to the server.
+    pid_file = tmp_path / "server.pid"
+    server = (
+        "import os, pathlib, time; "
+        f"pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid())); time.sleep(600)"
+    )
+    wrapper = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dashboard.cli.dashboard_command import run_forwarding_signals; "
+            f"sys.exit(run_forwarding_signals([sys.executable, '-c', {server!r}]) and 0)",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the server never started"
+            time.sleep(0.05)
+        server_pid = int(pid_file.read_text())
+        wrapper.send_signal(signal.SIGTERM)
+        wrapper.wait(60)
+        deadline = time.monotonic() + 60
+        while _alive(server_pid):  # the server is gone, not orphaned
+            assert time.monotonic() < deadline, "the server outlived the app command"
+            time.sleep(0.1)
+    finally:
+        wrapper.kill()
 
 
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - the address under test, never bound here
@@ -79,11 +125,11 @@ def test_other_addresses_are_not_loopback(host: str) -> None:
 def _record_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
 
-    def fake_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    def fake_run(command: list[str]) -> int:
         calls.append(command)
-        return subprocess.CompletedProcess(command, 0)
+        return 0
 
-    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(dashboard_command, "run_forwarding_signals", fake_run)
     return calls
 
 
