@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
@@ -184,12 +184,15 @@ def _api_url(values: Mapping[str, object]) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigurationError(
-            f"{variable} must be an http(s) URL such as https://api.dokstamp.eu, got {url!r}",
+            f"{variable} must be an http(s) URL such as https://api.dokstamp.eu, got "
+            f"{_shown_url(url)!r}",
             variable=variable,
         )
     if parts.query or parts.fragment:
         raise ConfigurationError(
-            f"{variable} must not have a query or fragment, got {url!r}", variable=variable
+            f"{variable} must not have a query or fragment (not shown here: it may hold a "
+            f"key), got {_shown_url(url)!r} with one",
+            variable=variable,
         )
     if parts.username or parts.password:
         raise ConfigurationError(
@@ -204,6 +207,14 @@ def _api_url(values: Mapping[str, object]) -> str:
             variable=variable,
         )
     return url
+
+
+def _shown_url(url: str) -> str:
+    """``url`` as an error may repeat it: without user, password, query or fragment (a key or
+    password put there must not reach a terminal or a log)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _credentials(values: Mapping[str, object]) -> Credentials:

@@ -319,3 +319,18 @@ def test_header_values_must_be_visible_ascii(variable: str, value: str) -> None:
         Settings.from_mapping(mapping)
     assert caught.value.variable == variable
     assert value.strip() not in str(caught.value)  # a token is never echoed back
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.test/?api_key=S3cretKey",
+        "https://a.test/#S3cretKey",
+        "ftp://user:S3cretKey@a.test/?api_key=S3cretKey",
+    ],
+)
+def test_a_refused_url_is_repeated_without_its_secrets(url: str) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        Settings.from_mapping({**TOKEN, "DOKSTAMP_TENANT": "t", "DOKSTAMP_API_URL": url})
+    assert "S3cretKey" not in str(refused.value)
+    assert "a.test" in str(refused.value)  # still says which URL
