@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import polars as pl
 
 from dashboard.client import ConfigurationError, DokStampError
 from dashboard.data import load_certificates, load_cohorts, load_enrollments, page_progress
@@ -210,7 +213,11 @@ def export(
     refresh: bool,
     demo: bool,
 ) -> None:
-    """Write REPORT as CSV (UTF-8, ISO dates, formula-safe) to FILE, or to stdout with -o -."""
+    """Write REPORT as CSV (UTF-8, ISO dates, formula-safe) to FILE, or to stdout with -o -.
+
+    Exit status: 0 written, 1 configuration, API or write error (an existing FILE is kept), 2
+    usage error (found before anything is read).
+    """
     try:
         filters = ReportFilters.parse(
             courses=courses,
@@ -229,6 +236,7 @@ def export(
         chosen = spec.checked_policy(policy)
     except ReportError as error:
         raise click.BadParameter(str(error), param_hint="--policy") from error
+    _check_report_options(report, by=by, detail_cohort=detail_cohort)
     target = _checked_output(output)
 
     with _source(demo=demo) as source, _api_errors():
@@ -240,6 +248,11 @@ def export(
             corrections = read_corrections_log(source) if spec.needs_corrections else None
         except CorrectionsLogError as error:  # one line that names the file and the way out
             raise click.ClickException(str(error)) from error
+    if detail_cohort is not None and not _has_cohort(cohort_frame.frame, detail_cohort):
+        raise click.BadParameter(
+            f"there is no cohort {detail_cohort} in this tenant's data",
+            param_hint="--detail-cohort",
+        )
     if enrollments.stale:
         click.echo(
             f"warning: the API could not be read ({enrollments.error}); using the cached data "
@@ -276,8 +289,36 @@ def export(
     click.echo(f"{report}: {max(rows, 0)} lines written to {target}", err=True)
 
 
+def _check_report_options(report: str, *, by: str | None, detail_cohort: str | None) -> None:
+    """The report's own options, checked before anything is read (usage errors: exit 2)."""
+    spec = REPORTS[report]
+    if by is not None and by not in spec.groupings:
+        choices = ", ".join(spec.groupings) or "none: it takes no --by"
+        raise click.BadParameter(f"{report} groups by {choices}, not {by!r}", param_hint="--by")
+    if spec.needs_detail_cohort and detail_cohort is None:
+        raise click.BadParameter(
+            f"{report} is one cohort's report: name it with --detail-cohort UUID",
+            param_hint="--detail-cohort",
+        )
+    if detail_cohort is not None:
+        if not spec.needs_detail_cohort:
+            raise click.BadParameter(
+                f"{report} is not a one-cohort report", param_hint="--detail-cohort"
+            )
+        try:
+            uuid.UUID(detail_cohort)
+        except ValueError:
+            raise click.BadParameter(
+                f"{detail_cohort!r} is not a UUID", param_hint="--detail-cohort"
+            ) from None
+
+
+def _has_cohort(cohorts: pl.DataFrame, cohort: str) -> bool:
+    return bool(cohorts.get_column("uuid").eq(str(uuid.UUID(cohort))).any())
+
+
 def _help_with_reports() -> str:
-    lines = [export.help or "", "", "\b", "Reports:"]
+    lines = [inspect.cleandoc(export.help or ""), "", "\b", "Reports:"]
     lines += [f"  {name:<22} {spec.description}" for name, spec in REPORTS.items()]
     lines += [
         "",

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import polars as pl
@@ -102,6 +103,20 @@ def test_replaces_an_existing_file(report_data: ReportData, workdir: Path) -> No
         (["corrections-log", "-o", "out.csv", "--status", "completed"], "takes no filters"),
         (["enrollments", "-o", "out.csv", "--min-cell", "0"], "--min-cell"),
         (["enrollments"], "Missing option '--output'"),
+        (["grades-by-group", "-o", "out.csv", "--by", "all"], "grades-by-group groups by"),
+        (["cohort-detail-status", "-o", "out.csv"], "name it with --detail-cohort"),
+        (
+            ["cohort-detail-status", "-o", "out.csv", "--detail-cohort", "xyz"],
+            "'xyz' is not a UUID",
+        ),
+        (
+            ["completion-by-course", "-o", "out.csv", "--detail-cohort", str(uuid.UUID(int=7))],
+            "not a one-cohort report",
+        ),
+        (
+            ["cohort-detail-status", "-o", "out.csv", "--detail-cohort", str(uuid.UUID(int=7))],
+            "there is no cohort 00000000-0000-0000-0000-000000000007",
+        ),
     ],
 )
 def test_bad_input_is_a_usage_error_and_writes_nothing(
