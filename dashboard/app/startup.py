@@ -54,6 +54,7 @@ _PAGE_TIMEOUT = 300.0
 
 # Streamlit warns once per cached call made outside a page run ("missing ScriptRunContext").
 _NO_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+_START_UP_THREAD = "dashboard-start-up"
 # Addresses that mean "every interface": the server is reached on loopback.
 _ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 (compared, never bound)
 
@@ -64,15 +65,19 @@ def warm_up() -> None:
 
     An expired snapshot's refresh is left to the first page run (held, see the module).
     """
-    quiet = logging.getLogger(_NO_CONTEXT_LOGGER)
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
     try:
         runtime.current_dataset(runtime.current_source(), refresh_expired=False)
     except Exception:  # the first viewer's run will show the same problem, with its message
         logger.warning("warming up the dashboard failed; the first view will try again")
-    finally:
-        quiet.setLevel(level)
+
+
+class _NotFromStartUp(logging.Filter):
+    """Drops the records of the start-up thread: its cached calls are made outside any page
+    run, each of which Streamlit reports as "missing ScriptRunContext" (dozens of lines at
+    start). A filter, not a level: Streamlit sets its loggers' levels as its server starts."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != _START_UP_THREAD
 
 
 def stream_url() -> str | None:
@@ -183,6 +188,7 @@ def serve(argv: Sequence[str] | None = None) -> None:
     # runs after each page run is cheap (objects made later are collected as usual).
     gc.freeze()
     runtime.hold_automatic_refresh(FIRST_VIEWERS_SECONDS)  # again from when it listens
-    threading.Thread(target=_start_up, name="dashboard-start-up", daemon=True).start()
+    logging.getLogger(_NO_CONTEXT_LOGGER).addFilter(_NotFromStartUp())
+    threading.Thread(target=_start_up, name=_START_UP_THREAD, daemon=True).start()
     sys.argv = streamlit_argv(sys.argv[1:] if argv is None else argv)
     streamlit_cli.main()

@@ -3,6 +3,7 @@ uses, and an expired snapshot's refresh held while the first viewers are served.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 import streamlit.web.cli as streamlit_cli
 from streamlit import config as streamlit_config
 
-from dashboard.app import runtime
+from dashboard.app import runtime, startup
 from dashboard.app.startup import (
     ENTRY,
     SERVER_OPTIONS,
@@ -153,3 +154,19 @@ def test_the_server_runs_the_default_page_before_the_first_viewer(
         process.wait(30)
         reader.join(10)
     assert "Traceback" not in "".join(lines), "".join(lines)[-4000:]
+
+
+def test_the_start_up_threads_no_context_warnings_are_dropped_and_no_others() -> None:
+    # Its cached calls run outside any page run: Streamlit warns once per call (dozens of
+    # lines on the console at start); the same warning from any other thread still shows.
+    drop = startup._NotFromStartUp()
+
+    def record(thread: str) -> logging.LogRecord:
+        made = logging.LogRecord(
+            "x", logging.WARNING, __file__, 1, "missing ScriptRunContext", (), None
+        )
+        made.threadName = thread
+        return made
+
+    assert not drop.filter(record(startup._START_UP_THREAD))
+    assert drop.filter(record("ScriptRunner.scriptThread"))
