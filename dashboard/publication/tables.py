@@ -267,13 +267,13 @@ def publish_time_to_completion(
             min_cell=min_cell,
             internal_layout=group_layout("time_to_completion", by=by, total_row=total_row),
         )
+    if group_sizes is None:
+        raise InvalidOptionError("a public time-to-completion table needs its group sizes")
+    sizes, shown = group_sizes
     layout: dict[str, Any] = dict(suppression_layout("time_to_completion", by=by))
     # The rest counts the completed rows without a usable date too: given n, the completers
     # shown tell exactly how many are not completers with a date, so that is the cell kept at
     # min_cell or more (the excluded are protected as a count of their own besides).
-    if group_sizes is None:
-        raise InvalidOptionError("a public time-to-completion table needs its group sizes")
-    sizes, shown = group_sizes
     layout |= {
         "n_column": _GROUP_N,
         "count_columns": ("n_completers", _NOT_COMPLETERS),
