@@ -93,7 +93,7 @@ class DokStampClient:
             follow_redirects=False,  # a redirect must never carry the bearer token elsewhere
         )
         self._pacer = RateLimitPacer(clock=clock, sleep=sleep)
-        self._tally = Tally()
+        self._tally = Tally(paced=self._pacer.paced_seconds)
         self._sender = Sender(
             self._http,
             pacer=self._pacer,

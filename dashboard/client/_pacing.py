@@ -28,7 +28,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 __all__ = ["Permit", "RateLimitPacer", "WaitListener"]
@@ -113,8 +114,34 @@ class RateLimitPacer:
         self._window_seconds = window_seconds
         self._lock = threading.Condition()
         self._buckets: dict[str, _Window] = {}
+        # Wall time during which at least one request waited (waits of several threads at once
+        # count once: the sum of their waits can exceed the time a sync took).
+        self._waits = threading.Lock()
+        self._waiting = 0
+        self._waiting_since = 0.0
+        self._paced = 0.0
 
     # -- reading the state (tests, stats) ------------------------------------------------------
+
+    def paced_seconds(self) -> float:
+        """Seconds so far during which at least one request waited for the allowance."""
+        with self._waits:
+            ongoing = self._clock() - self._waiting_since if self._waiting else 0.0
+            return self._paced + ongoing
+
+    @contextmanager
+    def _waiting_for_allowance(self) -> Iterator[None]:
+        with self._waits:
+            if not self._waiting:
+                self._waiting_since = self._clock()
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._waits:
+                self._waiting -= 1
+                if not self._waiting:
+                    self._paced += self._clock() - self._waiting_since
 
     def throttled(self) -> int:
         """429 answers seen so far, all buckets."""
@@ -150,14 +177,16 @@ class RateLimitPacer:
                     return Permit(waited=waited, bucket=bucket, epoch=window.epoch, sent_at=now)
                 if until == math.inf:
                     # Spent, end unknown, answers in flight: one of them will say more.
-                    self._lock.wait(_ANSWER_POLL)
+                    with self._waiting_for_allowance():
+                        self._lock.wait(_ANSWER_POLL)
                     waited += self._clock() - now
                     continue
             seconds = until - now
             if on_wait is not None and seconds > REPORT_WAITS_OVER and until > reported_until:
                 reported_until = until
                 on_wait(seconds)
-            self._sleep(seconds)
+            with self._waiting_for_allowance():
+                self._sleep(seconds)
             waited += seconds
 
     def release(

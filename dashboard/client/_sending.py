@@ -48,23 +48,23 @@ Observer = Callable[[float, int | None], None]
 
 
 class Tally:
-    """Counters shared by the threads of one client."""
+    """Counters shared by the threads of one client; ``paced`` gives the seconds its requests
+    waited for the rate limit (``RateLimitPacer.paced_seconds``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, paced: Callable[[], float]) -> None:
         self._lock = threading.Lock()
+        self._paced = paced
         self.requests = 0
         self.retries = 0
-        self.paced_seconds = 0.0
 
-    def add(self, *, requests: int = 0, retries: int = 0, paced_seconds: float = 0.0) -> None:
+    def add(self, *, requests: int = 0, retries: int = 0) -> None:
         with self._lock:
             self.requests += requests
             self.retries += retries
-            self.paced_seconds += paced_seconds
 
     def snapshot(self) -> tuple[int, int, float]:
         with self._lock:
-            return self.requests, self.retries, self.paced_seconds
+            return self.requests, self.retries, self._paced()
 
 
 class UncertainWrite(Exception):
@@ -221,7 +221,7 @@ class Sender:
         else:
             permit = self._pacer.acquire(bucket)
         attempts.budget.exclude(permit.waited)
-        self._tally.add(requests=1, paced_seconds=permit.waited)
+        self._tally.add(requests=1)
         return permit
 
     def _send(

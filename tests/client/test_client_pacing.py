@@ -265,3 +265,21 @@ def test_interrupt_ends_a_wait_for_the_rate_limit_at_once(fakes) -> None:
     assert not reader.is_alive()  # it did not wait the window out
     assert len(outcome) == 1
     assert isinstance(outcome[0], ClientInterrupted)
+
+
+def test_waits_of_several_threads_at_once_count_once() -> None:
+    # The sync line's "s waiting for the rate limit" is wall time: two requests waiting over the
+    # same minute make one minute, never more than the sync took (it read 236 s of 183).
+    now = [0.0]
+    pacer = RateLimitPacer(clock=lambda: now[0], sleep=lambda seconds: None)
+    first, second = pacer._waiting_for_allowance(), pacer._waiting_for_allowance()
+    first.__enter__()
+    now[0] = 10.0
+    second.__enter__()
+    now[0] = 50.0
+    first.__exit__(None, None, None)
+    assert pacer.paced_seconds() == 50.0  # one still waits: counted as it goes
+    now[0] = 60.0
+    second.__exit__(None, None, None)
+    now[0] = 100.0  # nobody waits from here
+    assert pacer.paced_seconds() == 60.0
