@@ -151,6 +151,15 @@ def _open(demo: bool) -> DataSource:
         sys.exit(EXIT_CONFIGURATION)
 
 
+def _what_is_kept(source: DataSource, filters: Mapping[str, str]) -> str:
+    """The end of a failed run's line: whether there is a good snapshot it leaves in place."""
+    try:
+        kept = source.store.latest(source.line(filters)) is not None
+    except Exception:  # the line is about the API's failure: say nothing more
+        return ""
+    return "; the last good snapshot is kept" if kept else "; there is no snapshot yet"
+
+
 def _run_once(
     source: DataSource,
     filters: Mapping[str, str],
@@ -170,7 +179,13 @@ def _run_once(
         click.echo(f"stopped: {error}; the next sync resumes from what was read", err=True)
         return EXIT_STOPPED
     except DokStampError as error:
-        click.echo(f"failed: {error}; the last good snapshot is kept", err=True)
+        click.echo(f"failed: {error}{_what_is_kept(source, filters)}", err=True)
+        if error.status in (401, 403):
+            click.echo(
+                f"  (the API refused tenant {source.settings.tenant!r} with these credentials: "
+                "check DOKSTAMP_TENANT and the credentials variables)",
+                err=True,
+            )
         return EXIT_API_ERROR
     except STORE_ERRORS as error:
         click.echo(

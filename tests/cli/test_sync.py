@@ -293,9 +293,20 @@ def test_unreachable_api_without_a_snapshot_fails(
     result = run_sync(url, tmp_path / "cache")
     assert result.exit_code == 1
     assert "failed: " in result.stderr
-    assert "the last good snapshot is kept" in result.stderr
+    assert "there is no snapshot yet" in result.stderr  # none was ever made: nothing is kept
     assert RUN_LINE.search(result.stdout) is None
     assert history(url, tmp_path / "cache") == []
+
+
+def test_a_tenant_the_credentials_do_not_open_is_named(
+    sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    running = sandbox_factory(seed="demo", enrollments=100)
+    result = run_sync(running.url, tmp_path / "cache", DOKSTAMP_TENANT="nope")
+    assert result.exit_code == 1
+    assert "there is no snapshot yet" in result.stderr
+    assert "refused tenant 'nope'" in result.stderr
+    assert "DOKSTAMP_TENANT" in result.stderr
 
 
 def test_api_down_after_a_sync_keeps_the_last_snapshot(
