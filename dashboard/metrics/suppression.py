@@ -53,8 +53,7 @@ def suppress_small_cells(
     min_cell
         Smallest count that may be shown (default 10).
     n_column
-        The group size; the count columns are parts of it. None when rows have no group size
-        (histogram bins, timeline months).
+        The group size, of which the counts are parts (None: no group size, e.g. histogram bins).
     count_columns
         Counts that are disjoint parts of ``n_column`` (or of their ``parents``).
     rate_columns
@@ -91,10 +90,7 @@ def suppress_small_cells(
     individual_columns
         Values that are one student's own (min, max): always nulled in a publication.
     known_n
-        Per row, ``n_column`` as another table of the same groups publishes it (the completion
-        table's n beside a grade summary or completers): a value there is taken as shown here
-        (never hidden: what it gives away is hidden among the other counts), None (hidden there)
-        is hidden here too and protected like a small count.
+        Per row, ``n_column`` as another table shows it: taken as shown, or (None) hidden here too.
 
     Returns
     -------
@@ -394,12 +390,10 @@ class _Layout:
         """Fix the n cells that another table shows, withhold those it hides (``known_n``)."""
         if self.n_column is None or len(known_n) != self.frame.height:
             raise InvalidOptionError("known_n needs n_column and one value per row")
-        for (row, column), index in self.cells.items():
+        for (row, column), i in self.cells.items():
             if column == self.n_column:
-                shown = known_n[row] is not None
-                self.quantities[index] = replace(
-                    self.quantities[index], fixed=shown, withheld=not shown
-                )
+                hidden = known_n[row] is None
+                self.quantities[i] = replace(self.quantities[i], fixed=not hidden, withheld=hidden)
 
     def hidden_cells(self, *, min_cell: int) -> set[tuple[int, str]]:
         hidden = protect(self.quantities, self.atom_values, min_cell=min_cell)
