@@ -7,9 +7,9 @@ import inspect
 import os
 import sys
 import tempfile
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import click
 import polars as pl
@@ -38,6 +38,8 @@ from dashboard.sources import (
 )
 
 __all__ = ["export", "write_atomically"]
+
+T = TypeVar("T")
 
 STDOUT = "-"
 
@@ -232,11 +234,10 @@ def export(
     spec = REPORTS[report]
     if filters.active and not spec.takes_filters:
         raise click.BadParameter(f"{report} takes no filters", param_hint="filter")
-    try:
-        chosen = spec.checked_policy(policy)
-    except ReportError as error:
-        raise click.BadParameter(str(error), param_hint="--policy") from error
-    _check_report_options(report, by=by, detail_cohort=detail_cohort)
+    # The report's own options, checked before anything is read (usage errors: exit 2).
+    chosen = _checked("--policy", lambda: spec.checked_policy(policy))
+    _checked("--by", lambda: spec.grouping_columns(by))
+    detail_cohort = _checked("--detail-cohort", lambda: spec.checked_detail_cohort(detail_cohort))
     target = _checked_output(output)
 
     with _source(demo=demo) as source, _api_errors():
@@ -289,32 +290,15 @@ def export(
     click.echo(f"{report}: {max(rows, 0)} lines written to {target}", err=True)
 
 
-def _check_report_options(report: str, *, by: str | None, detail_cohort: str | None) -> None:
-    """The report's own options, checked before anything is read (usage errors: exit 2)."""
-    spec = REPORTS[report]
-    if by is not None and by not in spec.groupings:
-        choices = ", ".join(spec.groupings) or "none: it takes no --by"
-        raise click.BadParameter(f"{report} groups by {choices}, not {by!r}", param_hint="--by")
-    if spec.needs_detail_cohort and detail_cohort is None:
-        raise click.BadParameter(
-            f"{report} is one cohort's report: name it with --detail-cohort UUID",
-            param_hint="--detail-cohort",
-        )
-    if detail_cohort is not None:
-        if not spec.needs_detail_cohort:
-            raise click.BadParameter(
-                f"{report} is not a one-cohort report", param_hint="--detail-cohort"
-            )
-        try:
-            uuid.UUID(detail_cohort)
-        except ValueError:
-            raise click.BadParameter(
-                f"{detail_cohort!r} is not a UUID", param_hint="--detail-cohort"
-            ) from None
+def _checked(option: str, check: Callable[[], T]) -> T:
+    try:
+        return check()
+    except ReportError as error:
+        raise click.BadParameter(str(error), param_hint=option) from error
 
 
 def _has_cohort(cohorts: pl.DataFrame, cohort: str) -> bool:
-    return bool(cohorts.get_column("uuid").eq(str(uuid.UUID(cohort))).any())
+    return bool(cohorts.get_column("uuid").eq(cohort).any())
 
 
 def _help_with_reports() -> str:

@@ -125,17 +125,28 @@ def completion_table(
 ) -> pl.DataFrame:
     """Completion and dropout rates per group, then the overall row (``is_total``), published
     together so that no hidden group can be recovered from the total."""
+    return _publish_rates(
+        completion_rates(enrollments, by=by, total=True), by=by, policy=policy, min_cell=min_cell
+    )
+
+
+def _publish_rates(
+    table: pl.DataFrame,
+    *,
+    by: Sequence[str],
+    policy: DisclosurePolicy | str,
+    min_cell: int,
+) -> pl.DataFrame:
+    """``completion_table``'s publication of a ``completion_rates(..., total=True)`` frame."""
     if not by:  # the one overall row is the total: there are no parts to add up
-        overall = completion_rates(enrollments, by=(), total=True)
         return publish(
-            overall,
+            table,
             "completion_rates",
             policy=policy,
             min_cell=min_cell,
             public_layout={},
             internal_layout=group_layout("completion_rates", total_row=False),
         )
-    table = completion_rates(enrollments, by=by, total=True)
     total = pl.col("is_total")
     return publish(
         table,
@@ -219,25 +230,24 @@ def group_sizes(
     table: pl.DataFrame, enrollments: pl.DataFrame, *, by: Sequence[str], min_cell: int = MIN_CELL
 ) -> tuple[pl.Series, pl.Series]:
     """Each row's group size (its enrollments) for a ``table`` grouped by ``by``, in its order,
-    and that size as the public completion table by ``by`` shows it (null where it hides it)."""
+    and that size as the public completion table by ``by`` shows it (null where it hides it).
+    A row marked ``is_total`` (or the one row of a table without ``by``) is every enrollment."""
     keys = list(by)
-    published = completion_table(
-        enrollments, by=keys, policy=DisclosurePolicy.PUBLIC, min_cell=min_cell
+    rates = completion_rates(enrollments, by=keys, total=True)
+    shown = _publish_rates(rates, by=keys, policy=DisclosurePolicy.PUBLIC, min_cell=min_cell)
+    sizes = rates.select(*keys, "is_total", "n", shown.get_column("n").alias("shown"))
+    totals = (
+        pl.col("is_total") if "is_total" in table.columns else pl.lit(not keys, dtype=pl.Boolean)
     )
-    if keys:
-        shown = published.filter(~pl.col("is_total")).select(*keys, pl.col("n").alias("_shown"))
-        actual = enrollments.group_by(keys).agg(pl.len().cast(pl.Int64).alias("_n"))
-        aligned = (
-            table.select(keys)
-            .join(actual, on=keys, how="left", nulls_equal=True, maintain_order="left")
-            .join(shown, on=keys, how="left", nulls_equal=True, maintain_order="left")
-        )
-        return aligned.get_column("_n").fill_null(0), aligned.get_column("_shown")
-    overall = published.get_column("n")[0]
-    return (
-        pl.Series("_n", [enrollments.height] * table.height, dtype=pl.Int64),
-        pl.Series("_shown", [overall] * table.height, dtype=pl.Int64),
+    # A total row's keys are null in the completion table (a label, e.g. "(all)", in others).
+    rows = table.select(
+        *(pl.when(totals).then(None).otherwise(pl.col(key)).alias(key) for key in keys),
+        totals.alias("is_total"),
     )
+    aligned = rows.join(
+        sizes, on=[*keys, "is_total"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    return aligned.get_column("n").fill_null(0), aligned.get_column("shown")
 
 
 def publish_time_to_completion(

@@ -451,8 +451,7 @@ def _report_inputs(
         raise ReportInputError(f"min_cell must be at least 1, got {min_cell}")
     chosen = report.checked_policy(options.get("policy"))
     by = report.grouping_columns(options.get("by"))
-    if options.get("detail_cohort") is not None and not report.needs_detail_cohort:
-        raise ReportInputError(f"{name} takes no --detail-cohort (it is not a one-cohort report)")
+    detail = report.checked_detail_cohort(options.get("detail_cohort"))
     unfiltered = options.get("unfiltered")
     active = filters is not None and filters.active
     if active and not report.takes_filters:
@@ -478,7 +477,7 @@ def _report_inputs(
         by=by,
         unfiltered=unfiltered if unfiltered is not None else enrollments,
         certificates=options.get("certificates"),
-        detail_cohort=options.get("detail_cohort"),
+        detail_cohort=detail,
     )
     return report, inputs
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from dashboard.publication.one_cohort import OneCohort
-from dashboard.reports.errors import ReportInputError
 
 if TYPE_CHECKING:  # (definition's ReportInputs holds a OneCohort)
     from dashboard.reports.definition import ReportInputs
@@ -19,8 +18,7 @@ __all__ = ["cohort_detail", "detail_cohort"]
 def detail_cohort(inputs: ReportInputs) -> OneCohort:
     """The detail cohort of ``inputs`` among the filter's rows in a cohort (shared where the
     reports are built together: ``inputs.detail``)."""
-    if inputs.detail_cohort is None:
-        raise ReportInputError("this report shows one cohort: give --detail-cohort UUID")
+    assert inputs.detail_cohort is not None  # checked with the options (build_report)
     if inputs.detail is not None and inputs.detail.uuid == inputs.detail_cohort:
         return inputs.detail
     return OneCohort(inputs.detail_cohort, inputs.enrollments, inputs.cohorts)

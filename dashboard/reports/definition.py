@@ -3,6 +3,7 @@ the inputs it reads and the optional arguments of ``build_report`` and ``report_
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,9 +112,26 @@ class Report:
         chosen = self.groupings[0] if by is None else by
         if chosen not in self.groupings:
             raise ReportInputError(
-                f"{self.name}: --by {chosen!r} is not one of {', '.join(self.groupings)}"
+                f"{self.name} groups by {', '.join(self.groupings)}, not {chosen!r}"
             )
         return () if chosen == "all" else tuple(GROUPINGS[chosen][1])
+
+    def checked_detail_cohort(self, cohort: str | None) -> str | None:
+        """The one cohort this report shows (canonical UUID), None for other reports."""
+        if not self.needs_detail_cohort:
+            if cohort is not None:
+                raise ReportInputError(
+                    f"{self.name} takes no --detail-cohort (it is not a one-cohort report)"
+                )
+            return None
+        if cohort is None:
+            raise ReportInputError(
+                f"{self.name} is one cohort's report: name it with --detail-cohort UUID"
+            )
+        try:
+            return str(uuid.UUID(cohort))
+        except ValueError:
+            raise ReportInputError(f"{cohort!r} is not a UUID") from None
 
     def checked_policy(self, policy: DisclosurePolicy | str | None) -> DisclosurePolicy:
         """The policy this report is built under (``None``: its default); a clear error where

@@ -48,23 +48,15 @@ def time_to_completion_by_course(
     )
     # The per-course completers add up to the overall row: publish them together.
     public = DisclosurePolicy.parse(policy) is DisclosurePolicy.PUBLIC
-    sizes = None
-    if public:
-        # Each course's n and the overall n, as the completion tables show them.
-        per_course = group_sizes(table, enrollments, by=_COURSE, min_cell=min_cell)
-        whole = group_sizes(table, enrollments, by=(), min_cell=min_cell)
-        courses = ~table.get_column("is_total")
-        sizes = (
-            per_course[0].zip_with(courses, whole[0]),
-            per_course[1].zip_with(courses, whole[1]),
-        )
     return publish_time_to_completion(
         table,
         by=(),
         policy=policy,
         min_cell=min_cell,
         total_row=pl.col("is_total"),
-        group_sizes=sizes,
+        group_sizes=group_sizes(table, enrollments, by=_COURSE, min_cell=min_cell)
+        if public
+        else None,
     )
 
 
