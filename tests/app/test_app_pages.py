@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app import runtime
+from dashboard.app.page_sections import PAGE_SECTIONS
 from dashboard.metrics import DEFINITIONS
 from dashboard.sources import demo_db_path
 from dokstamp_sandbox.runner import RunningSandbox
@@ -45,17 +46,23 @@ def test_every_page_renders_on_demo_data(sandbox: RunningSandbox, app_factory: A
     tables = {}
     for page in PAGES:
         at.switch_page(page).run()
-        assert not at.exception, (page, at.exception)
-        assert at.title, page
-        charts[page] = len(at.get("vega_lite_chart"))
-        assert not at.error, (page, [e.value for e in at.error])
-        # Published tables (their columns' help names the CSV column) name every empty cell:
-        # never "None" (nor "nan") on screen.
-        published = [table for table in at.dataframe if "CSV column" in table.proto.columns]
-        for table in published:
-            cells = {str(value) for value in table.value.to_numpy().ravel()}
-            assert not cells & {"None", "nan", "NaN", "<NA>"}, page
-        tables[page] = len(published)
+        sections = PAGE_SECTIONS.get(Path(page).stem)
+        # Every tab of a page shown one section at a time (the default one last).
+        for label in (*sections.labels[1:], sections.labels[0]) if sections else ("",):
+            if sections:
+                at.session_state[sections.param] = label
+                at.run()
+            assert not at.exception, (page, label, at.exception)
+            assert at.title, page
+            charts[page] = len(at.get("vega_lite_chart"))
+            assert not at.error, (page, label, [e.value for e in at.error])
+            # Published tables (their columns' help names the CSV column) name every empty
+            # cell: never "None" (nor "nan") on screen.
+            published = [table for table in at.dataframe if "CSV column" in table.proto.columns]
+            for table in published:
+                cells = {str(value) for value in table.value.to_numpy().ravel()}
+                assert not cells & {"None", "nan", "NaN", "<NA>"}, (page, label)
+            tables[page] = len(published)
     # Pages with charts draw them (each with its table and CSV download beside it).
     for page in ("views/overview.py", "views/completion.py", "views/grades.py"):
         assert charts[page] >= 1, page

@@ -29,13 +29,14 @@ SESSIONS = 10
 CHART_BOX = '[data-testid="stVegaLiteChart"]'
 CHART = f"{CHART_BOX} svg.marks"
 EXCEPTION = '[data-testid="stException"]'
-# The charts /completion draws for the 400-enrollment demo sandbox: completion rate, status
-# composition and cumulative incidence (its cohorts are too many to chart: a table instead).
-COMPLETION_CHARTS = 3
+# The charts /completion draws for the 400-enrollment demo sandbox on its first tab (Rates):
+# completion rate and status composition.
+COMPLETION_CHARTS = 2
 # For all ten sessions together, computing the page at once on two cores: generous, bounded.
 WAIT_MS = 150_000
-# The page's last section; once it is there and Streamlit has stopped running, the run is over.
-LAST_SECTION = "Time to completion (completers only)"
+# The caption under the tab's last chart; once it is there and Streamlit has stopped running,
+# the run is over.
+LAST_SECTION = "Share of each group's enrollments by status now"
 # A page is done when it shows an exception, or when its run is over and every chart is drawn.
 DONE = f"""() => {{
     if (document.querySelector('{EXCEPTION}')) return true;

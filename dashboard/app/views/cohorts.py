@@ -3,6 +3,7 @@ active headcount, completion within normal time, grades)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -11,11 +12,17 @@ import streamlit as st
 from dashboard.app import page_params
 from dashboard.app.cohort_choice import default_cohort
 from dashboard.app.disclosure import app_policy, show_policy
-from dashboard.app.page_reports import page_report, page_reports
+from dashboard.app.page_reports import page_report
+from dashboard.app.page_sections import section_tabs
 from dashboard.app.panels import Panel, chart_content, row_extract, show_panel, table_content
 from dashboard.app.runtime import page_context
 from dashboard.app.view_cache import per_view
-from dashboard.charts import cohort_timeline_chart, cohort_window_chart, status_composition_chart
+from dashboard.charts import (
+    ChartSpec,
+    cohort_timeline_chart,
+    cohort_window_chart,
+    status_composition_chart,
+)
 from dashboard.metrics import cohort_windows_planned
 
 
@@ -87,69 +94,74 @@ else:
     st.text(f"Cohort {codes.get(cohort_uuid) or cohort_uuid} (not in the cohort list)")
 
 
-def _detail() -> tuple[Panel, ...]:
-    # Catalog reports (export cohort-detail-* --detail-cohort UUID): the cohort's rows of the
-    # breakdowns over every cohort in the filter, so a cohort hidden there (too small, or hidden
-    # so a small one cannot be worked out from the total) is hidden in its detail too.
-    reports = page_reports(
-        [
-            "cohort-detail-timeline",
-            "cohort-detail-status",
-            "cohort-detail-windows",
-            "cohort-detail-grades",
-        ],
-        context,
-        policy=policy,
-        detail_cohort=cohort_uuid,
-    )
-    timeline = reports["cohort-detail-timeline"]
-    planned = cohort_windows_planned(record)
+# The detail reports are catalog reports (export cohort-detail-* --detail-cohort UUID): the
+# cohort's rows of the breakdowns over every cohort in the filter, so a cohort hidden there (too
+# small, or hidden so a small one cannot be worked out from the total) is hidden in its detail too.
+
+
+def _detail_report(name: str) -> pl.DataFrame:
+    return page_report(name, context, policy=policy, detail_cohort=cohort_uuid)
+
+
+def _timeline() -> Panel:
+    timeline = _detail_report("cohort-detail-timeline")
     undated = [
         column for column in ("drops",) if timeline.get_column(column).is_null().all()
     ]  # DokStamp records no drop date: the column is never filled, so it is left off the screen
-    status = reports["cohort-detail-status"]
-    windows = reports["cohort-detail-windows"]
-    return (
-        chart_content(
-            cohort_timeline_chart(timeline, planned, cohort_uuid=cohort_uuid),
-            timeline,
-            title="Cohort timeline",
-            key="cohort_timeline",
-            omit=undated,
-            reorder=False,
-        ),
-        chart_content(
-            status_composition_chart(status),
-            status,
-            title="Cohort status",
-            key="cohort_status",
-            reorder=False,
-        ),
-        chart_content(
-            cohort_window_chart(windows),
-            windows,
-            title="Cohort completion within normal time",
-            key="cohort_windows",
-            reorder=False,
-        ),
-        table_content(
-            reports["cohort-detail-grades"],
-            title="Cohort grade summary",
-            key="cohort_grades",
-            reorder=False,
-        ),
+    return chart_content(
+        cohort_timeline_chart(timeline, cohort_windows_planned(record), cohort_uuid=cohort_uuid),
+        timeline,
+        title="Cohort timeline",
+        key="cohort_timeline",
+        omit=undated,
+        reorder=False,
     )
 
 
-timeline_panel, status_panel, windows_panel, grades_panel = per_view(
-    context, policy, "cohort_detail", _detail, cohort_uuid
-)
-show_panel(timeline_panel)
-show_panel(status_panel)
-show_panel(windows_panel)
+def _charted(report: str, draw: Callable[[pl.DataFrame], ChartSpec], title: str) -> Panel:
+    """The detail report ``report`` drawn with ``draw``, its table beside the chart."""
+    table = _detail_report(report)
+    key = report.replace("-detail-", "_").replace("-", "_")  # cohort-detail-status: cohort_status
+    return chart_content(draw(table), table, title=title, key=key, reorder=False)
 
-st.subheader("Grades in this cohort")
-show_panel(grades_panel)
+
+def _grades() -> Panel:
+    return table_content(
+        _detail_report("cohort-detail-grades"),
+        title="Cohort grade summary",
+        key="cohort_grades",
+        reorder=False,
+    )
+
+
+def _all_cohorts() -> Panel:
+    return table_content(
+        page_report("completion-by-cohort", context, policy=policy),
+        title="Completion by cohort",
+        key="cohort_all",
+        reorder=False,
+    )
+
+
+# One section at a time: a filter change rebuilds the open tab's report alone.
+detail_builds: dict[str, Callable[[], Panel]] = {
+    "cohort_timeline": _timeline,
+    "cohort_status": lambda: _charted(
+        "cohort-detail-status", status_composition_chart, "Cohort status"
+    ),
+    "cohort_windows": lambda: _charted(
+        "cohort-detail-windows", cohort_window_chart, "Cohort completion within normal time"
+    ),
+    "cohort_grades": _grades,
+}
+*detail_tabs, all_tab = section_tabs("cohorts")
+for (name, build), tab in zip(detail_builds.items(), detail_tabs, strict=True):
+    if tab.open:
+        with tab:
+            show_panel(per_view(context, policy, name, build, cohort_uuid))
+if all_tab.open:
+    with all_tab:
+        show_panel(per_view(context, policy, "cohort_all", _all_cohorts))
 
 if context.rows:
     row_extract(
@@ -160,18 +172,3 @@ if context.rows:
         key="cohort_rows",
         editing=True,
     )
-
-st.subheader("All cohorts in the filter")
-show_panel(
-    per_view(
-        context,
-        policy,
-        "cohort_all",
-        lambda: table_content(
-            page_report("completion-by-cohort", context, policy=policy),
-            title="Completion by cohort",
-            key="cohort_all",
-            reorder=False,
-        ),
-    )
-)

@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.app import page_params
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.page_reports import page_report
+from dashboard.app.page_sections import section_tabs
 from dashboard.app.panels import Panel, chart_content, show_panel, table_content
 from dashboard.app.runtime import page_context
 from dashboard.app.view_cache import per_view
@@ -125,38 +126,55 @@ def _durations() -> Panel:
     )
 
 
-groups, rate_panels = per_view(context, policy, "completion_rates", _rates, grouping)
-if groups > MAX_CHART_GROUPS:
-    st.info(
-        f"{groups} groups are too many to chart legibly: the table lists them all. "
-        "Narrow the filter (e.g. one course) to chart them."
-    )
-for panel in rate_panels:
-    show_panel(panel)
+# One section at a time: a filter change rebuilds the open tab's reports alone.
+rates_tab, windows_tab, incidence_tab, durations_tab = section_tabs("completion")
+if rates_tab.open:
+    with rates_tab:
+        groups, rate_panels = per_view(context, policy, "completion_rates", _rates, grouping)
+        if groups > MAX_CHART_GROUPS:
+            st.info(
+                f"{groups} groups are too many to chart legibly: the table lists them all. "
+                "Narrow the filter (e.g. one course) to chart them."
+            )
+        for panel in rate_panels:
+            show_panel(panel)
 
-st.subheader("Cohort completion within normal time")
-st.caption(
-    "Share of each cohort's enrollments completed within 100%, 150% and 200% of the cohort's "
-    "normal time (end date - start date). A window is shown only once it has passed at the "
-    "extract date; younger cohorts are marked 'in progress', never shown with a low rate."
-)
-cohort_count, windows_panel = per_view(context, policy, "completion_windows", _windows)
-if cohort_count > MAX_CHART_GROUPS:
-    st.info(
-        f"{cohort_count} cohorts are too many to chart legibly: the table lists them all. "
-        "Filter to a course or a few cohorts to chart them."
-    )
-show_panel(windows_panel)
+if windows_tab.open:
+    with windows_tab:
+        st.subheader("Cohort completion within normal time")
+        st.caption(
+            "Share of each cohort's enrollments completed within 100%, 150% and 200% of the "
+            "cohort's normal time (end date - start date). A window is shown only once it has "
+            "passed at the extract date; younger cohorts are marked 'in progress', never shown "
+            "with a low rate."
+        )
+        cohort_count, windows_panel = per_view(context, policy, "completion_windows", _windows)
+        if cohort_count > MAX_CHART_GROUPS:
+            st.info(
+                f"{cohort_count} cohorts are too many to chart legibly: the table lists them "
+                "all. Filter to a course or a few cohorts to chart them."
+            )
+        show_panel(windows_panel)
 
-st.subheader("Cumulative incidence since enrollment")
-show_panel(per_view(context, policy, "completion_incidence", _incidence))
+if incidence_tab.open:
+    with incidence_tab:
+        st.subheader("Cumulative incidence since enrollment")
+        show_panel(per_view(context, policy, "completion_incidence", _incidence))
 
-st.subheader("Time to completion (completers only)")
-durations_panel = per_view(
-    context, policy, "completion_durations", _durations, grouping if grouping != "cohort" else ""
-)
-st.caption(
-    "Days from enrollment to completion over those who completed: it ignores everyone still "
-    "enrolled and favours fast finishers; the curves above are the honest picture."
-)
-show_panel(durations_panel)
+if durations_tab.open:
+    with durations_tab:
+        st.subheader("Time to completion (completers only)")
+        st.caption(
+            "Days from enrollment to completion over those who completed: it ignores everyone "
+            "still enrolled and favours fast finishers; the curves of the 'Over time' tab are "
+            "the honest picture."
+        )
+        show_panel(
+            per_view(
+                context,
+                policy,
+                "completion_durations",
+                _durations,
+                grouping if grouping != "cohort" else "",
+            )
+        )
