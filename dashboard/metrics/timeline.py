@@ -48,19 +48,17 @@ def cohort_timeline(
         "cohort_code",
         pl.date_ranges("_from", "_to", "1mo").alias("month"),
     ).explode("month")
-    new = _monthly(members.filter(pl.col("_in").is_not_null()), "_in", "new_enrollments")
-    done = _monthly(members.filter(pl.col("_done").is_not_null()), "_done", "completions")
-    # Active at the end of a month = joined by then minus left by then, over enrollments whose
-    # exit is known: still enrolled, or completed at a date between enrollment and as_of.
-    placed = members.filter(pl.col("placed"))
-    joined = _monthly(placed, "_in", "_joined")
-    left = _monthly(placed.filter(pl.col("_done").is_not_null()), "_done", "_left")
+    # Two counts per month, each of every entry once: by the month it came in (new; placed ones
+    # joined the headcount) and by the month it completed (completions; placed ones left it,
+    # their exit being known: still enrolled, or completed between enrollment and as_of). An
+    # entry without that date counts in a null month, which matches no month of a span.
+    placed = pl.col("placed").sum()
+    entered = _monthly(members, "_in", new_enrollments=pl.len(), _joined=placed)
+    completed = _monthly(members, "_done", completions=pl.len(), _left=placed)
     keys = ["cohort_uuid", "month"]
     timeline = (
-        months.join(new, on=keys, how="left")
-        .join(done, on=keys, how="left")
-        .join(joined, on=keys, how="left")
-        .join(left, on=keys, how="left")
+        months.join(entered, on=keys, how="left")
+        .join(completed, on=keys, how="left")
         .with_columns(pl.col("new_enrollments", "completions", "_joined", "_left").fill_null(0))
         .sort(keys)
         .with_columns(
@@ -147,29 +145,35 @@ def timeline_entries(enrollments: pl.DataFrame, *, as_of: datetime) -> pl.DataFr
     )
     limit = pl.lit(as_utc(as_of))
     status = pl.col("completion_status")
-    entries = enrollments.filter(pl.col("cohort_uuid").is_not_null()).select(
-        "cohort_uuid",
-        "cohort_code",
-        "completion_status",
-        pl.when(pl.col("enrolled_at") <= limit).then(pl.col("enrolled_at")).alias("_in"),
-        pl.when((status == "completed") & (pl.col("completed_at") <= limit))
-        .then(pl.col("completed_at"))
-        .alias("_done"),
-        (status == "enrolled").fill_null(False).alias("_still"),
-    )
-    return entries.with_columns(
-        (
-            pl.col("_in").is_not_null()
-            & (pl.col("_still") | (pl.col("_done") >= pl.col("_in")).fill_null(False))
-        ).alias("placed")
+    entered = pl.col("_in").is_not_null()
+    # Lazy: the filter reads only the columns the entries need (no copy of every column).
+    return (
+        enrollments.lazy()
+        .filter(pl.col("cohort_uuid").is_not_null())
+        .select(
+            "cohort_uuid",
+            "cohort_code",
+            "completion_status",
+            pl.when(pl.col("enrolled_at") <= limit).then(pl.col("enrolled_at")).alias("_in"),
+            pl.when((status == "completed") & (pl.col("completed_at") <= limit))
+            .then(pl.col("completed_at"))
+            .alias("_done"),
+            (status == "enrolled").fill_null(False).alias("_still"),
+        )
+        .with_columns(
+            (
+                entered & (pl.col("_still") | (pl.col("_done") >= pl.col("_in")).fill_null(False))
+            ).alias("placed")
+        )
+        .collect()
     )
 
 
-def _monthly(frame: pl.DataFrame, column: str, name: str) -> pl.DataFrame:
-    """Rows of ``frame`` counted per cohort and calendar month of ``column``."""
+def _monthly(frame: pl.DataFrame, column: str, **counts: pl.Expr) -> pl.DataFrame:
+    """``counts`` of the rows of ``frame`` per cohort and calendar month of ``column``."""
     return frame.group_by(
         "cohort_uuid", pl.col(column).dt.month_start().cast(pl.Date).alias("month")
-    ).agg(pl.len().cast(pl.Int64).alias(name))
+    ).agg(*(count.cast(pl.Int64).alias(name) for name, count in counts.items()))
 
 
 def cohort_windows_planned(cohorts: pl.DataFrame) -> pl.DataFrame:
