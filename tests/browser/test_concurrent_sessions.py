@@ -36,7 +36,7 @@ COMPLETION_CHARTS = 2
 WAIT_MS = 150_000
 # The caption under the tab's last chart; once it is there and Streamlit has stopped running,
 # the run is over.
-LAST_SECTION = "Share of each group's enrollments by status now"
+LAST_SECTION = "by status now (the table is the same)"
 # A page is done when it shows an exception, or when its run is over and every chart is drawn.
 DONE = f"""() => {{
     if (document.querySelector('{EXCEPTION}')) return true;

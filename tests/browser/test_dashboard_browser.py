@@ -194,3 +194,25 @@ def test_dashboard_in_a_browser(
     years = [row["intake_year"] for row in rows if row["is_total"] == "false"]
     assert years == sorted(years)
     assert all(row["suppressed"] in {"true", "false"} for row in rows)
+
+
+def test_the_open_tab_is_in_the_url(dashboard: Any, page: Page) -> None:
+    page.set_default_timeout(TIMEOUT_MS)
+    incidence = page.locator("h3").filter(has_text="Cumulative incidence since enrollment")
+    windows = page.locator("h3").filter(has_text="Cohort completion within normal time")
+    # A shared link opens its tab, and only that tab is drawn.
+    page.goto(f"{dashboard.url}/completion?completion_tab=Over+time")
+    expect(incidence).to_be_visible()
+    page.wait_for_selector(CHART)
+    _settle(page)
+    expect(windows).to_have_count(0)
+    # Choosing a tab puts it in the URL and draws it.
+    page.get_by_role("tab", name="Within normal time").click()
+    page.wait_for_url(re.compile(r"[?&]completion_tab=Within"))
+    expect(windows).to_be_visible()
+    expect(incidence).to_have_count(0)
+    # The first tab is the default: it leaves no parameter.
+    page.get_by_role("tab", name="Rates").click()
+    page.wait_for_url(lambda url: "completion_tab" not in url)
+    page.wait_for_selector(CHART)
+    expect(page.locator(CHART)).to_have_count(2)
