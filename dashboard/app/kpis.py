@@ -291,7 +291,8 @@ def overview_kpis(
             ),
             delta=_delta_value(latest.get("median_days"), previous.get("median_days"), " days"),
             delta_note=note,
-            help="Completers only: biased toward fast finishers (see Completion for the curves)."
+            help="Completers only: biased toward fast finishers (see the curves: Completion, "
+            "Over time tab)."
             + change_help
             + (
                 " Later intakes have had less time, so their completers are the fast ones."

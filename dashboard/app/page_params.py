@@ -12,7 +12,9 @@ from typing import TypeVar
 
 import streamlit as st
 
-__all__ = ["choice", "number"]
+from dashboard.metrics.groupings import GROUP_LABELS, GROUPINGS
+
+__all__ = ["choice", "grouping", "number"]
 
 T = TypeVar("T", bound=str)
 
@@ -50,6 +52,19 @@ def choice(
     )
     _write(param, None if value == default or value is None else str(value))
     return value
+
+
+def grouping(label: str, *, param: str, help: str | None = None) -> str:
+    """A ``choice`` of the groupings (course, cohort, intake year, modality); course by default."""
+    chosen = choice(
+        label,
+        list(GROUPINGS),
+        param=param,
+        default="course",
+        format_func=lambda key: GROUP_LABELS[key],
+        help=help,
+    )
+    return chosen or "course"
 
 
 def number(

@@ -91,6 +91,7 @@ OURS: Final = (
     "dashboard.app.media_guard",
     "dashboard.app.page_params",
     "dashboard.app.page_reports",
+    "dashboard.app.page_sections",
     "dashboard.app.panels",
     "dashboard.app.plain_text",
     "dashboard.app.published",

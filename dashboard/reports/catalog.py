@@ -79,10 +79,13 @@ def _certificates(inputs: ReportInputs) -> pl.DataFrame:
 def _windows(
     inputs: ReportInputs, enrollments: pl.DataFrame, cohorts: pl.DataFrame
 ) -> pl.DataFrame:
-    """Cohort completion within normal time of ``enrollments`` with the report's options."""
+    """Cohort completion within normal time of ``enrollments`` with the report's options: a row
+    per cohort the rows are in (a cohort the filter leaves out, or one without enrollments, is no
+    row of n = 0)."""
+    present = enrollments.get_column("cohort_uuid").drop_nulls().unique()
     return cohort_windows(
         enrollments,
-        cohorts,
+        cohorts.filter(pl.col("uuid").is_in(present.implode())),
         as_of=inputs.as_of,
         min_cell=inputs.min_cell,
         policy=inputs.policy,
@@ -136,8 +139,8 @@ _REPORTS = (
     Report(
         "cohort-windows",
         "Cohort completion within normal time",
-        "Share of each cohort completed within 100/150/200% of normal time; immature cohorts "
-        "are 'in progress'.",
+        "Share of each cohort of the filter's enrollments completed within 100/150/200% of "
+        "normal time; immature cohorts are 'in progress'.",
         "aggregate",
         lambda i: _windows(i, i.enrollments, i.cohorts),
     ),

@@ -90,3 +90,27 @@ def test_a_filter_change_builds_the_open_tab_alone(
         at.multiselect(key="filter_status").set_value(chosen).run()
         assert not at.exception, (label, at.exception)
         assert set(built) == PANELS[page][label][1], label
+
+
+def test_the_grouping_is_chosen_where_it_applies_and_kept(
+    sandbox: RunningSandbox, app_factory: AppFactory
+) -> None:
+    at = app_factory(sandbox, editing=False, page="views/completion.py")
+    param = PAGE_SECTIONS["completion"].param
+    at.selectbox(key="param_group").set_value("intake_year").run()
+    # The tabs that do not group have no Group by; the choice is kept for those that do.
+    at.session_state[param] = "Over time"
+    at.run()
+    assert not [box for box in at.selectbox if box.label == "Group by"]
+    at.session_state[param] = "Time to completion"
+    at.run()
+    assert at.selectbox(key="param_group").value == "intake_year"
+    assert not at.exception, at.exception
+    at.session_state[param] = "Rates"
+    at.run()
+    assert at.selectbox(key="param_group").value == "intake_year"
+    assert any("intake year" in str(title) for title in _chart_titles(at))
+
+
+def _chart_titles(at: AppTest) -> list[object]:
+    return [chart.proto.spec for chart in at.get("vega_lite_chart")]

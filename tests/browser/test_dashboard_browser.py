@@ -198,8 +198,8 @@ def test_dashboard_in_a_browser(
 
 def test_the_open_tab_is_in_the_url(dashboard: Any, page: Page) -> None:
     page.set_default_timeout(TIMEOUT_MS)
-    incidence = page.locator("h3").filter(has_text="Cumulative incidence since enrollment")
-    windows = page.locator("h3").filter(has_text="Cohort completion within normal time")
+    incidence = page.get_by_text("DokStamp records no drop date")  # the curve's caption
+    windows = page.get_by_text("completed within 100%, 150% and 200%")  # the tab's caption
     # A shared link opens its tab, and only that tab is drawn.
     page.goto(f"{dashboard.url}/completion?completion_tab=Over+time")
     expect(incidence).to_be_visible()

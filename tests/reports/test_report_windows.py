@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from dashboard.metrics import cohort_completion_windows, suppress_small_cells, suppression_layout
+from dashboard.reports import build_report
 from dashboard.reports.cohort_windows import cohort_windows
 
 from .conftest import ReportData
@@ -80,3 +81,18 @@ def test_exclusions_and_normal_time_per_course(report_data: ReportData) -> None:
     )
     alg = window(frame, "ALG-2020", 100)
     assert (alg["n"], alg["excluded"]) == (28, 12)
+
+
+def test_a_filter_lists_only_its_cohorts(report_data: ReportData) -> None:
+    # A course filter: the other course's cohort is no row (it was once a row of n = 0, which
+    # made the table of a filter as long as every cohort's and never charted).
+    algebra = report_data.enrollments.filter(pl.col("cohort_code") == "ALG-2020")
+    frame = build_report(
+        "cohort-windows",
+        enrollments=algebra,
+        cohorts=report_data.cohorts,
+        as_of=report_data.as_of,
+        policy="none",
+    )
+    assert set(frame["cohort_code"]) == {"ALG-2020"}
+    assert frame.height == 3

@@ -76,12 +76,12 @@ chosen = page_params.choice(
     param="cohort_view",
     default=largest,
     format_func=lambda uuid: codes.get(uuid) or uuid,
-    help="Defaults to the largest cohort in the filter whose planned end has passed.",
+    help="The cohort of every tab but the last. Defaults to the largest cohort in the filter "
+    "whose planned end has passed.",
 )
 cohort_uuid = chosen or largest
 record = cohorts.filter(pl.col("uuid") == cohort_uuid)  # the cohort's own row (or none)
 
-st.subheader("Cohort detail")
 if record.height:
     info = record.row(0, named=True)
     start = info["start_date"].date().isoformat() if info["start_date"] else "no start date"
@@ -159,16 +159,16 @@ for (name, build), tab in zip(detail_builds.items(), detail_tabs, strict=True):
     if tab.open:
         with tab:
             show_panel(per_view(context, policy, name, build, cohort_uuid))
+            if context.rows:
+                row_extract(
+                    _in_cohorts()
+                    .filter(pl.col("cohort_uuid") == cohort_uuid)
+                    .drop("intake_year", "modality", strict=False),
+                    title="Enrollments of this cohort",
+                    key="cohort_rows",
+                    editing=True,
+                )
 if all_tab.open:
     with all_tab:
+        st.caption("Every cohort of the filter, one row each (the cohort chosen above is one).")
         show_panel(per_view(context, policy, "cohort_all", _all_cohorts))
-
-if context.rows:
-    row_extract(
-        _in_cohorts()
-        .filter(pl.col("cohort_uuid") == cohort_uuid)
-        .drop("intake_year", "modality", strict=False),
-        title="Enrollments of this cohort",
-        key="cohort_rows",
-        editing=True,
-    )

@@ -34,30 +34,28 @@ MAX_CHART_GROUPS = 40
 context = page_context()
 policy = app_policy()
 st.title("Completion")
-st.caption(
-    "Completion rate = completed / n and dropout rate = dropped / n, where n counts every "
-    "enrollment of the group whatever its status. Whiskers are 95% Wilson intervals; groups "
-    f"under {MIN_CELL} enrollments are not published (n<{MIN_CELL})."
-)
 show_policy(policy)
 if context.filtered.is_empty():
     st.info("No enrollments match the current filter (or the tenant has none yet).")
     st.stop()
 
-grouping = page_params.choice(
-    "Group by",
-    list(GROUPINGS),
-    param="group",
-    default="course",
-    format_func=lambda key: GROUP_LABELS[key],
-)
-label_column, by = GROUPINGS[grouping or "course"]
-group_title = GROUP_LABELS[grouping or "course"].lower()
+
+def _grouping() -> str:
+    """The page's grouping, chosen in the tab that uses it (Rates, Time to completion): kept in
+    the URL (``group``), so each of those tabs opens on it."""
+    return page_params.grouping(
+        "Group by",
+        param="group",
+        help="The groups of the Rates and Time to completion tabs (by cohort, time to "
+        "completion is one overall row: a cohort's completers are too few to say much).",
+    )
 
 
-def _rates() -> tuple[int, tuple[Panel, ...]]:
-    """The rates by the chosen grouping: how many groups, and their panels."""
-    rates = page_report(REPORT_OF[grouping or "course"], context, policy=policy)
+def _rates(grouping: str) -> tuple[int, tuple[Panel, ...]]:
+    """The rates by ``grouping``: how many groups, and their panels."""
+    label_column = GROUPINGS[grouping][0]
+    group_title = GROUP_LABELS[grouping].lower()
+    rates = page_report(REPORT_OF[grouping], context, policy=policy)
     groups = rates.filter(~pl.col("is_total")).height
     if groups > MAX_CHART_GROUPS:
         return groups, (
@@ -113,14 +111,8 @@ def _incidence() -> Panel:
     )
 
 
-def _durations() -> Panel:
-    # Per cohort the completers are too few to say much: one overall row instead.
-    durations = page_report(
-        "completion-durations",
-        context,
-        policy=policy,
-        by=grouping if grouping != "cohort" else "all",
-    )
+def _durations(by: str) -> Panel:
+    durations = page_report("completion-durations", context, policy=policy, by=by)
     return table_content(
         durations, title="Time to completion", key="completion_durations", reorder=False
     )
@@ -130,7 +122,15 @@ def _durations() -> Panel:
 rates_tab, windows_tab, incidence_tab, durations_tab = section_tabs("completion")
 if rates_tab.open:
     with rates_tab:
-        groups, rate_panels = per_view(context, policy, "completion_rates", _rates, grouping)
+        st.caption(
+            "Completion rate = completed / n and dropout rate = dropped / n, where n counts every "
+            "enrollment of the group whatever its status. Whiskers are 95% Wilson intervals; "
+            f"groups under {MIN_CELL} enrollments are not published (n<{MIN_CELL})."
+        )
+        grouping = _grouping()
+        groups, rate_panels = per_view(
+            context, policy, "completion_rates", lambda: _rates(grouping), grouping
+        )
         if groups > MAX_CHART_GROUPS:
             st.info(
                 f"{groups} groups are too many to chart legibly: the table lists them all. "
@@ -141,7 +141,6 @@ if rates_tab.open:
 
 if windows_tab.open:
     with windows_tab:
-        st.subheader("Cohort completion within normal time")
         st.caption(
             "Share of each cohort's enrollments completed within 100%, 150% and 200% of the "
             "cohort's normal time (end date - start date). A window is shown only once it has "
@@ -158,23 +157,15 @@ if windows_tab.open:
 
 if incidence_tab.open:
     with incidence_tab:
-        st.subheader("Cumulative incidence since enrollment")
         show_panel(per_view(context, policy, "completion_incidence", _incidence))
 
 if durations_tab.open:
     with durations_tab:
-        st.subheader("Time to completion (completers only)")
         st.caption(
             "Days from enrollment to completion over those who completed: it ignores everyone "
             "still enrolled and favours fast finishers; the curves of the 'Over time' tab are "
             "the honest picture."
         )
-        show_panel(
-            per_view(
-                context,
-                policy,
-                "completion_durations",
-                _durations,
-                grouping if grouping != "cohort" else "",
-            )
-        )
+        grouping = _grouping()
+        by = grouping if grouping != "cohort" else "all"
+        show_panel(per_view(context, policy, "completion_durations", lambda: _durations(by), by))

@@ -42,16 +42,10 @@ with settings_column:
         help="Graded enrollments strictly below this grade count as below threshold.",
     )
 with group_column:
-    grouping = page_params.choice(
-        "Box plots by",
-        list(GROUPINGS),
-        param="grades_by",
-        default="course",
-        format_func=lambda key: GROUP_LABELS[key],
-    )
+    grouping = page_params.grouping("Box plots by", param="grades_by")
 
-label_column, by = GROUPINGS[grouping or "course"]
-title = f"Grades by {GROUP_LABELS[grouping or 'course'].lower()}"
+label_column, by = GROUPINGS[grouping]
+title = f"Grades by {GROUP_LABELS[grouping].lower()}"
 
 
 def _histogram() -> Panel:
@@ -74,7 +68,7 @@ def _overall() -> tuple[pl.DataFrame, TableView]:
 def _summary() -> tuple[int, Panel]:
     """Grades by the chosen grouping: how many groups, and the panel."""
     summary = page_report(
-        "grades-by-group", context, policy=policy, by=grouping or "course", pass_mark=pass_mark
+        "grades-by-group", context, policy=policy, by=grouping, pass_mark=pass_mark
     )
     if summary.height > MAX_BOXES:
         chart = grade_box_chart(overall, pass_mark=pass_mark, title="Grades (all in the filter)")
