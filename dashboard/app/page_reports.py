@@ -9,7 +9,7 @@ export REPORT`` does with the same filters (``Filters.to_cli_args``), ``--policy
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Final, TypedDict, Unpack
 
@@ -26,7 +26,6 @@ __all__ = [
     "PageOptions",
     "page_report",
     "page_report_csv",
-    "page_reports",
 ]
 
 
@@ -83,33 +82,17 @@ def page_report(
     whole dataset once more for every report of the page. A report that compares the filter
     with every row (filter-vs-all) gets the dataset's rows as ``unfiltered``.
     """
-    return page_reports([name], context, policy=policy, **options)[name]
-
-
-def page_reports(
-    names: Sequence[str],
-    context: PageContext,
-    *,
-    policy: DisclosurePolicy,
-    **options: Unpack[PageOptions],
-) -> dict[str, pl.DataFrame]:
-    """``page_report`` of each of ``names`` (same options), built together (``build_reports``:
-    what the one-cohort details read is picked once for all of them)."""
-    reports = [REPORTS[name] for name in names]
+    report = REPORTS[name]
     return build_reports(
-        names,
+        [name],
         enrollments=context.filtered,
         cohorts=context.dataset.cohorts,
         as_of=context.as_of,
         policy=policy,
-        unfiltered=context.dataset.enrollments
-        if any(report.reads_unfiltered for report in reports)
-        else None,
-        certificates=context.dataset.certificates
-        if any(report.needs_certificates for report in reports)
-        else None,
+        unfiltered=context.dataset.enrollments if report.reads_unfiltered else None,
+        certificates=context.dataset.certificates if report.needs_certificates else None,
         **options,
-    )
+    )[name]
 
 
 def page_report_csv(
