@@ -25,8 +25,8 @@ from dashboard.app.runtime import (
     current_dataset,
     current_source,
     extract_time,
+    page_run,
     scoped,
-    set_page_context,
 )
 from dashboard.app.sidebar import render_filters, render_scope
 from dashboard.app.signin import current_access, render_account
@@ -97,14 +97,13 @@ if access.administers and not access.anonymous:  # with sign-in: who may see wha
 page = st.navigation(pages)
 
 render_header(source, dataset, refresh=access.administers)
-set_page_context(
-    PageContext(
-        source=source,
-        dataset=dataset,
-        filters=filters,
-        filtered=filtered,
-        as_of=extract_time(dataset),
-        access=access,
-    )
+context = PageContext(
+    source=source,
+    dataset=dataset,
+    filters=filters,
+    filtered=filtered,
+    as_of=extract_time(dataset),
+    access=access,
 )
-page.run()
+with page_run(context):
+    page.run()

@@ -11,7 +11,8 @@ entry file to the page through ``st.session_state``.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -41,10 +42,10 @@ __all__ = [
     "data_changed",
     "hold_automatic_refresh",
     "page_context",
+    "page_run",
     "read_config",
     "refresh_dataset",
     "scoped",
-    "set_page_context",
 ]
 
 _CONTEXT_KEY = "_page_context"
@@ -230,9 +231,16 @@ def data_changed() -> None:
     """
 
 
-def set_page_context(context: PageContext) -> None:
-    """Hand the context to the page about to run."""
+@contextmanager
+def page_run(context: PageContext) -> Iterator[None]:
+    """The page's run with ``context`` handed to it, taken back when the run ends however it
+    ends (``st.stop``, a rerun, an error): an idle session keeps no filtered rows (hundreds of
+    megabytes at a million enrollments, per session) between its runs."""
     st.session_state[_CONTEXT_KEY] = context
+    try:
+        yield
+    finally:
+        st.session_state.pop(_CONTEXT_KEY, None)
 
 
 def page_context() -> PageContext:

@@ -253,7 +253,10 @@ def _log_table(at: AppTest) -> pl.DataFrame:
 
 
 def test_the_log_names_the_signed_in_editor_and_role_and_the_admin_sees_everyone(
-    sandbox_factory: Callable[..., RunningSandbox], app_factory: AppFactory, tmp_path: Path
+    sandbox_factory: Callable[..., RunningSandbox],
+    app_factory: AppFactory,
+    tmp_path: Path,
+    tools: Any,
 ) -> None:
     writable = sandbox_factory(seed="demo", enrollments=200)
     secrets = {"auth": AUTH, "access": _access()}
@@ -262,7 +265,7 @@ def test_the_log_names_the_signed_in_editor_and_role_and_the_admin_sees_everyone
         writable, cache_dir=cache, secrets=secrets, user=_user("registrar@example.edu")
     )
     editor.switch_page("views/corrections.py").run()
-    uuid = editor.session_state["_page_context"].dataset.enrollments.get_column("uuid")[0]
+    uuid = tools.api_request(writable, "GET", "/enrollments?per_page=1").json()["data"][0]["uuid"]
     editor.text_input(key="corr_search").input(uuid).run()
     editor.text_input(key=f"corr_{uuid}_grade").input("7.5")
     next(b for b in editor.button if b.label == "Save correction").click().run()

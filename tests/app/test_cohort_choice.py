@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from dashboard.app.cohort_choice import default_cohort
+from dashboard.app.cohort_choice import CohortTables, cohort_tables, default_cohort
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -45,3 +45,26 @@ def test_largest_when_none_has_ended() -> None:
 def test_ties_go_to_the_lowest_code() -> None:
     cohorts = _cohorts({"b": None, "a": None})
     assert default_cohort(_sizes({"b": 10, "a": 10}), cohorts, as_of=AS_OF) == "a"
+
+
+def test_cohort_tables_lists_the_filters_cohorts_and_the_default() -> None:
+    filtered = pl.DataFrame(
+        {
+            "cohort_uuid": ["old-big", "old-big", "new", None],
+            "cohort_code": ["OB", "OB", None, None],
+        }
+    )
+    cohorts = _cohorts({"new": None, "old-big": datetime(2023, 8, 31, tzinfo=UTC)})
+    tables = cohort_tables(filtered, cohorts, as_of=AS_OF)
+    assert tables.codes == {"old-big": "OB", "new": None}
+    assert tables.largest == "old-big"
+
+
+def test_cohort_tables_of_rows_without_a_cohort_is_empty() -> None:
+    filtered = pl.DataFrame(
+        {"cohort_uuid": [None], "cohort_code": [None]},
+        schema={"cohort_uuid": pl.String, "cohort_code": pl.String},
+    )
+    assert cohort_tables(filtered, _cohorts({}), as_of=AS_OF) == CohortTables(
+        codes={}, largest=None
+    )

@@ -4,13 +4,12 @@ active headcount, completion within normal time, grades)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
 from dashboard.app import page_params
-from dashboard.app.cohort_choice import default_cohort
+from dashboard.app.cohort_choice import cohort_tables
 from dashboard.app.disclosure import app_policy, show_policy
 from dashboard.app.page_reports import page_report
 from dashboard.app.page_sections import section_tabs
@@ -25,15 +24,6 @@ from dashboard.charts import (
 )
 from dashboard.metrics import cohort_windows_planned
 
-
-@dataclass(frozen=True)
-class CohortTables:
-    """The filter's cohorts: their codes and the default one."""
-
-    codes: dict[str, str | None]
-    largest: str | None
-
-
 context = page_context()
 policy = app_policy()
 st.title("Cohorts")
@@ -45,24 +35,12 @@ def _in_cohorts() -> pl.DataFrame:
     return context.filtered.filter(pl.col("cohort_uuid").is_not_null())
 
 
-def _tables() -> CohortTables:
-    # Counted over the filter's rows, then the no-cohort group dropped: no copy of the rows.
-    sizes = (
-        context.filtered.group_by("cohort_uuid", "cohort_code")
-        .len()
-        .filter(pl.col("cohort_uuid").is_not_null())
-    )
-    if sizes.is_empty():
-        return CohortTables(codes={}, largest=None)
-    return CohortTables(
-        codes=dict(
-            zip(sizes["cohort_uuid"].to_list(), sizes["cohort_code"].to_list(), strict=True)
-        ),
-        largest=default_cohort(sizes, cohorts, as_of=context.as_of),
-    )
-
-
-tables = per_view(context, policy, "cohort_tables", _tables)
+tables = per_view(
+    context,
+    policy,
+    "cohort_tables",
+    lambda: cohort_tables(context.filtered, cohorts, as_of=context.as_of),
+)
 if tables.largest is None:
     st.info("No enrollment in the current filter belongs to a cohort (or the tenant has none).")
     st.stop()
