@@ -6,7 +6,9 @@ its id names its frames for good, so the same view of the same snapshot is the s
 The big frames never enter the key (nothing hashes them); the cache holds only published
 results, and at most ``MAX_ENTRIES`` of them per process (least recently used go first), so
 memory stays bounded however many filters are tried. A dataset without a snapshot id (not read
-from a snapshot) is never cached.
+from a snapshot) is never cached. A result is never an object of a class defined in a page
+script: its methods' globals are that run's namespace, so the entry would keep the run's filtered
+rows alive (``tests/app/test_run_memory.py``).
 """
 
 from __future__ import annotations
