@@ -6,9 +6,8 @@ its id names its frames for good, so the same view of the same snapshot is the s
 The big frames never enter the key (nothing hashes them); the cache holds only published
 results, and at most ``MAX_ENTRIES`` of them per process (least recently used go first), so
 memory stays bounded however many filters are tried. A dataset without a snapshot id (not read
-from a snapshot) is never cached. A result is never an object of a class defined in a page
-script: its methods' globals are that run's namespace, so the entry would keep the run's filtered
-rows alive (``tests/app/test_run_memory.py``).
+from a snapshot) is never cached. A result of a class defined in a page script is refused: its
+methods' globals are that run's namespace, so the entry would keep the run's filtered rows alive.
 """
 
 from __future__ import annotations
@@ -36,7 +35,13 @@ MAX_ENTRIES: Final = 256
 def _shared(key: str, _build: Callable[[], object]) -> object:
     # cache_resource: one object for every session, no copy per read (its values are never
     # changed: frames are immutable, specs are copied by st.vega_lite_chart before any change).
-    return _build()
+    built = _build()
+    if type(built).__module__ == "__main__":  # a class defined in a page script
+        raise TypeError(
+            f"{type(built).__qualname__} is defined in a page script: a cached instance would "
+            "keep that run's filtered rows alive; define it in a module"
+        )
+    return built
 
 
 def cached_for_view(

@@ -99,3 +99,17 @@ def test_the_cache_is_bounded() -> None:
     first_again = len(built)
     _get(built, options=(0,))  # the oldest entry was dropped: built again
     assert len(built) == first_again + 1
+
+
+def test_an_object_of_a_class_defined_in_a_page_script_is_refused() -> None:
+    # Page scripts run as ``__main__``; such an object would keep its run's filtered rows alive.
+    made_in_a_page = type("Tables", (), {"__module__": "__main__"})
+    with pytest.raises(TypeError, match="defined in a page script"):
+        cached_for_view(
+            "tables",
+            made_in_a_page,
+            dataset=DATASET,
+            filters=Filters(),
+            as_of=AS_OF,
+            policy=DisclosurePolicy.INTERNAL,
+        )
