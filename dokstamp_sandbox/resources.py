@@ -62,17 +62,15 @@ def grade_value(value: float | None, options: SandboxOptions) -> float | str | N
 
 
 def _summary(row: sqlite3.Row, prefix: str, label: str) -> JsonObject | None:
-    uuid = row[_COLUMN_NAMES[prefix, "uuid"]]
-    if uuid is None:
-        return None
-    return {"uuid": uuid, label: row[_COLUMN_NAMES[prefix, label]]}
+    """A referenced row's summary from the ``{prefix}_uuid`` and ``{prefix}_{label}`` columns."""
+    return _pair(row[_COLUMN_NAMES[prefix, "uuid"]], label, row[_COLUMN_NAMES[prefix, label]])
 
 
 # Summary column names, built once (formatting them per row showed up in profiles).
 _COLUMN_NAMES = {
     (prefix, part): f"{prefix}_{part}"
-    for prefix in ("institution", "course", "student", "cohort", "enrollment")
-    for part in ("uuid", "name", "code")
+    for prefix in ("institution", "course")
+    for part in ("uuid", "name")
 }
 
 
@@ -121,14 +119,16 @@ def _render_cohort(row: sqlite3.Row, options: SandboxOptions) -> JsonObject:
 
 
 def _render_student(row: sqlite3.Row, options: SandboxOptions) -> JsonObject:
+    # By position (the order of _STUDENT_COLUMNS), as enrollments: a sync reads every student.
+    _, uuid, name, email, date_of_birth, gender, social_name, created_at = row
     return {
-        "uuid": row["uuid"],
-        "name": row["name"],
-        "email": row["email"],
-        "date_of_birth": row["date_of_birth"],
-        "gender": row["gender"],
-        "social_name": row["social_name"],
-        "created_at": timestamp(row["created_at"]),
+        "uuid": uuid,
+        "name": name,
+        "email": email,
+        "date_of_birth": date_of_birth,
+        "gender": gender,
+        "social_name": social_name,
+        "created_at": timestamp(created_at),
     }
 
 
@@ -162,24 +162,46 @@ def _render_enrollment(row: sqlite3.Row, options: SandboxOptions) -> JsonObject:
 
 
 def _render_certificate(row: sqlite3.Row, options: SandboxOptions) -> JsonObject:
-    enrollment_uuid = row["enrollment_uuid"]
+    # By position (the order of _CERTIFICATE_COLUMNS), as enrollments: a sync reads them all.
+    (
+        _,
+        uuid,
+        status,
+        issued_at,
+        revoked_at,
+        revocation_reason,
+        institution_uuid,
+        institution_name,
+        course_uuid,
+        course_name,
+        student_uuid,
+        student_name,
+        cohort_uuid,
+        cohort_code,
+        enrollment_uuid,
+    ) = row
     return {
-        "uuid": row["uuid"],
-        "status": row["status"],
-        "issued_at": timestamp(row["issued_at"]),
-        "revoked_at": timestamp(row["revoked_at"]),
-        "revocation_reason": row["revocation_reason"],
-        "public_verification_url": f"http://sandbox.invalid/verify/{row['uuid']}",
+        "uuid": uuid,
+        "status": status,
+        "issued_at": timestamp(issued_at),
+        "revoked_at": timestamp(revoked_at),
+        "revocation_reason": revocation_reason,
+        "public_verification_url": f"http://sandbox.invalid/verify/{uuid}",
         "blockchain_tx_hash": None,
         "blockchain_tx_url": None,
-        "institution": _summary(row, "institution", "name"),
-        "course": _summary(row, "course", "name"),
-        "student": _summary(row, "student", "name"),
-        "cohort": _summary(row, "cohort", "code"),
+        "institution": _pair(institution_uuid, "name", institution_name),
+        "course": _pair(course_uuid, "name", course_name),
+        "student": _pair(student_uuid, "name", student_name),
+        "cohort": _pair(cohort_uuid, "code", cohort_code),
         "enrollment": None if enrollment_uuid is None else {"uuid": enrollment_uuid},
         "template": None,
         "files": [],
     }
+
+
+def _pair(uuid: str | None, label: str, value: str | None) -> JsonObject | None:
+    """A referenced row's summary from its columns (None when there is none)."""
+    return None if uuid is None else {"uuid": uuid, label: value}
 
 
 INSTITUTIONS = Resource(
@@ -245,11 +267,16 @@ COHORTS = Resource(
     ),
 )
 
+# The columns of a student row, in the order _render_student unpacks them (id first).
+_STUDENT_COLUMNS = (
+    "t.id, t.uuid, t.name, t.email, t.date_of_birth, t.gender, t.social_name, t.created_at"
+)
+
 STUDENTS = Resource(
     name="students",
     table="students",
     model="Student",
-    select="SELECT t.* FROM students t WHERE t.id IN ({ids})",
+    select=f"SELECT {_STUDENT_COLUMNS} FROM students t WHERE t.id IN ({{ids}})",  # noqa: S608
     render=_render_student,
     filters={"email": Filter("email"), "name": Filter("name"), "gender": Filter("gender")},
     sorts={"name": "t.name", "email": "t.email", "created_at": "t.created_at"},
@@ -308,11 +335,11 @@ CERTIFICATES = Resource(
     name="certificates",
     table="certificates",
     model="Certificate",
+    # The columns in the order _render_certificate unpacks them (id first).
     select=(
-        "SELECT t.*, i.uuid AS institution_uuid, i.name AS institution_name,"
-        " c.uuid AS course_uuid, c.name AS course_name, s.uuid AS student_uuid,"
-        " s.name AS student_name, h.uuid AS cohort_uuid, h.code AS cohort_code,"
-        " e.uuid AS enrollment_uuid FROM certificates t"
+        "SELECT t.id, t.uuid, t.status, t.issued_at, t.revoked_at, t.revocation_reason,"
+        " i.uuid, i.name, c.uuid, c.name, s.uuid, s.name, h.uuid, h.code, e.uuid"
+        " FROM certificates t"
         " JOIN institutions i ON i.id = t.institution_id JOIN courses c ON c.id = t.course_id"
         " JOIN students s ON s.id = t.student_id LEFT JOIN cohorts h ON h.id = t.cohort_id"
         " LEFT JOIN enrollments e ON e.id = t.enrollment_id WHERE t.id IN ({ids})"
