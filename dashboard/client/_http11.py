@@ -66,10 +66,8 @@ def read_response(sock: socket.socket, *, method: str) -> Response:
     as they are.
     """
     reader = _Reader(sock)
-    first = True
     while True:
-        status, reason, version, headers = reader.head(first=first)
-        first = False
+        status, reason, version, headers = reader.head()
         if not 100 <= status < 200:
             break
         if status == 101:
@@ -114,12 +112,7 @@ def _keeps_alive(version: bytes, connection: list[bytes]) -> bool:
 
 
 def _content_length(headers: list[tuple[bytes, bytes]], names: list[bytes]) -> int:
-    values = {
-        value.strip()
-        for (_, field), name in zip(headers, names, strict=True)
-        if name == b"content-length"
-        for value in field.split(b",")
-    }
+    values = set(_tokens(headers, names, b"content-length"))
     if len(values) != 1:
         raise ProtocolError(f"conflicting Content-Length headers: {sorted(values)}")
     (text,) = values
@@ -139,11 +132,11 @@ class _Reader:
     def buffered(self) -> int:
         return len(self._buffer)
 
-    def head(self, *, first: bool) -> tuple[int, str, bytes, list[tuple[bytes, bytes]]]:
-        """Status, reason, version and headers of the next answer (``first``: no 1xx before)."""
-        lines = self._through(
-            b"\r\n\r\n", limit=MAX_HEAD, what="the status line and headers", first=first
-        )
+    def head(self) -> tuple[int, str, bytes, list[tuple[bytes, bytes]]]:
+        """Status, reason, version and headers of the next answer."""
+        if not self._buffer and not self._receive():
+            raise ProtocolError("the server closed the connection without answering")
+        lines = self._through(b"\r\n\r\n", limit=MAX_HEAD, what="the status line and headers")
         status_line, *header_lines = lines.split(b"\r\n")
         version, _, rest = status_line.partition(b" ")
         code, _, reason = rest.partition(b" ")
@@ -193,25 +186,27 @@ class _Reader:
                 raise ProtocolError("a chunk did not end where its size said")
 
     def until_closed(self) -> bytes:
-        parts = [bytes(self._buffer)]
+        while self._receive():
+            pass
+        data = bytes(self._buffer)
         self._buffer.clear()
-        while received := self._sock.recv(_RECEIVE):
-            parts.append(received)
-        return b"".join(parts)
+        return data
 
-    def _through(self, end: bytes, *, limit: int, what: str, first: bool = False) -> bytes:
-        """The bytes before the next ``end`` (consumed with it); ``first``: the answer's start."""
+    def _through(self, end: bytes, *, limit: int, what: str) -> bytes:
+        """The bytes before the next ``end`` (consumed with it)."""
         searched = 0
         while (found := self._buffer.find(end, searched)) < 0:
             if len(self._buffer) > limit:
                 raise ProtocolError(f"{what} ran past {limit} bytes")
             searched = max(0, len(self._buffer) - len(end) + 1)
-            received = self._sock.recv(_RECEIVE)
-            if not received:
-                if first and not self._buffer:
-                    raise ProtocolError("the server closed the connection without answering")
+            if not self._receive():
                 raise ProtocolError(f"the connection closed in the middle of {what}")
-            self._buffer += received
         data = bytes(self._buffer[:found])
         del self._buffer[: found + len(end)]
         return data
+
+    def _receive(self) -> int:
+        """Bytes added to the buffer (0: the connection has ended)."""
+        received = self._sock.recv(_RECEIVE)
+        self._buffer += received
+        return len(received)
